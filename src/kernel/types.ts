@@ -1,0 +1,60 @@
+/**
+ * The scan-kernel contract: brute-force inner-product top-k over rows of a contiguous slab.
+ *
+ * The kernel never sees text, ids or time. The engine turns a time window into at most two
+ * slot segments and hands the kernel only the rows it must look at.
+ *
+ * Semantics every backend (native ISA kernels and the JS kernel) must share exactly:
+ * - `slab` holds rows of `dim` float32 values; row r starts at `r * dim`.
+ * - `segments` is a flat list of half-open row ranges `[start0, end0, start1, end1, ...]`,
+ *   scanned in the order given (segment by segment, ascending rows within a segment).
+ * - `skipMask`, when given, has one byte per row; a non-zero byte means "do not consider this row".
+ * - The score of a row is the dot product of the row with `query`.
+ * - At most `k` hits are written to `outIdx` (row numbers) and `outScores`, best score first.
+ *   Ties are broken in favour of the row scanned first. The return value is the hit count,
+ *   min(k, rows considered).
+ * - Outputs are caller-owned and must hold at least `k` entries; nothing is allocated per row.
+ */
+export interface ScanKernel {
+  readonly info: KernelInfo;
+  topK(
+    slab: Float32Array,
+    dim: number,
+    segments: Uint32Array,
+    query: Float32Array,
+    k: number,
+    outIdx: Int32Array,
+    outScores: Float32Array,
+    skipMask?: Uint8Array,
+  ): number;
+  /**
+   * Same contract, but scans large enough to matter run off the main thread so the event loop
+   * stays free. The caller must not resize `slab` while the promise is pending; rows written
+   * meanwhile may be read torn, so callers that write concurrently must re-check (the engine does).
+   */
+  topKAsync(
+    slab: Float32Array,
+    dim: number,
+    segments: Uint32Array,
+    query: Float32Array,
+    k: number,
+    outIdx: Int32Array,
+    outScores: Float32Array,
+    skipMask?: Uint8Array,
+  ): Promise<number>;
+}
+
+export type KernelBackend = 'native' | 'js';
+export type KernelIsa = 'avx512f' | 'avx2-fma' | 'neon' | 'scalar' | 'js';
+
+export interface KernelInfo {
+  backend: KernelBackend;
+  isa: KernelIsa;
+  /** ISAs the native addon could run on this CPU (empty for the JS backend). */
+  availableIsas: KernelIsa[];
+  /** Why a preferred backend was not used; empty when everything loaded as wanted. */
+  fallbackReasons: string[];
+}
+
+/** The largest k any backend accepts; the engine validates against it before calling. */
+export const MAX_TOP_K = 10_000;
