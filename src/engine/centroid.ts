@@ -1,0 +1,130 @@
+/**
+ * The running centroid of a window of unit vectors and the window's baseline of arrival
+ * similarities, both maintained in O(dim) (resp. O(1)) per insert, eviction, expiry or delete —
+ * independent of how many entries the window holds.
+ *
+ * Sums are float64 so that adding and subtracting float32 rows loses almost nothing; a drift
+ * guard re-sums exactly from the live rows every `resumEvery` updates anyway, so the error can
+ * never accumulate without bound (a test runs 10^7 updates against a recomputed mean).
+ */
+export class RunningCentroid {
+  readonly dim: number;
+  readonly sum: Float64Array;
+  count = 0;
+  /** Baseline: sum and sum of squares of arrival similarities over live entries that have one. */
+  arrivalSum = 0;
+  arrivalSumSq = 0;
+  arrivalCount = 0;
+  updatesSinceResum = 0;
+
+  constructor(dim: number) {
+    this.dim = dim;
+    this.sum = new Float64Array(dim);
+  }
+
+  /**
+   * Adds row `offset` of `slab` to the sum and returns the cosine similarity the row had with the
+   * centroid *before* it joined (NaN when the window was empty). One fused pass over the row.
+   */
+  addReturningArrival(slab: Float32Array, offset: number): number {
+    const sum = this.sum;
+    const dim = this.dim;
+    let dot = 0;
+    let sumSq = 0;
+    for (let i = 0; i < dim; i++) {
+      const s = sum[i] as number;
+      const v = slab[offset + i] as number;
+      dot += s * v;
+      sumSq += s * s;
+      sum[i] = s + v;
+    }
+    const wasEmpty = this.count === 0;
+    this.count++;
+    this.updatesSinceResum++;
+    if (wasEmpty) return Number.NaN;
+    return sumSq > 0 ? dot / Math.sqrt(sumSq) : 0;
+  }
+
+  subtract(slab: Float32Array, offset: number): void {
+    const sum = this.sum;
+    const dim = this.dim;
+    for (let i = 0; i < dim; i++) sum[i] = (sum[i] as number) - (slab[offset + i] as number);
+    this.count--;
+    this.updatesSinceResum++;
+    if (this.count === 0) {
+      // An empty window has an exactly-zero sum; don't carry rounding residue into the next one.
+      sum.fill(0);
+      this.arrivalSum = 0;
+      this.arrivalSumSq = 0;
+      this.arrivalCount = 0;
+    }
+  }
+
+  addArrival(similarity: number): void {
+    if (Number.isNaN(similarity)) return;
+    this.arrivalSum += similarity;
+    this.arrivalSumSq += similarity * similarity;
+    this.arrivalCount++;
+  }
+
+  removeArrival(similarity: number): void {
+    if (Number.isNaN(similarity) || this.arrivalCount === 0) return;
+    this.arrivalSum -= similarity;
+    this.arrivalSumSq -= similarity * similarity;
+    this.arrivalCount--;
+    if (this.arrivalCount === 0) {
+      this.arrivalSum = 0;
+      this.arrivalSumSq = 0;
+    }
+  }
+
+  /** Cosine similarity between a unit vector and the centroid; 0 when the sum has no direction. */
+  similarity(vector: Float32Array, offset = 0): number {
+    const sum = this.sum;
+    let dot = 0;
+    let sumSq = 0;
+    for (let i = 0; i < this.dim; i++) {
+      const s = sum[i] as number;
+      dot += s * (vector[offset + i] as number);
+      sumSq += s * s;
+    }
+    return sumSq > 0 ? dot / Math.sqrt(sumSq) : 0;
+  }
+
+  /** The mean vector (sum / count) into `out`; zeros for an empty window. */
+  meanInto(out: Float64Array | Float32Array): void {
+    const n = this.count;
+    for (let i = 0; i < this.dim; i++) out[i] = n > 0 ? (this.sum[i] as number) / n : 0;
+  }
+
+  get baselineMean(): number {
+    return this.arrivalCount > 0 ? this.arrivalSum / this.arrivalCount : Number.NaN;
+  }
+
+  get baselineStd(): number {
+    if (this.arrivalCount === 0) return Number.NaN;
+    const mean = this.arrivalSum / this.arrivalCount;
+    const variance = this.arrivalSumSq / this.arrivalCount - mean * mean;
+    return variance > 0 ? Math.sqrt(variance) : 0;
+  }
+
+  /** Starts an exact re-sum; the caller feeds every live row and arrival, then calls `endResum`. */
+  beginResum(): void {
+    this.sum.fill(0);
+    this.count = 0;
+    this.arrivalSum = 0;
+    this.arrivalSumSq = 0;
+    this.arrivalCount = 0;
+  }
+
+  resumRow(slab: Float32Array, offset: number, arrival: number): void {
+    const sum = this.sum;
+    for (let i = 0; i < this.dim; i++) sum[i] = (sum[i] as number) + (slab[offset + i] as number);
+    this.count++;
+    this.addArrival(arrival);
+  }
+
+  endResum(): void {
+    this.updatesSinceResum = 0;
+  }
+}

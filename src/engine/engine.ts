@@ -1,0 +1,836 @@
+import { RingmemError } from '../errors.js';
+import type { ScanKernel } from '../kernel/types.js';
+import {
+  type AnomalyConfig,
+  type AnomalyReport,
+  DEFAULT_ANOMALY_CONFIG,
+  type NearestEntry,
+  scoreAnomaly,
+} from './anomaly.js';
+import { type Clock, MonotonicClock, systemClock } from './clock.js';
+import { Namespace, type NamespaceCounters } from './namespace.js';
+import { Ring } from './ring.js';
+import {
+  assertDurationMs,
+  assertK,
+  assertNamespace,
+  assertPositiveInt,
+  assertTime,
+  normalizeRowsInto,
+} from './validate.js';
+
+export interface EngineConfig {
+  /** Vector dimension (the embedder's). */
+  dim: number;
+  /** Default ring capacity of a namespace created on first write. */
+  capacity?: number;
+  /** Default max age in ms of a namespace created on first write (Infinity = no TTL). */
+  ttlMs?: number;
+  maxNamespaces?: number;
+  /** Cap on the bytes all namespaces may hold (slabs, parallel arrays and payload estimates). */
+  maxBytes?: number;
+  clock?: Clock;
+  kernel: ScanKernel;
+  anomaly?: Partial<AnomalyConfig>;
+  /** Exact centroid re-sum after this many updates per namespace (drift guard). */
+  resumEvery?: number;
+  /** Rows × dim from which `searchAsync` runs the scan off the main thread. */
+  asyncScanThreshold?: number;
+}
+
+export const ENGINE_DEFAULTS = {
+  capacity: 10_000,
+  ttlMs: Number.POSITIVE_INFINITY,
+  maxNamespaces: 1_000,
+  maxBytes: 2 * 1024 ** 3,
+  resumEvery: 1 << 20,
+  maxCapacity: 10_000_000,
+} as const;
+
+export interface EntryInput {
+  text?: string;
+  tags?: readonly string[];
+  metadata?: Readonly<Record<string, unknown>>;
+}
+
+export interface MemoryEntry {
+  id: number;
+  namespace: string;
+  text: string | undefined;
+  tags: readonly string[];
+  metadata: Readonly<Record<string, unknown>> | undefined;
+  /** Milliseconds since the epoch (engine clock). */
+  timestamp: number;
+  ageMs: number;
+}
+
+export interface Hit extends MemoryEntry {
+  score: number;
+}
+
+export interface InsertOptions {
+  /** Score each vector against the window before it joins (one scan each). Default false. */
+  score?: boolean;
+}
+
+export interface InsertResult {
+  namespace: string;
+  ids: number[];
+  /** Live entries overwritten because the ring was full. */
+  evicted: number;
+  /** Live entries that expired when this call looked at the clock. */
+  expired: number;
+  /** One report per vector when `score` was asked for. */
+  anomalies: AnomalyReport[] | undefined;
+  windowSize: number;
+}
+
+export interface TagFilter {
+  /** Entry has at least one of these. */
+  any?: readonly string[];
+  /** Entry has all of these. */
+  all?: readonly string[];
+}
+
+export interface SearchOptions {
+  k: number;
+  /** Only entries with time ≥ since (ms since the epoch). */
+  since?: number;
+  /** Only entries with time ≤ until. */
+  until?: number;
+  /** Only entries younger than this many ms (same as since = now − withinMs). */
+  withinMs?: number;
+  tags?: TagFilter;
+  minScore?: number;
+}
+
+export interface SearchResult {
+  namespace: string;
+  hits: Hit[];
+  /** Live entries the scan looked at after time and tag filters. */
+  searched: number;
+  windowSize: number;
+}
+
+export interface ForgetOlderThanOptions {
+  /** Forget entries older than this many ms. */
+  ageMs?: number;
+  /** Forget entries with time < before (ms since the epoch). */
+  before?: number;
+  /** One namespace; all when omitted. */
+  namespace?: string;
+}
+
+export interface ForgetResult {
+  forgotten: number;
+  remaining: number;
+}
+
+export interface NamespaceStats {
+  namespace: string;
+  count: number;
+  capacity: number;
+  ttlMs: number | null;
+  bytes: number;
+  oldestAgeMs: number | null;
+  newestAgeMs: number | null;
+  tombstones: number;
+  counters: NamespaceCounters;
+}
+
+export interface NamespaceOptions {
+  capacity?: number;
+  ttlMs?: number;
+}
+
+interface ScanPlan {
+  ns: Namespace;
+  segments: Uint32Array;
+  mask: Uint8Array | undefined;
+  searched: number;
+  version: number;
+}
+
+const EMPTY_SEGMENTS = new Uint32Array(0);
+
+/**
+ * The memory engine: namespaces of time-ordered rings of unit vectors, with search, forgetting,
+ * anomaly scoring and statistics. It owns state and time; it never sees text embeddings being
+ * made (the caller brings vectors) and never computes a dot product over the window itself (the
+ * scan kernel does).
+ */
+export class MemoryEngine {
+  readonly dim: number;
+  readonly defaults: { capacity: number; ttlMs: number };
+  readonly maxNamespaces: number;
+  readonly maxBytes: number;
+  readonly anomalyConfig: AnomalyConfig;
+  readonly kernel: ScanKernel;
+  private readonly clock: MonotonicClock;
+  private readonly resumEvery: number;
+  private readonly asyncScanThreshold: number;
+  private readonly spaces = new Map<string, Namespace>();
+  private nextId = 1;
+  private readonly queryScratch: Float32Array;
+  private readonly segScratch = new Uint32Array(4);
+  private readonly oneIdx = new Int32Array(1);
+  private readonly oneScore = new Float32Array(1);
+
+  constructor(config: EngineConfig) {
+    assertPositiveInt(config.dim, 'dim', 65_536);
+    this.dim = config.dim;
+    const capacity = config.capacity ?? ENGINE_DEFAULTS.capacity;
+    assertPositiveInt(capacity, 'capacity', ENGINE_DEFAULTS.maxCapacity);
+    const ttlMs = config.ttlMs ?? ENGINE_DEFAULTS.ttlMs;
+    assertDurationMs(ttlMs, 'ttlMs');
+    if (ttlMs === 0)
+      throw new RingmemError('INVALID_ARGUMENT', 'ttlMs must be > 0 (Infinity for none)');
+    this.defaults = { capacity, ttlMs };
+    this.maxNamespaces = config.maxNamespaces ?? ENGINE_DEFAULTS.maxNamespaces;
+    assertPositiveInt(this.maxNamespaces, 'maxNamespaces', 1_000_000);
+    this.maxBytes = config.maxBytes ?? ENGINE_DEFAULTS.maxBytes;
+    if (!(this.maxBytes > 0)) {
+      throw new RingmemError('INVALID_ARGUMENT', `maxBytes must be > 0, got ${this.maxBytes}`);
+    }
+    this.clock = new MonotonicClock(config.clock ?? systemClock);
+    this.kernel = config.kernel;
+    this.anomalyConfig = { ...DEFAULT_ANOMALY_CONFIG, ...config.anomaly };
+    this.resumEvery = config.resumEvery ?? ENGINE_DEFAULTS.resumEvery;
+    this.asyncScanThreshold = config.asyncScanThreshold ?? 0;
+    this.queryScratch = new Float32Array(this.dim);
+  }
+
+  /** The engine's current time (clamped monotonic). */
+  now(): number {
+    return this.clock.now();
+  }
+
+  namespaces(): string[] {
+    return [...this.spaces.keys()];
+  }
+
+  /** Creates a namespace with its own capacity and TTL, or changes the TTL of an existing one. */
+  configureNamespace(name: string, options: NamespaceOptions): void {
+    assertNamespace(name);
+    const existing = this.spaces.get(name);
+    if (options.ttlMs !== undefined) {
+      assertDurationMs(options.ttlMs, 'ttlMs');
+      if (options.ttlMs === 0) {
+        throw new RingmemError('INVALID_ARGUMENT', 'ttlMs must be > 0 (Infinity for none)');
+      }
+    }
+    if (existing) {
+      if (options.capacity !== undefined && options.capacity !== existing.ring.capacity) {
+        throw new RingmemError(
+          'INVALID_ARGUMENT',
+          `namespace "${name}" already exists with capacity ${existing.ring.capacity}; capacity is fixed at creation`,
+        );
+      }
+      if (options.ttlMs !== undefined) existing.ttlMs = options.ttlMs;
+      return;
+    }
+    this.create(
+      name,
+      options.capacity ?? this.defaults.capacity,
+      options.ttlMs ?? this.defaults.ttlMs,
+    );
+  }
+
+  private create(name: string, capacity: number, ttlMs: number): Namespace {
+    assertPositiveInt(capacity, 'capacity', ENGINE_DEFAULTS.maxCapacity);
+    if (this.spaces.size >= this.maxNamespaces) {
+      throw new RingmemError(
+        'NAMESPACE_LIMIT',
+        `cannot create namespace "${name}": the server holds its maximum of ${this.maxNamespaces} namespaces; reuse one, forget one, or raise the namespace limit`,
+      );
+    }
+    const ns = new Namespace(name, this.dim, capacity, ttlMs);
+    if (this.totalBytes() + ns.bytes > this.maxBytes) {
+      throw this.memoryLimitError(name, ns.bytes);
+    }
+    this.spaces.set(name, ns);
+    return ns;
+  }
+
+  private memoryLimitError(name: string, needed: number): RingmemError {
+    const mb = (b: number) => `${(b / 1024 ** 2).toFixed(1)} MB`;
+    return new RingmemError(
+      'MEMORY_LIMIT',
+      `namespace "${name}" needs ${mb(needed)} more but the engine holds ${mb(this.totalBytes())} of its ${mb(this.maxBytes)} cap: forget old entries (forget_older_than), use fewer namespaces or a smaller capacity, or raise the memory cap`,
+    );
+  }
+
+  totalBytes(): number {
+    let bytes = 0;
+    for (const ns of this.spaces.values()) bytes += ns.bytes;
+    return bytes;
+  }
+
+  /**
+   * Stores `vectors` (rows of `dim` values; validated, then normalised on the way in) with their
+   * payloads. All rows are validated before anything changes: a bad row rejects the whole call.
+   */
+  insert(
+    namespace: string,
+    vectors: ArrayLike<number>,
+    entries?: readonly EntryInput[],
+    options: InsertOptions = {},
+  ): InsertResult {
+    assertNamespace(namespace);
+    const dim = this.dim;
+    const scales = rowScales(vectors, dim);
+    const n = scales.length;
+    if (entries !== undefined && entries.length !== n) {
+      throw new RingmemError(
+        'INVALID_ARGUMENT',
+        `got ${n} vectors but ${entries.length} entries: give one entry per vector`,
+      );
+    }
+    const extras = new Uint32Array(n);
+    for (let i = 0; i < n; i++) extras[i] = entries ? payloadBytes(entries[i] as EntryInput) : 0;
+
+    const now = this.clock.now();
+    let ns = this.spaces.get(namespace);
+    const expired = ns ? ns.expire(now) : 0;
+    if (!ns) ns = this.create(namespace, this.defaults.capacity, this.defaults.ttlMs);
+    this.assertRoomFor(ns, n, extras);
+
+    const ids: number[] = new Array(n);
+    const anomalies: AnomalyReport[] | undefined = options.score ? [] : undefined;
+    let evicted = 0;
+    for (let r = 0; r < n; r++) {
+      if (ns.evictIfFull()) evicted++;
+      const offset = r * dim;
+      const scale = scales[r] as number;
+      if (anomalies) {
+        const q = this.queryScratch;
+        for (let i = 0; i < dim; i++) q[i] = (vectors[offset + i] as number) * scale;
+        anomalies.push(this.scoreAgainst(ns, q));
+      }
+      const id = this.nextId++;
+      const entry = entries?.[r];
+      ns.append(
+        vectors,
+        offset,
+        scale,
+        id,
+        now,
+        {
+          text: entry?.text,
+          tags: entry?.tags && entry.tags.length > 0 ? entry.tags : undefined,
+          metadata: entry?.metadata,
+        },
+        extras[r] as number,
+      );
+      ids[r] = id;
+    }
+    ns.resumIfDue(this.resumEvery);
+    return { namespace, ids, evicted, expired, anomalies, windowSize: ns.liveCount };
+  }
+
+  private assertRoomFor(ns: Namespace, n: number, extras: Uint32Array): void {
+    const ring = ns.ring;
+    const required = Math.min(ring.capacity, ring.size + n);
+    let rows = ring.rows;
+    while (rows < required) rows = Math.min(ring.capacity, rows * 2);
+    const growth = Ring.bytesForRows(rows - ring.rows, ring.dim);
+    let added = 0;
+    for (let i = 0; i < extras.length; i++) added += extras[i] as number;
+    const evictions = Math.max(0, ring.size + n - ring.capacity);
+    const freed = ns.oldestPayloadBytes(evictions);
+    const needed = growth + added - freed;
+    if (needed > 0 && this.totalBytes() + needed > this.maxBytes) {
+      throw this.memoryLimitError(ns.name, needed);
+    }
+  }
+
+  /** Anomaly report of a vector against a namespace's current window (nothing is stored). */
+  anomaly(namespace: string, vector: ArrayLike<number>): AnomalyReport {
+    assertNamespace(namespace);
+    const q = this.normalizeQuery(vector);
+    const ns = this.spaces.get(namespace);
+    if (!ns) return this.scoreEmpty();
+    ns.expire(this.clock.now());
+    return this.scoreAgainst(ns, q);
+  }
+
+  private scoreEmpty(): AnomalyReport {
+    return scoreAnomaly(
+      {
+        windowSize: 0,
+        centroidSimilarity: 0,
+        baselineMean: Number.NaN,
+        baselineStd: Number.NaN,
+        baselineCount: 0,
+        nearest: null,
+      },
+      this.anomalyConfig,
+    );
+  }
+
+  private scoreAgainst(ns: Namespace, unit: Float32Array): AnomalyReport {
+    if (ns.liveCount === 0) return this.scoreEmpty();
+    const c = ns.centroid;
+    return scoreAnomaly(
+      {
+        windowSize: ns.liveCount,
+        centroidSimilarity: c.similarity(unit),
+        baselineMean: c.baselineMean,
+        baselineStd: c.baselineStd,
+        baselineCount: c.arrivalCount,
+        nearest: this.nearest(ns, unit),
+      },
+      this.anomalyConfig,
+    );
+  }
+
+  private nearest(ns: Namespace, unit: Float32Array): NearestEntry | null {
+    const ring = ns.ring;
+    const nseg = ring.segments(0, ring.size, this.segScratch);
+    const segs = this.segScratch.subarray(0, nseg * 2);
+    const mask = ns.deadCount > 0 ? ring.dead : undefined;
+    const found = this.kernel.topK(
+      ring.slab,
+      ring.dim,
+      segs,
+      unit,
+      1,
+      this.oneIdx,
+      this.oneScore,
+      mask,
+    );
+    if (found === 0) return null;
+    return {
+      id: ring.ids[this.oneIdx[0] as number] as number,
+      similarity: this.oneScore[0] as number,
+    };
+  }
+
+  private normalizeQuery(vector: ArrayLike<number>): Float32Array {
+    if (vector.length !== this.dim) {
+      throw new RingmemError(
+        'DIMENSION_MISMATCH',
+        `query has ${vector.length} values but the engine's dimension is ${this.dim}`,
+      );
+    }
+    const q = new Float32Array(this.dim);
+    normalizeRowsInto(vector, this.dim, q);
+    return q;
+  }
+
+  /** Semantic top-k over one namespace, filtered by time and tags before the scan. */
+  search(namespace: string, query: ArrayLike<number>, options: SearchOptions): SearchResult {
+    const { q, k, plan } = this.prepareSearch(namespace, query, options);
+    if (!plan) return { namespace, hits: [], searched: 0, windowSize: 0 };
+    const outIdx = new Int32Array(k);
+    const outScores = new Float32Array(k);
+    const found = this.kernel.topK(
+      plan.ns.ring.slab,
+      this.dim,
+      plan.segments,
+      q,
+      k,
+      outIdx,
+      outScores,
+      plan.mask,
+    );
+    return this.collect(plan, outIdx, outScores, found, options.minScore);
+  }
+
+  /**
+   * Like `search`, but a large scan runs off the main thread. If the namespace changed while the
+   * scan ran (rows may have been read torn), the search is redone synchronously on the new state.
+   */
+  async searchAsync(
+    namespace: string,
+    query: ArrayLike<number>,
+    options: SearchOptions,
+  ): Promise<SearchResult> {
+    const { q, k, plan } = this.prepareSearch(namespace, query, options);
+    if (!plan) return { namespace, hits: [], searched: 0, windowSize: 0 };
+    const rowsScanned = segmentRows(plan.segments);
+    if (rowsScanned * this.dim < this.asyncScanThreshold) {
+      return this.search(namespace, q, options);
+    }
+    // The plan's scratch mask would be reused by the next query while this one is in flight.
+    const mask = plan.mask === plan.ns.ring.filterMask ? plan.mask.slice() : plan.mask;
+    const outIdx = new Int32Array(k);
+    const outScores = new Float32Array(k);
+    const ring = plan.ns.ring;
+    const found = await this.kernel.topKAsync(
+      ring.slab,
+      this.dim,
+      plan.segments,
+      q,
+      k,
+      outIdx,
+      outScores,
+      mask,
+    );
+    if (ring.version !== plan.version || this.spaces.get(namespace) !== plan.ns) {
+      return this.search(namespace, q, options);
+    }
+    return this.collect(plan, outIdx, outScores, found, options.minScore);
+  }
+
+  private prepareSearch(
+    namespace: string,
+    query: ArrayLike<number>,
+    options: SearchOptions,
+  ): { q: Float32Array; k: number; plan: ScanPlan | undefined } {
+    assertNamespace(namespace);
+    assertK(options.k);
+    const q = this.normalizeQuery(query);
+    if (options.minScore !== undefined && !Number.isFinite(options.minScore)) {
+      throw new RingmemError(
+        'INVALID_ARGUMENT',
+        `minScore must be a finite number, got ${options.minScore}`,
+      );
+    }
+    const ns = this.spaces.get(namespace);
+    if (!ns) return { q, k: options.k, plan: undefined };
+    const now = this.clock.now();
+    ns.expire(now);
+    let since = Number.NEGATIVE_INFINITY;
+    let until = Number.POSITIVE_INFINITY;
+    if (options.since !== undefined) {
+      assertTime(options.since, 'since');
+      since = options.since;
+    }
+    if (options.withinMs !== undefined) {
+      assertDurationMs(options.withinMs, 'withinMs');
+      since = Math.max(since, now - options.withinMs);
+    }
+    if (options.until !== undefined) {
+      assertTime(options.until, 'until');
+      until = options.until;
+    }
+    const ring = ns.ring;
+    const from = ring.lowerBoundTime(since);
+    const to = ring.upperBoundTime(until);
+    const segments = new Uint32Array(4);
+    const nseg = ring.segments(from, to, segments);
+    const segs = nseg === 0 ? EMPTY_SEGMENTS : segments.subarray(0, nseg * 2);
+    const tagFilter = compileTagFilter(options.tags);
+    let mask: Uint8Array | undefined;
+    let searched = 0;
+    if (tagFilter) {
+      mask = ring.filterMask;
+      forEachSlot(segs, (slot) => {
+        const keep = ring.dead[slot] === 0 && tagFilter(ring.tags[slot]);
+        mask![slot] = keep ? 0 : 1;
+        if (keep) searched++;
+      });
+    } else {
+      const rows = segmentRows(segs);
+      if (ns.deadCount > 0) {
+        mask = ring.dead;
+        let dead = 0;
+        forEachSlot(segs, (slot) => {
+          dead += ring.dead[slot] as number;
+        });
+        searched = rows - dead;
+      } else {
+        searched = rows;
+      }
+    }
+    return {
+      q,
+      k: options.k,
+      plan: { ns, segments: segs, mask, searched, version: ring.version },
+    };
+  }
+
+  private collect(
+    plan: ScanPlan,
+    outIdx: Int32Array,
+    outScores: Float32Array,
+    found: number,
+    minScore: number | undefined,
+  ): SearchResult {
+    const now = this.clock.now();
+    const hits: Hit[] = [];
+    for (let i = 0; i < found; i++) {
+      const score = outScores[i] as number;
+      if (minScore !== undefined && score < minScore) break;
+      const slot = outIdx[i] as number;
+      hits.push({ ...this.entryAt(plan.ns, slot, now), score });
+    }
+    return {
+      namespace: plan.ns.name,
+      hits,
+      searched: plan.searched,
+      windowSize: plan.ns.liveCount,
+    };
+  }
+
+  private entryAt(ns: Namespace, slot: number, now: number): MemoryEntry {
+    const ring = ns.ring;
+    const timestamp = ring.times[slot] as number;
+    return {
+      id: ring.ids[slot] as number,
+      namespace: ns.name,
+      text: ring.texts[slot],
+      tags: ring.tags[slot] ?? [],
+      metadata: ring.metadata[slot],
+      timestamp,
+      ageMs: now - timestamp,
+    };
+  }
+
+  /** A live entry by id, or undefined. */
+  get(namespace: string, id: number): MemoryEntry | undefined {
+    assertNamespace(namespace);
+    const ns = this.spaces.get(namespace);
+    if (!ns) return undefined;
+    const now = this.clock.now();
+    ns.expire(now);
+    const slot = ns.ring.findSlot(id);
+    if (slot < 0 || ns.ring.dead[slot] !== 0) return undefined;
+    return this.entryAt(ns, slot, now);
+  }
+
+  /** The newest live entries of a namespace, newest first. */
+  recent(namespace: string, limit: number): MemoryEntry[] {
+    assertNamespace(namespace);
+    assertPositiveInt(limit, 'limit', 100_000);
+    const ns = this.spaces.get(namespace);
+    if (!ns) return [];
+    const now = this.clock.now();
+    ns.expire(now);
+    const out: MemoryEntry[] = [];
+    const ring = ns.ring;
+    for (let p = ring.size - 1; p >= 0 && out.length < limit; p--) {
+      const slot = ring.slotAt(p);
+      if (ring.dead[slot] === 0) out.push(this.entryAt(ns, slot, now));
+    }
+    return out;
+  }
+
+  /** Cuts entries older than an age or an absolute time, in one namespace or all. O(removed). */
+  forgetOlderThan(options: ForgetOlderThanOptions): ForgetResult {
+    const hasAge = options.ageMs !== undefined;
+    const hasBefore = options.before !== undefined;
+    if (hasAge === hasBefore) {
+      throw new RingmemError(
+        'INVALID_ARGUMENT',
+        'give exactly one of ageMs (a duration in ms) or before (a time in ms since the epoch)',
+      );
+    }
+    const now = this.clock.now();
+    let cutoff: number;
+    if (hasAge) {
+      assertDurationMs(options.ageMs, 'ageMs');
+      cutoff = now - (options.ageMs as number);
+    } else {
+      assertTime(options.before, 'before');
+      cutoff = options.before as number;
+    }
+    const targets = this.targets(options.namespace);
+    let forgotten = 0;
+    let remaining = 0;
+    for (const ns of targets) {
+      ns.expire(now);
+      forgotten += ns.cutBefore(cutoff);
+      remaining += ns.liveCount;
+    }
+    return { forgotten, remaining };
+  }
+
+  /** Deletes entries by id (tombstones). Returns which ids were forgotten and which were not found. */
+  forget(ids: readonly number[], namespace?: string): { forgotten: number[]; notFound: number[] } {
+    const targets = this.targets(namespace);
+    const now = this.clock.now();
+    for (const ns of targets) ns.expire(now);
+    const forgotten: number[] = [];
+    const notFound: number[] = [];
+    for (const id of ids) {
+      if (!Number.isSafeInteger(id) || id < 1) {
+        throw new RingmemError(
+          'INVALID_ARGUMENT',
+          `invalid id ${String(id)}: ids are positive integers`,
+        );
+      }
+      let done = false;
+      for (const ns of targets) {
+        if (ns.tombstone(id)) {
+          done = true;
+          break;
+        }
+      }
+      (done ? forgotten : notFound).push(id);
+    }
+    return { forgotten, notFound };
+  }
+
+  private targets(namespace: string | undefined): Namespace[] {
+    if (namespace === undefined) return [...this.spaces.values()];
+    assertNamespace(namespace);
+    const ns = this.spaces.get(namespace);
+    return ns ? [ns] : [];
+  }
+
+  /** Per-namespace statistics (all namespaces, or one). */
+  stats(namespace?: string): NamespaceStats[] {
+    const now = this.clock.now();
+    return this.targets(namespace).map((ns) => {
+      ns.expire(now);
+      const ring = ns.ring;
+      const oldest = oldestLiveTime(ns);
+      const newest = newestLiveTime(ns);
+      return {
+        namespace: ns.name,
+        count: ns.liveCount,
+        capacity: ring.capacity,
+        ttlMs: Number.isFinite(ns.ttlMs) ? ns.ttlMs : null,
+        bytes: ns.bytes,
+        oldestAgeMs: oldest === undefined ? null : now - oldest,
+        newestAgeMs: newest === undefined ? null : now - newest,
+        tombstones: ns.deadCount,
+        counters: { ...ns.counters },
+      };
+    });
+  }
+
+  /** Removes a namespace and everything in it. */
+  dropNamespace(namespace: string): boolean {
+    assertNamespace(namespace);
+    return this.spaces.delete(namespace);
+  }
+
+  /** The running centroid (mean of live vectors) of a namespace, for tests and diagnostics. */
+  centroidOf(namespace: string): Float64Array | undefined {
+    const ns = this.spaces.get(namespace);
+    if (!ns) return undefined;
+    ns.expire(this.clock.now());
+    const out = new Float64Array(this.dim);
+    ns.centroid.meanInto(out);
+    return out;
+  }
+}
+
+function oldestLiveTime(ns: Namespace): number | undefined {
+  const ring = ns.ring;
+  for (let p = 0; p < ring.size; p++) {
+    const slot = ring.slotAt(p);
+    if (ring.dead[slot] === 0) return ring.times[slot];
+  }
+  return undefined;
+}
+
+function newestLiveTime(ns: Namespace): number | undefined {
+  const ring = ns.ring;
+  for (let p = ring.size - 1; p >= 0; p--) {
+    const slot = ring.slotAt(p);
+    if (ring.dead[slot] === 0) return ring.times[slot];
+  }
+  return undefined;
+}
+
+function segmentRows(segs: Uint32Array): number {
+  let rows = 0;
+  for (let i = 0; i + 1 < segs.length; i += 2)
+    rows += (segs[i + 1] as number) - (segs[i] as number);
+  return rows;
+}
+
+function forEachSlot(segs: Uint32Array, fn: (slot: number) => void): void {
+  for (let i = 0; i + 1 < segs.length; i += 2) {
+    const end = segs[i + 1] as number;
+    for (let s = segs[i] as number; s < end; s++) fn(s);
+  }
+}
+
+/**
+ * Validates rows and returns the factor that makes each unit length. Norms are float64; rows whose
+ * squared norm overflows or underflows take the careful path in `normalizeRowsInto`.
+ */
+function rowScales(vectors: ArrayLike<number>, dim: number): Float64Array {
+  if (
+    vectors === null ||
+    typeof vectors !== 'object' ||
+    typeof (vectors as { length?: unknown }).length !== 'number'
+  ) {
+    throw new RingmemError(
+      'INVALID_ARGUMENT',
+      'vectors must be an array or typed array of numbers',
+    );
+  }
+  const len = vectors.length;
+  if (len === 0 || len % dim !== 0) {
+    throw new RingmemError(
+      'DIMENSION_MISMATCH',
+      `got ${len} values, which is not a positive multiple of the dimension ${dim}: give ${dim} values per vector`,
+    );
+  }
+  if (!ArrayBuffer.isView(vectors)) {
+    // Plain arrays come from JSON and may hold anything; typed arrays can only hold numbers.
+    for (let i = 0; i < len; i++) {
+      if (typeof vectors[i] !== 'number') {
+        throw new RingmemError(
+          'NON_FINITE_VECTOR',
+          `value ${i} is ${typeof vectors[i]}, not a number: vectors hold finite numbers only`,
+        );
+      }
+    }
+  }
+  const rows = len / dim;
+  const scales = new Float64Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const base = r * dim;
+    let sumSq = 0;
+    for (let i = 0; i < dim; i++) {
+      const v = vectors[base + i] as number;
+      sumSq += v * v;
+    }
+    if (sumSq > 1e-280 && sumSq < 1e280) {
+      scales[r] = 1 / Math.sqrt(sumSq);
+      continue;
+    }
+    // NaN, Infinity, zero or extreme magnitudes: the careful path throws the precise error, or
+    // proves the row is finite and non-zero so a scale can be computed without overflow.
+    const row = Array.prototype.slice.call(vectors, base, base + dim) as number[];
+    normalizeRowsInto(row, dim, new Float32Array(dim));
+    let maxAbs = 0;
+    for (const v of row) maxAbs = Math.max(maxAbs, Math.abs(v));
+    let scaledSq = 0;
+    for (const v of row) scaledSq += (v / maxAbs) * (v / maxAbs);
+    const scale = 1 / (Math.sqrt(scaledSq) * maxAbs);
+    if (!Number.isFinite(scale) || scale === 0) {
+      throw new RingmemError(
+        'ZERO_VECTOR',
+        `vector ${r} is too small or too large to normalise in float32: scale it to a norm near 1`,
+      );
+    }
+    scales[r] = scale;
+  }
+  return scales;
+}
+
+function payloadBytes(entry: EntryInput): number {
+  // A heap estimate, not an exact count: JS strings cost about 2 bytes per UTF-16 unit at worst.
+  let bytes = 0;
+  if (entry.text !== undefined) bytes += 2 * entry.text.length + 16;
+  if (entry.tags) for (const t of entry.tags) bytes += 2 * t.length + 24;
+  if (entry.metadata) {
+    for (const [key, value] of Object.entries(entry.metadata)) {
+      bytes += 2 * key.length + 24 + (typeof value === 'string' ? 2 * value.length : 8);
+    }
+  }
+  return bytes;
+}
+
+type TagPredicate = (tags: readonly string[] | undefined) => boolean;
+
+function compileTagFilter(filter: TagFilter | undefined): TagPredicate | undefined {
+  if (!filter) return undefined;
+  const any = filter.any && filter.any.length > 0 ? new Set(filter.any) : undefined;
+  const all = filter.all && filter.all.length > 0 ? [...new Set(filter.all)] : undefined;
+  if (!any && !all) return undefined;
+  return (tags) => {
+    if (!tags) return false;
+    if (any && !tags.some((t) => any.has(t))) return false;
+    if (all && !all.every((t) => tags.includes(t))) return false;
+    return true;
+  };
+}

@@ -1,0 +1,21 @@
+export type { AnomalyConfig, AnomalyReport, NearestEntry } from './anomaly.js';
+export { DEFAULT_ANOMALY_CONFIG } from './anomaly.js';
+export type { Clock } from './clock.js';
+export { systemClock } from './clock.js';
+export type {
+  EngineConfig,
+  EntryInput,
+  ForgetOlderThanOptions,
+  ForgetResult,
+  Hit,
+  InsertOptions,
+  InsertResult,
+  MemoryEntry,
+  NamespaceOptions,
+  NamespaceStats,
+  SearchOptions,
+  SearchResult,
+  TagFilter,
+} from './engine.js';
+export { ENGINE_DEFAULTS, MemoryEngine } from './engine.js';
+export { NAMESPACE_PATTERN } from './validate.js';

@@ -1,0 +1,184 @@
+import { RunningCentroid } from './centroid.js';
+import { type Payload, Ring } from './ring.js';
+
+export interface NamespaceCounters {
+  inserted: number;
+  /** Live entries overwritten because the ring was full. */
+  evicted: number;
+  /** Live entries dropped because they outlived the TTL. */
+  expired: number;
+  /** Live entries cut by forgetOlderThan. */
+  forgotten: number;
+  /** Entries deleted by id. */
+  deleted: number;
+}
+
+/**
+ * One namespace: a ring, its running centroid and baseline, its TTL and its counters.
+ * Every mutation keeps the centroid, the baseline and the byte count in step with the live set.
+ */
+export class Namespace {
+  readonly name: string;
+  readonly ring: Ring;
+  readonly centroid: RunningCentroid;
+  ttlMs: number;
+  /** Tombstoned slots still in the ring. */
+  deadCount = 0;
+  /** Sum of the ring's `extra` bytes over occupied slots. */
+  payloadBytes = 0;
+  readonly counters: NamespaceCounters = {
+    inserted: 0,
+    evicted: 0,
+    expired: 0,
+    forgotten: 0,
+    deleted: 0,
+  };
+
+  constructor(name: string, dim: number, capacity: number, ttlMs: number) {
+    this.name = name;
+    this.ring = new Ring(dim, capacity);
+    this.centroid = new RunningCentroid(dim);
+    this.ttlMs = ttlMs;
+  }
+
+  get liveCount(): number {
+    return this.centroid.count;
+  }
+
+  get bytes(): number {
+    return this.ring.allocatedBytes + this.payloadBytes;
+  }
+
+  /** Drops the oldest slot, taking a live entry out of the centroid and baseline. */
+  private dropOldest(): boolean {
+    const ring = this.ring;
+    const slot = ring.head;
+    const wasLive = ring.dead[slot] === 0;
+    if (wasLive) {
+      this.centroid.subtract(ring.slab, slot * ring.dim);
+      this.centroid.removeArrival(ring.arrival[slot] as number);
+    } else {
+      this.deadCount--;
+    }
+    this.payloadBytes -= ring.extra[slot] as number;
+    ring.popOldest();
+    return wasLive;
+  }
+
+  /** Drops entries whose age reached the TTL. O(dropped). Returns live entries dropped. */
+  expire(now: number): number {
+    if (!(this.ttlMs < Number.POSITIVE_INFINITY)) return 0;
+    return this.dropWhileOlderThan(now - this.ttlMs, true, 'expired');
+  }
+
+  /** Cuts entries with time < cutoff from the old end. O(removed). Returns live entries cut. */
+  cutBefore(cutoff: number): number {
+    return this.dropWhileOlderThan(cutoff, false, 'forgotten');
+  }
+
+  private dropWhileOlderThan(
+    cutoff: number,
+    inclusive: boolean,
+    counter: 'expired' | 'forgotten',
+  ): number {
+    const ring = this.ring;
+    let dropped = 0;
+    while (ring.size > 0) {
+      const t = ring.times[ring.head] as number;
+      if (inclusive ? t > cutoff : t >= cutoff) break;
+      if (this.dropOldest()) dropped++;
+    }
+    this.counters[counter] += dropped;
+    return dropped;
+  }
+
+  /** Makes room for one more entry: overwrites the oldest slot when the ring is full. */
+  evictIfFull(): boolean {
+    if (!this.ring.isFull) return false;
+    const wasLive = this.dropOldest();
+    if (wasLive) this.counters.evicted++;
+    return wasLive;
+  }
+
+  /**
+   * Appends one entry. The row is written as `source[srcOffset..] × scale` straight into the
+   * slab (no intermediate allocation); the ring must have room (call `evictIfFull` first).
+   */
+  append(
+    source: ArrayLike<number>,
+    srcOffset: number,
+    scale: number,
+    id: number,
+    time: number,
+    payload: Payload,
+    extraBytes: number,
+  ): number {
+    const ring = this.ring;
+    const slot = ring.appendSlot();
+    const dim = ring.dim;
+    const slab = ring.slab;
+    const base = slot * dim;
+    for (let i = 0; i < dim; i++) slab[base + i] = (source[srcOffset + i] as number) * scale;
+    const arrival = this.centroid.addReturningArrival(slab, base);
+    // Stored as float32 like the row; the baseline adds the stored value so that removal later
+    // subtracts exactly what was added.
+    ring.arrival[slot] = arrival;
+    this.centroid.addArrival(ring.arrival[slot] as number);
+    ring.times[slot] = time;
+    ring.ids[slot] = id;
+    ring.dead[slot] = 0;
+    ring.extra[slot] = extraBytes;
+    ring.texts[slot] = payload.text;
+    ring.tags[slot] = payload.tags;
+    ring.metadata[slot] = payload.metadata;
+    this.payloadBytes += extraBytes;
+    this.counters.inserted++;
+    return slot;
+  }
+
+  /** Tombstones the live entry with this id. Returns false when it is not (or no longer) here. */
+  tombstone(id: number): boolean {
+    const ring = this.ring;
+    const slot = ring.findSlot(id);
+    if (slot < 0 || ring.dead[slot] !== 0) return false;
+    ring.dead[slot] = 1;
+    this.deadCount++;
+    this.centroid.subtract(ring.slab, slot * ring.dim);
+    this.centroid.removeArrival(ring.arrival[slot] as number);
+    // The payload is unreachable now; release it instead of waiting for the slot to be reused.
+    this.payloadBytes -= ring.extra[slot] as number;
+    ring.extra[slot] = 0;
+    ring.texts[slot] = undefined;
+    ring.tags[slot] = undefined;
+    ring.metadata[slot] = undefined;
+    ring.version++;
+    this.counters.deleted++;
+    return true;
+  }
+
+  /** Re-sums centroid and baseline exactly from the live rows when enough updates have passed. */
+  resumIfDue(every: number): void {
+    if (this.centroid.updatesSinceResum < every) return;
+    this.resum();
+  }
+
+  resum(): void {
+    const ring = this.ring;
+    const c = this.centroid;
+    c.beginResum();
+    for (let p = 0; p < ring.size; p++) {
+      const slot = ring.slotAt(p);
+      if (ring.dead[slot] !== 0) continue;
+      c.resumRow(ring.slab, slot * ring.dim, ring.arrival[slot] as number);
+    }
+    c.endResum();
+  }
+
+  /** Sum of `extra` over the oldest `n` occupied slots (what evicting them would free). */
+  oldestPayloadBytes(n: number): number {
+    let bytes = 0;
+    const ring = this.ring;
+    for (let p = 0; p < n && p < ring.size; p++) bytes += ring.extra[ring.slotAt(p)] as number;
+    return bytes;
+  }
+}

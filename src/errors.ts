@@ -1,0 +1,29 @@
+/**
+ * One error type for problems a caller can fix. Front ends turn it into a tool result with
+ * `isError: true`; the `code` lets them (and tests) tell problems apart without parsing text.
+ * Messages say what was wrong and what is accepted.
+ */
+export type RingmemErrorCode =
+  | 'INVALID_ARGUMENT'
+  | 'INVALID_NAMESPACE'
+  | 'DIMENSION_MISMATCH'
+  | 'NON_FINITE_VECTOR'
+  | 'ZERO_VECTOR'
+  | 'INVALID_K'
+  | 'NAMESPACE_LIMIT'
+  | 'MEMORY_LIMIT'
+  | 'UNKNOWN_NAMESPACE';
+
+export class RingmemError extends Error {
+  readonly code: RingmemErrorCode;
+
+  constructor(code: RingmemErrorCode, message: string) {
+    super(message);
+    this.name = 'RingmemError';
+    this.code = code;
+  }
+}
+
+export function isRingmemError(value: unknown): value is RingmemError {
+  return value instanceof RingmemError;
+}
