@@ -1,0 +1,234 @@
+// N-API surface of the scan kernel: argument checks, ISA dispatch, sync and async entry points.
+//
+// The TypeScript wrapper (src/kernel/native-kernel.ts) validates everything first and gives the
+// friendly messages; the checks here are the second line, so a direct caller of the addon can
+// never make a kernel read or write out of bounds. Typed arrays are used in place (zero-copy):
+// the kernels read the slab and write the caller's output arrays through their data pointers.
+//
+// node-addon-api is built with C++ exceptions, so every napi_status it sees is checked and a
+// failure surfaces as a JS exception; our own errors carry `code` = ERR_KERNEL_ARGUMENT or
+// ERR_KERNEL_ISA_UNAVAILABLE.
+#include <napi.h>
+
+#include <cmath>
+#include <cstdint>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "cpu_features.h"
+#include "scan.h"
+
+namespace ringmem {
+namespace {
+
+// Indices match ISA_NAMES, which the TS wrapper uses to pass the ISA as a small integer.
+enum Isa : uint32_t { kScalar = 0, kAvx2Fma = 1, kAvx512f = 2, kNeon = 3, kIsaCount = 4 };
+const char* const kIsaNames[kIsaCount] = {"scalar", "avx2-fma", "avx512f", "neon"};
+
+// Mirrors MAX_TOP_K in src/kernel/types.ts.
+constexpr uint32_t kMaxTopK = 10000;
+
+CpuFeatures g_features;
+ScanFn g_kernels[kIsaCount] = {nullptr, nullptr, nullptr, nullptr};
+
+void init_kernels() {
+  g_features = probe_cpu_features();
+  g_kernels[kScalar] = scan_scalar;
+#if defined(__x86_64__) || defined(_M_X64)
+  if (g_features.avx2_fma) g_kernels[kAvx2Fma] = scan_avx2_fma;
+  if (g_features.avx512f) g_kernels[kAvx512f] = scan_avx512f;
+#endif
+#if defined(__aarch64__) || defined(_M_ARM64)
+  if (g_features.neon) g_kernels[kNeon] = scan_neon;
+#endif
+}
+
+[[noreturn]] void fail(Napi::Env env, const std::string& message, bool range = false,
+                       const char* code = "ERR_KERNEL_ARGUMENT") {
+  Napi::Error err = range ? static_cast<Napi::Error>(Napi::RangeError::New(env, message))
+                          : static_cast<Napi::Error>(Napi::TypeError::New(env, message));
+  err.Set("code", Napi::String::New(env, code));
+  throw err;
+}
+
+template <typename T>
+Napi::TypedArrayOf<T> typed_arg(const Napi::CallbackInfo& info, size_t i, napi_typedarray_type type,
+                                const char* name, const char* type_name) {
+  Napi::Value v = info[i];
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != type) {
+    fail(info.Env(), std::string(name) + " must be a " + type_name);
+  }
+  return v.As<Napi::TypedArrayOf<T>>();
+}
+
+uint32_t uint_arg(const Napi::CallbackInfo& info, size_t i, const char* name, double min,
+                  double max) {
+  Napi::Value v = info[i];
+  if (!v.IsNumber()) fail(info.Env(), std::string(name) + " must be a number");
+  const double d = v.As<Napi::Number>().DoubleValue();
+  if (!(d >= min && d <= max) || std::floor(d) != d) {
+    fail(info.Env(),
+         std::string(name) + " must be an integer from " + std::to_string(static_cast<uint64_t>(min)) +
+             " to " + std::to_string(static_cast<uint64_t>(max)) + ", got " + std::to_string(d),
+         true);
+  }
+  return static_cast<uint32_t>(d);
+}
+
+// Everything a scan needs, taken from (isa, slab, dim, segments, query, k, outIdx, outScores,
+// skipMask?) after checking that the kernel can only touch memory the arrays own.
+struct ScanCall {
+  ScanFn fn;
+  ScanArgs args;
+  size_t k;
+  int32_t* out_idx;
+  float* out_scores;
+};
+
+ScanCall parse_call(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 8) fail(env, "topK expects 8 or 9 arguments");
+  const uint32_t isa = uint_arg(info, 0, "isa", 0, kIsaCount - 1);
+  if (g_kernels[isa] == nullptr) {
+    fail(env, std::string("ISA ") + kIsaNames[isa] + " is not available on this CPU", false,
+         "ERR_KERNEL_ISA_UNAVAILABLE");
+  }
+  auto slab = typed_arg<float>(info, 1, napi_float32_array, "slab", "Float32Array");
+  const uint32_t dim = uint_arg(info, 2, "dim", 1, 2147483647.0);
+  auto segments = typed_arg<uint32_t>(info, 3, napi_uint32_array, "segments", "Uint32Array");
+  auto query = typed_arg<float>(info, 4, napi_float32_array, "query", "Float32Array");
+  const uint32_t k = uint_arg(info, 5, "k", 1, kMaxTopK);
+  auto out_idx = typed_arg<int32_t>(info, 6, napi_int32_array, "outIdx", "Int32Array");
+  auto out_scores = typed_arg<float>(info, 7, napi_float32_array, "outScores", "Float32Array");
+
+  if (query.ElementLength() != dim) {
+    fail(env, "query length " + std::to_string(query.ElementLength()) + " must equal dim " +
+                  std::to_string(dim), true);
+  }
+  if (out_idx.ElementLength() < k || out_scores.ElementLength() < k) {
+    fail(env, "outIdx and outScores must hold at least k = " + std::to_string(k) + " entries", true);
+  }
+  if (segments.ElementLength() % 2 != 0) {
+    fail(env, "segments must hold (start, end) pairs: even length", true);
+  }
+  const size_t rows = slab.ElementLength() / dim;
+  if (rows > 2147483647u) fail(env, "slab holds more rows than an Int32Array can index", true);
+  uint64_t scanned = 0;
+  const uint32_t* seg = segments.Data();
+  for (size_t s = 0; s + 1 < segments.ElementLength(); s += 2) {
+    if (seg[s] > seg[s + 1] || seg[s + 1] > rows) {
+      fail(env, "segment " + std::to_string(s / 2) + " [" + std::to_string(seg[s]) + ", " +
+                    std::to_string(seg[s + 1]) + ") must satisfy start <= end <= rows (" +
+                    std::to_string(rows) + ")", true);
+    }
+    scanned += seg[s + 1] - seg[s];
+  }
+  if (scanned > 0xFFFFFFFFull) fail(env, "segments cover more than 2^32 - 1 rows in total", true);
+
+  const uint8_t* skip = nullptr;
+  if (info.Length() > 8 && !info[8].IsUndefined() && !info[8].IsNull()) {
+    auto mask = typed_arg<uint8_t>(info, 8, napi_uint8_array, "skipMask", "Uint8Array");
+    if (mask.ElementLength() < rows) {
+      fail(env, "skipMask length " + std::to_string(mask.ElementLength()) +
+                    " must be at least the slab's row count " + std::to_string(rows), true);
+    }
+    skip = mask.Data();
+  }
+
+  ScanCall call;
+  call.fn = g_kernels[isa];
+  call.args = ScanArgs{slab.Data(), dim, seg, segments.ElementLength() / 2, query.Data(), skip};
+  call.k = k;
+  call.out_idx = out_idx.Data();
+  call.out_scores = out_scores.Data();
+  return call;
+}
+
+// Heap storage reused by every scan on the same thread (main thread or a libuv pool thread).
+size_t run_scan(const ScanCall& c) {
+  thread_local std::vector<HeapEntry> storage;
+  TopK heap(storage, c.k);
+  c.fn(c.args, heap);
+  return heap.finish(c.out_idx, c.out_scores);
+}
+
+Napi::Value TopKSync(const Napi::CallbackInfo& info) {
+  const ScanCall call = parse_call(info);
+  return Napi::Number::New(info.Env(), static_cast<double>(run_scan(call)));
+}
+
+// Runs one scan on the libuv thread pool. References to every typed array argument are held
+// until the worker is destroyed, so the GC cannot free the memory the kernel is reading/writing.
+class ScanWorker : public Napi::AsyncWorker {
+ public:
+  ScanWorker(Napi::Env env, const Napi::CallbackInfo& info, const ScanCall& call)
+      : Napi::AsyncWorker(env, "ringmem:scan"), deferred_(Napi::Promise::Deferred::New(env)),
+        call_(call) {
+    for (size_t i = 1; i < info.Length() && i <= 8; ++i) {
+      if (info[i].IsObject()) refs_.push_back(Napi::Persistent(info[i].As<Napi::Object>()));
+    }
+  }
+
+  Napi::Promise Promise() const { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override {
+    try {
+      hits_ = run_scan(call_);
+    } catch (const std::exception& e) {
+      SetError(std::string("scan failed: ") + e.what());
+    }
+  }
+
+  void OnOK() override { deferred_.Resolve(Napi::Number::New(Env(), static_cast<double>(hits_))); }
+
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  ScanCall call_;
+  std::vector<Napi::ObjectReference> refs_;
+  size_t hits_ = 0;
+};
+
+Napi::Value TopKAsync(const Napi::CallbackInfo& info) {
+  const ScanCall call = parse_call(info);
+  auto* worker = new ScanWorker(info.Env(), info, call);
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();  // the worker deletes itself after OnOK/OnError
+  return promise;
+}
+
+Napi::Value AvailableIsas(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Array out = Napi::Array::New(env);
+  uint32_t n = 0;
+  // Best first, so index 0 is what an unforced load picks.
+  const Isa order[kIsaCount] = {kAvx512f, kAvx2Fma, kNeon, kScalar};
+  for (Isa isa : order) {
+    if (g_kernels[isa] != nullptr) out.Set(n++, Napi::String::New(env, kIsaNames[isa]));
+  }
+  return out;
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  init_kernels();
+  Napi::Array names = Napi::Array::New(env, kIsaCount);
+  for (uint32_t i = 0; i < kIsaCount; ++i) names.Set(i, Napi::String::New(env, kIsaNames[i]));
+  exports.Set("isaNames", names);
+  exports.Set("maxTopK", Napi::Number::New(env, kMaxTopK));
+  exports.Set("availableIsas", Napi::Function::New(env, AvailableIsas, "availableIsas"));
+  exports.Set("topK", Napi::Function::New(env, TopKSync, "topK"));
+  exports.Set("topKAsync", Napi::Function::New(env, TopKAsync, "topKAsync"));
+  return exports;
+}
+
+}  // namespace
+}  // namespace ringmem
+
+static Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
+  return ringmem::Init(env, exports);
+}
+
+NODE_API_MODULE(ringmem_kernel, InitModule)

@@ -1,0 +1,62 @@
+// The segment/row-block driver shared by the SIMD kernels.
+//
+// Rows are scored four at a time: the four rows share every query load, give the CPU eight
+// independent FMA chains (two accumulators per row) and produce four scores that are compared
+// against the heap threshold with one vector compare. The common case — no row beats the k-th
+// best — costs one compare and one branch per four rows.
+//
+// A remainder of 1..3 rows at the end of a segment goes through the same four-row routine with
+// the missing slots pointing at the last real row, so a row's score never depends on the path
+// that computed it (duplicate rows tie exactly; see scan.h).
+//
+// `Dot4` is a callable `void(const float* const rows[4], float out[4])` compiled for the ISA of
+// the including kernel; this template is instantiated inside that kernel's target region via
+// the RINGMEM_BLOCK_ATTR attribute the includer defines. It lives in an unnamed namespace so
+// each kernel's translation unit owns its own copy, compiled for its own ISA.
+#pragma once
+
+#include <cstdint>
+
+#include "scan.h"
+
+namespace ringmem {
+namespace {
+
+template <typename Dot4>
+RINGMEM_BLOCK_ATTR inline void scan_blocks(const ScanArgs& a, TopK& heap, Dot4 dot4) {
+  const size_t dim = a.dim;
+  for (size_t s = 0; s < a.segment_count; ++s) {
+    uint32_t r = a.segments[2 * s];
+    const uint32_t end = a.segments[2 * s + 1];
+    while (r < end) {
+      const uint32_t n = end - r < 4 ? end - r : 4;
+      const float* rows[4];
+      rows[0] = a.slab + static_cast<size_t>(r) * dim;
+      for (uint32_t j = 1; j < 4; ++j) rows[j] = j < n ? rows[j - 1] + dim : rows[j - 1];
+      float score[4];
+      dot4(rows, score);
+      const float thr = heap.threshold();
+      // Comparisons with NaN are false, so NaN rows never enter (same as the JS kernel).
+      unsigned hit = (score[0] > thr ? 1u : 0u) | (score[1] > thr ? 2u : 0u) |
+                     (score[2] > thr ? 4u : 0u) | (score[3] > thr ? 8u : 0u);
+      hit &= (1u << n) - 1u;
+      if (hit != 0 && a.skip != nullptr) {
+        for (uint32_t j = 0; j < n; ++j) {
+          if (a.skip[r + j] != 0) hit &= ~(1u << j);
+        }
+      }
+      if (hit != 0) {
+        // In scan order, re-reading the threshold: an earlier row of this block may have raised it.
+        for (uint32_t j = 0; j < n; ++j) {
+          if ((hit >> j) & 1u) {
+            if (score[j] > heap.threshold()) heap.push(score[j], static_cast<int32_t>(r + j));
+          }
+        }
+      }
+      r += n;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace ringmem

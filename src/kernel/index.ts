@@ -1,0 +1,17 @@
+/** The scan kernel: contract, backends and the loader that picks one. */
+export { KernelError, type KernelErrorCode } from './errors.js';
+export { JsKernel } from './js-kernel.js';
+export {
+  type KernelPreference,
+  kernelInfo,
+  type LoadKernelOptions,
+  loadKernel,
+} from './loader.js';
+export { ASYNC_MIN_VALUES, type NativeIsa, NativeKernel } from './native-kernel.js';
+export {
+  type KernelBackend,
+  type KernelInfo,
+  type KernelIsa,
+  MAX_TOP_K,
+  type ScanKernel,
+} from './types.js';

@@ -1,0 +1,124 @@
+import { KernelError } from './errors.js';
+import type { KernelInfo, KernelIsa, ScanKernel } from './types.js';
+import { validateTopKArgs } from './validate.js';
+
+/** The surface of native/build/Release/ringmem_kernel.node (see native/addon.cc). */
+export interface NativeAddon {
+  /** Index = the small integer passed as `isa` to topK/topKAsync. */
+  readonly isaNames: readonly string[];
+  readonly maxTopK: number;
+  /** ISAs this CPU and OS can run, best first. */
+  availableIsas(): string[];
+  topK(
+    isa: number,
+    slab: Float32Array,
+    dim: number,
+    segments: Uint32Array,
+    query: Float32Array,
+    k: number,
+    outIdx: Int32Array,
+    outScores: Float32Array,
+    skipMask?: Uint8Array,
+  ): number;
+  /** Always runs on the libuv thread pool; the wrapper decides when that is worth it. */
+  topKAsync(
+    isa: number,
+    slab: Float32Array,
+    dim: number,
+    segments: Uint32Array,
+    query: Float32Array,
+    k: number,
+    outIdx: Int32Array,
+    outScores: Float32Array,
+    skipMask?: Uint8Array,
+  ): Promise<number>;
+}
+
+export type NativeIsa = Exclude<KernelIsa, 'js'>;
+
+/**
+ * Scans smaller than this many float32 values (rows scanned × dim) are answered synchronously by
+ * topKAsync; larger ones go to the thread pool.
+ *
+ * Measured with `npm run bench:scan` (section "async threshold", bench-results/scan.md) on the
+ * 2-core AMD EPYC dev box, AVX2: a thread-pool round trip (queue, run, resolve) adds about
+ * 30–60 µs over a synchronous call, while the AVX2 scan handles about 12 float32 values per ns
+ * from L3 (≈ 50 GB/s). A 1 M value scan (≈ 2.6k rows of 384) takes ≈ 80 µs, so below that the
+ * hop costs as much as the scan it would move off the event loop; above it, the loop is freed
+ * for longer than the hop costs.
+ */
+export const ASYNC_MIN_VALUES = 1_000_000;
+
+/** ScanKernel backed by the native addon, pinned to one ISA for its lifetime. */
+export class NativeKernel implements ScanKernel {
+  readonly info: KernelInfo;
+  private readonly isaId: number;
+
+  constructor(
+    private readonly addon: NativeAddon,
+    isa: NativeIsa,
+    fallbackReasons: readonly string[] = [],
+  ) {
+    const available = addon.availableIsas() as KernelIsa[];
+    if (!available.includes(isa)) {
+      throw new KernelError(
+        'ERR_KERNEL_ISA_UNAVAILABLE',
+        `the native kernel cannot run ISA '${isa}' on this machine; available: ${available.join(', ')}`,
+      );
+    }
+    this.isaId = addon.isaNames.indexOf(isa);
+    this.info = {
+      backend: 'native',
+      isa,
+      availableIsas: available,
+      fallbackReasons: [...fallbackReasons],
+    };
+  }
+
+  topK(
+    slab: Float32Array,
+    dim: number,
+    segments: Uint32Array,
+    query: Float32Array,
+    k: number,
+    outIdx: Int32Array,
+    outScores: Float32Array,
+    skipMask?: Uint8Array,
+  ): number {
+    validateTopKArgs(slab, dim, segments, query, k, outIdx, outScores, skipMask);
+    return this.addon.topK(this.isaId, slab, dim, segments, query, k, outIdx, outScores, skipMask);
+  }
+
+  topKAsync(
+    slab: Float32Array,
+    dim: number,
+    segments: Uint32Array,
+    query: Float32Array,
+    k: number,
+    outIdx: Int32Array,
+    outScores: Float32Array,
+    skipMask?: Uint8Array,
+  ): Promise<number> {
+    try {
+      const rows = validateTopKArgs(slab, dim, segments, query, k, outIdx, outScores, skipMask);
+      if (rows * dim < ASYNC_MIN_VALUES) {
+        return Promise.resolve(
+          this.addon.topK(this.isaId, slab, dim, segments, query, k, outIdx, outScores, skipMask),
+        );
+      }
+      return this.addon.topKAsync(
+        this.isaId,
+        slab,
+        dim,
+        segments,
+        query,
+        k,
+        outIdx,
+        outScores,
+        skipMask,
+      );
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+}
