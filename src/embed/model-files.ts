@@ -1,0 +1,76 @@
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ModelFile, ModelManifest } from '../models/manifest.js';
+import { EmbedError } from './errors.js';
+
+/**
+ * Cheap checks of a model directory before anything is parsed: every file the manifest lists
+ * exists and has exactly the manifest's size. The sha256 is left to `ringmem models verify`
+ * (hashing 90 MB on every start would delay the first embedding); a same-size corrupt file is
+ * caught when onnxruntime or the tokenizer fails to parse it.
+ */
+
+export function fetchCommand(manifest: ModelManifest): string {
+  return `ringmem models fetch ${manifest.id}`;
+}
+
+export function verifyCommand(manifest: ModelManifest): string {
+  return `ringmem models verify ${manifest.id}`;
+}
+
+/** Absolute path of a manifest file inside the model directory, after its size check. */
+export async function checkModelFile(
+  modelDir: string,
+  file: ModelFile,
+  manifest: ModelManifest,
+): Promise<string> {
+  const path = join(modelDir, file.path);
+  let size: number;
+  try {
+    const info = await stat(path);
+    if (!info.isFile()) {
+      throw new EmbedError(
+        'MODEL_CORRUPT',
+        `model file ${path} is not a regular file: remove it and run \`${fetchCommand(manifest)}\``,
+        { file: path },
+      );
+    }
+    size = info.size;
+  } catch (error) {
+    if (error instanceof EmbedError) throw error;
+    throw new EmbedError(
+      'MODEL_MISSING',
+      `model file not found at ${path}: run \`${fetchCommand(manifest)}\``,
+      { file: path, cause: error },
+    );
+  }
+  if (size < file.bytes) {
+    throw new EmbedError(
+      'MODEL_TRUNCATED',
+      `model file ${path} is truncated: ${size} of ${file.bytes} bytes ` +
+        `(an interrupted download?); run \`${fetchCommand(manifest)}\` to complete it`,
+      { file: path },
+    );
+  }
+  if (size > file.bytes) {
+    throw new EmbedError(
+      'MODEL_CORRUPT',
+      `model file ${path} has ${size} bytes but the manifest expects ${file.bytes}: ` +
+        `run \`${verifyCommand(manifest)}\``,
+      { file: path },
+    );
+  }
+  return path;
+}
+
+/** Checks every file the manifest lists; returns the model and tokenizer paths. */
+export async function checkModelDir(
+  modelDir: string,
+  manifest: ModelManifest,
+): Promise<{ model: string; tokenizer: string }> {
+  const paths = new Map<string, string>();
+  for (const [role, file] of Object.entries(manifest.files)) {
+    paths.set(role, await checkModelFile(modelDir, file, manifest));
+  }
+  return { model: paths.get('model')!, tokenizer: paths.get('tokenizer')! };
+}

@@ -1,0 +1,144 @@
+import * as ort from 'onnxruntime-node';
+import { describeError, EmbedError } from './errors.js';
+import type { BatchInputs } from './tokenize.js';
+
+/**
+ * The onnxruntime side of the embedder: one InferenceSession, its real input and output names,
+ * and a `run` that turns padded int64 batches into the chosen output tensor.
+ */
+
+export interface SessionOptions {
+  intraOpThreads?: number | undefined;
+  interOpThreads?: number | undefined;
+}
+
+export interface SessionOutput {
+  data: Float32Array;
+  /** [rows, seq, dim] for token states, [rows, dim] for a sentence vector. */
+  dims: readonly number[];
+}
+
+/** Output names in order of preference: a ready sentence vector, then token states. */
+const PREFERRED_OUTPUTS = ['sentence_embedding', 'last_hidden_state'];
+
+export class OrtSession {
+  readonly inputNames: readonly string[];
+  readonly outputName: string;
+  readonly needsTokenTypeIds: boolean;
+  /** Session runs so far; tests observe batching through it. */
+  runs = 0;
+  private readonly session: ort.InferenceSession;
+  private readonly idsName: string;
+  private readonly maskName: string | null;
+  private readonly typeName: string | null;
+  private zeroTypes = new BigInt64Array(0);
+
+  private constructor(session: ort.InferenceSession, modelPath: string) {
+    this.session = session;
+    this.inputNames = session.inputNames;
+    const names = new Set(session.inputNames);
+    const find = (candidates: string[]) => candidates.find((n) => names.has(n)) ?? null;
+    const ids = find(['input_ids']);
+    if (ids === null) {
+      throw new EmbedError(
+        'MODEL_INCOMPATIBLE',
+        `model ${modelPath} has no input_ids input (inputs: ${session.inputNames.join(', ')}): ` +
+          'ringmem runs text encoders that take input_ids and attention_mask',
+        { file: modelPath },
+      );
+    }
+    this.idsName = ids;
+    this.maskName = find(['attention_mask']);
+    this.typeName = find(['token_type_ids']);
+    const unknown = session.inputNames.filter(
+      (n) => n !== this.idsName && n !== this.maskName && n !== this.typeName,
+    );
+    if (unknown.length > 0) {
+      throw new EmbedError(
+        'MODEL_INCOMPATIBLE',
+        `model ${modelPath} asks for inputs ringmem cannot provide: ${unknown.join(', ')}`,
+        { file: modelPath },
+      );
+    }
+    this.needsTokenTypeIds = this.typeName !== null;
+    this.outputName =
+      PREFERRED_OUTPUTS.find((n) => session.outputNames.includes(n)) ?? session.outputNames[0]!;
+  }
+
+  /** Loads the model; a file onnxruntime cannot parse is MODEL_CORRUPT naming the file. */
+  static async create(
+    modelPath: string,
+    options: SessionOptions,
+    verifyHint: string,
+  ): Promise<OrtSession> {
+    const sessionOptions: ort.InferenceSession.SessionOptions = {
+      graphOptimizationLevel: 'all',
+      executionMode: 'sequential',
+      logSeverityLevel: 3,
+    };
+    if (options.intraOpThreads !== undefined)
+      sessionOptions.intraOpNumThreads = options.intraOpThreads;
+    if (options.interOpThreads !== undefined)
+      sessionOptions.interOpNumThreads = options.interOpThreads;
+    let session: ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(modelPath, sessionOptions);
+    } catch (error) {
+      throw new EmbedError(
+        'MODEL_CORRUPT',
+        `model file ${modelPath} could not be loaded by onnxruntime (${firstLine(error)}): ` +
+          `the file is damaged or not an ONNX model; run \`${verifyHint}\``,
+        { file: modelPath, cause: error },
+      );
+    }
+    if (session.outputNames.length === 0) {
+      throw new EmbedError('MODEL_INCOMPATIBLE', `model ${modelPath} has no outputs`, {
+        file: modelPath,
+      });
+    }
+    return new OrtSession(session, modelPath);
+  }
+
+  async run(batch: BatchInputs): Promise<SessionOutput> {
+    const dims = [batch.rows, batch.seq];
+    const feeds: Record<string, ort.Tensor> = {
+      [this.idsName]: new ort.Tensor('int64', batch.inputIds, dims),
+    };
+    if (this.maskName !== null) {
+      feeds[this.maskName] = new ort.Tensor('int64', batch.attentionMask, dims);
+    }
+    if (this.typeName !== null) {
+      // Single-sequence inputs are all segment 0; one zero buffer grows and is reused.
+      const n = batch.rows * batch.seq;
+      if (this.zeroTypes.length < n) this.zeroTypes = new BigInt64Array(n);
+      feeds[this.typeName] = new ort.Tensor('int64', this.zeroTypes.subarray(0, n), dims);
+    }
+    this.runs++;
+    let results: ort.InferenceSession.ReturnType;
+    try {
+      results = await this.session.run(feeds, [this.outputName]);
+    } catch (error) {
+      throw new EmbedError(
+        'RUNTIME_FAILED',
+        `onnxruntime failed on a batch of ${batch.rows}×${batch.seq} tokens: ${firstLine(error)}`,
+        { cause: error },
+      );
+    }
+    const out = results[this.outputName]!;
+    if (out.type !== 'float32') {
+      throw new EmbedError(
+        'MODEL_INCOMPATIBLE',
+        `model output ${this.outputName} is ${out.type}; ringmem expects float32`,
+      );
+    }
+    return { data: out.data as Float32Array, dims: out.dims };
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+function firstLine(error: unknown): string {
+  return describeError(error).split('\n')[0]!.slice(0, 300);
+}
