@@ -137,6 +137,7 @@ export async function downloadFile(
     have = 0;
     hash = createHash('sha256');
     startedFromOldPrefix = false;
+    resumedAny = false;
   };
 
   for (;;) {
@@ -202,6 +203,7 @@ export async function downloadFile(
         have = 0;
         hash = createHash('sha256');
         startedFromOldPrefix = false;
+        resumedAny = false;
       }
       if (have > 0) resumedAny = true;
       handle = await open(partial, have === 0 ? 'w' : 'a');

@@ -83,7 +83,8 @@ function isDirectory(path: string): boolean {
   }
 }
 
-function readManifest(path: string): ModelManifest {
+/** Reads and validates a manifest.json, as a typed error naming the file when it is bad. */
+export function readManifestFile(path: string): ModelManifest {
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
@@ -117,7 +118,7 @@ function resolveExplicit(
   const manifestPath = join(dir, MANIFEST_FILE);
   let manifest: ModelManifest;
   if (existsSync(manifestPath)) {
-    manifest = readManifest(manifestPath);
+    manifest = readManifestFile(manifestPath);
     const wanted = requested === undefined ? undefined : registry.lookup(requested);
     if (
       requested !== undefined &&
