@@ -119,6 +119,11 @@ export function randomBertWeights(config: BertConfig, seed: number, std = 0.02):
 
 export interface BuildOptions {
   quantize: boolean;
+  /**
+   * Whether the graph takes token_type_ids (default true, as BERT exports do). Without it the
+   * segment-0 embedding is added as a constant, like exports of models without segments.
+   */
+  tokenTypeIds?: boolean;
 }
 
 /** The smallest finite float32, as transformers' `torch.finfo(dtype).min` mask value. */
@@ -133,7 +138,8 @@ export function buildBertModel(weights: BertWeights, options: BuildOptions): Uin
   const dims = ['batch_size', 'sequence_length'];
   const inputIds = g.input('input_ids', DataType.INT64, dims);
   const attentionMask = g.input('attention_mask', DataType.INT64, dims);
-  const tokenTypeIds = g.input('token_type_ids', DataType.INT64, dims);
+  const withTypes = options.tokenTypeIds ?? true;
+  const tokenTypeIds = withTypes ? g.input('token_type_ids', DataType.INT64, dims) : null;
 
   const layerNorm = (x: string, p: LayerNormWeights, prefix: string): string => {
     const mean = g.op('ReduceMean', [x], { axes: [-1] });
@@ -210,13 +216,19 @@ export function buildBertModel(weights: BertWeights, options: BuildOptions): Uin
     );
     word = g.op('Gather', [table, inputIds], { axis: 0 });
   }
-  const typeTable = g.initializer(
-    'embeddings.token_type_embeddings.weight',
-    DataType.FLOAT,
-    [config.typeVocabSize, h],
-    weights.tokenTypeEmbeddings,
-  );
-  const typeEmb = g.op('Gather', [typeTable, tokenTypeIds], { axis: 0 });
+  let typeEmb: string;
+  if (tokenTypeIds !== null) {
+    const typeTable = g.initializer(
+      'embeddings.token_type_embeddings.weight',
+      DataType.FLOAT,
+      [config.typeVocabSize, h],
+      weights.tokenTypeEmbeddings,
+    );
+    typeEmb = g.op('Gather', [typeTable, tokenTypeIds], { axis: 0 });
+  } else {
+    const segment0 = weights.tokenTypeEmbeddings.subarray(0, h);
+    typeEmb = g.initializer('embeddings.token_type_embeddings.segment0', DataType.FLOAT, [h], segment0);
+  }
   const posTable = g.initializer(
     'embeddings.position_embeddings.weight',
     DataType.FLOAT,

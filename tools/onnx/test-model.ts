@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { buildBertModel, MINILM_L6_CONFIG, randomBertWeights } from './bert.js';
+import { type BertConfig, buildBertModel, MINILM_L6_CONFIG, randomBertWeights } from './bert.js';
 import { buildSmallTokenizerJson } from './small-vocab.js';
 
 /**
@@ -26,6 +26,10 @@ export interface TestModelOptions {
   int8?: boolean;
   /** Truncation length written to the manifest and to tokenizer_config's model_max_length. */
   maxTokens?: number;
+  /** Architecture overrides (a tiny model makes plumbing tests fast); default all-MiniLM-L6-v2. */
+  config?: Partial<BertConfig>;
+  /** Whether the model takes token_type_ids (default true). */
+  tokenTypeIds?: boolean;
 }
 
 export interface TestModelInfo {
@@ -83,7 +87,8 @@ export function generateTestModel(options: TestModelOptions): TestModelInfo {
   write('tokenizer.json', tokenizerJson);
   write('tokenizer_config.json', `${JSON.stringify(tokenizerConfig, null, 2)}\n`);
 
-  const c = MINILM_L6_CONFIG;
+  const c: BertConfig = { ...MINILM_L6_CONFIG, ...options.config };
+  const tokenTypeIds = options.tokenTypeIds ?? true;
   const config = {
     _name_or_path: 'ringmem/minilm-shape (random weights, shape of all-MiniLM-L6-v2)',
     architectures: ['BertModel'],
@@ -103,7 +108,7 @@ export function generateTestModel(options: TestModelOptions): TestModelInfo {
   write('config.json', `${JSON.stringify(config, null, 2)}\n`);
 
   const weights = randomBertWeights(c, seed);
-  const fp32 = buildBertModel(weights, { quantize: false });
+  const fp32 = buildBertModel(weights, { quantize: false, tokenTypeIds });
   write('onnx/model.onnx', fp32);
   const tokBytes = Buffer.from(tokenizerJson, 'utf8');
   const fileEntry = (rel: string, data: Uint8Array) => ({
@@ -125,7 +130,9 @@ export function generateTestModel(options: TestModelOptions): TestModelInfo {
     pooling: 'mean',
     normalize: true,
     prefixes: { query: '', passage: '' },
-    inputs: ['input_ids', 'attention_mask', 'token_type_ids'],
+    inputs: tokenTypeIds
+      ? ['input_ids', 'attention_mask', 'token_type_ids']
+      : ['input_ids', 'attention_mask'],
     output: 'last_hidden_state',
     quantization,
     files: { model: fileEntry(modelRel, data), tokenizer: fileEntry('tokenizer.json', tokBytes) },
@@ -139,7 +146,7 @@ export function generateTestModel(options: TestModelOptions): TestModelInfo {
     `${JSON.stringify(manifest('minilm-shape-fp32', 'fp32', 'onnx/model.onnx', fp32), null, 2)}\n`,
   );
   if (int8) {
-    const q = buildBertModel(weights, { quantize: true });
+    const q = buildBertModel(weights, { quantize: true, tokenTypeIds });
     write('onnx/model_quantized.onnx', q);
     write(
       'manifest.int8.json',
