@@ -201,6 +201,28 @@ describe('fetchModel from a hub endpoint', () => {
     ).toEqual(['bytes=1000-', undefined]);
   });
 
+  it('installs a complete partial file left by an interrupted rename without a request', async () => {
+    const partial = `${installedPath(MODEL_PATH)}.partial`;
+    mkdirSync(dirname(partial), { recursive: true });
+    writeFileSync(partial, model.files.get(MODEL_PATH)!);
+    const result = await fetchModel('tiny-int8', options());
+    expect(result.files.find((f) => f.path === MODEL_PATH)?.transferred).toBe(0);
+    expect(modelRequests()).toHaveLength(0);
+    expect(existsSync(partial)).toBe(false);
+  });
+
+  it('treats a 416 answer as a wrong partial, restarts, and refuses a source shorter than the pin', async () => {
+    const partial = `${installedPath(MODEL_PATH)}.partial`;
+    mkdirSync(dirname(partial), { recursive: true });
+    writeFileSync(partial, model.files.get(MODEL_PATH)!.subarray(0, 5000));
+    const shorter = model.files.get(MODEL_PATH)!.subarray(0, 4000);
+    server.behaviours.set(hubPath(MODEL_PATH), { kind: 'serve', data: Buffer.from(shorter) });
+    const error = await expectModelError(fetchModel('tiny-int8', options()), 'FILE_SIZE_MISMATCH');
+    expect(error.message).toContain(`has 4000 bytes, expected ${model.manifest.files.model.bytes}`);
+    expect(modelRequests().map((r) => r.range)).toEqual(['bytes=5000-', undefined]);
+    expect(existsSync(partial)).toBe(false);
+  });
+
   it('fails with a clear timeout error when the server stalls mid-file', async () => {
     server.behaviours.set(hubPath(MODEL_PATH), { kind: 'stall', afterBytes: 4096 });
     const error = await expectModelError(
