@@ -234,6 +234,16 @@ describe('fetchModel from a hub endpoint', () => {
     expect(statSync(`${installedPath(MODEL_PATH)}.partial`).size).toBe(4096);
   });
 
+  it('fails with a clear timeout error when the server never sends response headers', async () => {
+    server.behaviours.set(hubPath(MODEL_PATH), { kind: 'hang' });
+    const error = await expectModelError(
+      fetchModel('tiny-int8', options({ connectTimeoutMs: 200 })),
+      'FETCH_TIMEOUT',
+    );
+    expect(error.message).toContain('no response from 127.0.0.1');
+    expect(error.message).toContain('within 200 ms');
+  });
+
   it('follows a redirect to another host path, as Hugging Face does to its CDN', async () => {
     const cdnPath = '/cdn/blob-123';
     server.files.set(cdnPath, model.files.get(MODEL_PATH)!);
