@@ -256,7 +256,7 @@ export class MemoryEngine {
     const mb = (b: number) => `${(b / 1024 ** 2).toFixed(1)} MB`;
     return new RingmemError(
       'MEMORY_LIMIT',
-      `namespace "${name}" needs ${mb(needed)} more but the engine holds ${mb(this.totalBytes())} of its ${mb(this.maxBytes)} cap: forget old entries (forget_older_than), use fewer namespaces or a smaller capacity, or raise the memory cap`,
+      `namespace "${name}" needs ${mb(needed)} more but the engine holds ${mb(this.totalBytes())} of its ${mb(this.maxBytes)} memory cap: forget old entries (forget_older_than), use fewer namespaces or a smaller capacity, or raise the memory cap`,
     );
   }
 
@@ -661,6 +661,20 @@ export class MemoryEngine {
       (done ? forgotten : notFound).push(id);
     }
     return { forgotten, notFound };
+  }
+
+  /** The ids among `ids` that are not live entries (in `namespace`, or in any namespace). */
+  missing(ids: readonly number[], namespace?: string): number[] {
+    const targets = this.targets(namespace);
+    const now = this.clock.now();
+    for (const ns of targets) ns.expire(now);
+    return ids.filter(
+      (id) =>
+        !targets.some((ns) => {
+          const slot = ns.ring.findSlot(id);
+          return slot >= 0 && ns.ring.dead[slot] === 0;
+        }),
+    );
   }
 
   private targets(namespace: string | undefined): Namespace[] {

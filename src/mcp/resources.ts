@@ -1,0 +1,67 @@
+import { type McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { NAMESPACE_PATTERN } from '../engine/index.js';
+import { RingmemError } from '../errors.js';
+import type { ToolContext } from './context.js';
+import { statsSnapshot } from './tools/memory-stats.js';
+import { entryFields } from './tools/recall.js';
+
+const RECENT_LIMIT = 50;
+
+/** Read-only views for clients that browse resources: statistics and each namespace's newest entries. */
+export function registerResources(server: McpServer, ctx: ToolContext): void {
+  server.registerResource(
+    'stats',
+    'ringmem://stats',
+    {
+      title: 'Memory statistics',
+      description: 'Namespaces, sizes, model and kernel (the same as the memory_stats tool).',
+      mimeType: 'application/json',
+    },
+    async (uri) => ({
+      contents: [
+        {
+          uri: uri.href,
+          mimeType: 'application/json',
+          text: JSON.stringify(statsSnapshot(ctx), null, 2),
+        },
+      ],
+    }),
+  );
+
+  server.registerResource(
+    'recent',
+    new ResourceTemplate('ringmem://namespaces/{name}/recent', {
+      list: async () => ({
+        resources: ctx.memory.engine.namespaces().map((name) => ({
+          uri: `ringmem://namespaces/${name}/recent`,
+          name: `${name}: newest memories`,
+          mimeType: 'application/json',
+        })),
+      }),
+    }),
+    {
+      title: 'Newest memories of a namespace',
+      description: `The ${RECENT_LIMIT} newest live entries, newest first.`,
+      mimeType: 'application/json',
+    },
+    async (uri, variables) => {
+      const name = decodeURIComponent(String(variables.name));
+      if (!NAMESPACE_PATTERN.test(name)) {
+        throw new RingmemError(
+          'INVALID_NAMESPACE',
+          `invalid namespace ${JSON.stringify(name)}: use 1–64 characters from A–Z, a–z, 0–9 and . _ : -`,
+        );
+      }
+      const entries = ctx.memory.recent(name, RECENT_LIMIT).map(entryFields);
+      return {
+        contents: [
+          {
+            uri: uri.href,
+            mimeType: 'application/json',
+            text: JSON.stringify({ namespace: name, entries }, null, 2),
+          },
+        ],
+      };
+    },
+  );
+}

@@ -1,0 +1,326 @@
+import { z } from 'zod';
+import { NAMESPACE_PATTERN } from '../engine/index.js';
+import { DURATION_HELP, INSTANT_HELP, parseDuration, parseInstant } from './time.js';
+
+/**
+ * Input and output schemas of every MCP tool. They are built from the server's limits (text size
+ * is configurable) and are the single source for validation, the JSON Schema clients see, and
+ * the README's tool reference.
+ */
+
+export interface ToolLimits {
+  maxTextBytes: number;
+  maxBatch: number;
+  maxTags: number;
+  maxTagLength: number;
+  maxMetadataBytes: number;
+  maxK: number;
+  maxIds: number;
+}
+
+export const DEFAULT_LIMITS: ToolLimits = {
+  maxTextBytes: 32 * 1024,
+  maxBatch: 256,
+  maxTags: 16,
+  maxTagLength: 64,
+  maxMetadataBytes: 4096,
+  maxK: 100,
+  maxIds: 1000,
+};
+
+const utf8Bytes = (s: string) => Buffer.byteLength(s, 'utf8');
+
+export function textSchema(limits: ToolLimits, what = 'text') {
+  return z
+    .string({ error: `${what} must be a string` })
+    .refine((s) => s.trim().length > 0, {
+      message: `${what} is empty: give at least one non-whitespace character`,
+    })
+    .refine((s) => utf8Bytes(s) <= limits.maxTextBytes, {
+      message: `${what} is longer than ${limits.maxTextBytes} bytes (UTF-8): split it or raise --max-text-bytes`,
+    });
+}
+
+export const namespaceSchema = z
+  .string({ error: 'namespace must be a string' })
+  .regex(NAMESPACE_PATTERN, 'namespace must be 1–64 characters from A–Z, a–z, 0–9 and . _ : -')
+  .default('default')
+  .describe('Memory namespace (an independent window). Default "default".');
+
+function tagsSchema(limits: ToolLimits) {
+  return z
+    .array(
+      z
+        .string({ error: 'each tag must be a string' })
+        .min(1, 'tags must not be empty strings')
+        .max(limits.maxTagLength, `a tag has at most ${limits.maxTagLength} characters`),
+      { error: 'tags must be an array of strings' },
+    )
+    .max(limits.maxTags, `at most ${limits.maxTags} tags`);
+}
+
+function metadataSchema(limits: ToolLimits) {
+  return z
+    .record(
+      z.string(),
+      z.union([z.string(), z.number(), z.boolean(), z.null()], {
+        error: 'metadata values must be strings, numbers, booleans or null (flat, no nesting)',
+      }),
+      { error: 'metadata must be an object of flat key/value pairs' },
+    )
+    .refine((m) => utf8Bytes(JSON.stringify(m)) <= limits.maxMetadataBytes, {
+      message: `metadata is larger than ${limits.maxMetadataBytes} bytes as JSON`,
+    })
+    .refine((m) => Object.values(m).every((v) => typeof v !== 'number' || Number.isFinite(v)), {
+      message: 'metadata numbers must be finite',
+    });
+}
+
+export const durationSchema = z
+  .string({ error: `expected ${DURATION_HELP}` })
+  .transform((text, ctx) => {
+    const ms = parseDuration(text);
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: `"${text}" is not ${DURATION_HELP}` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+export const instantSchema = z
+  .string({ error: `expected ${INSTANT_HELP}` })
+  .transform((text, ctx) => {
+    const ms = parseInstant(text);
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: `"${text}" is not ${INSTANT_HELP}` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+export function rememberInput(limits: ToolLimits) {
+  return z
+    .strictObject({
+      text: textSchema(limits).optional().describe('One text to remember.'),
+      texts: z
+        .array(textSchema(limits, 'each text'), { error: 'texts must be an array of strings' })
+        .min(1, 'texts must hold at least one text')
+        .max(limits.maxBatch, `at most ${limits.maxBatch} texts per call`)
+        .optional()
+        .describe(`Several texts at once (at most ${limits.maxBatch}).`),
+      namespace: namespaceSchema,
+      tags: tagsSchema(limits).optional().describe(`Up to ${limits.maxTags} tags for filtering.`),
+      metadata: metadataSchema(limits)
+        .optional()
+        .describe(`Flat key/value metadata (≤ ${limits.maxMetadataBytes} bytes).`),
+    })
+    .refine((v) => (v.text === undefined) !== (v.texts === undefined), {
+      message: 'give exactly one of "text" (a string) or "texts" (an array of strings)',
+    });
+}
+
+const anomalyOut = z.object({
+  score: z.number().describe('0 = ordinary … 1 = unlike anything in the window'),
+  is_anomaly: z.boolean(),
+  warming_up: z.boolean(),
+  centroid_similarity: z.number().nullable(),
+  z_score: z.number().nullable(),
+  nearest_similarity: z.number().nullable(),
+});
+
+const windowOut = z.object({
+  count: z.number().int(),
+  capacity: z.number().int(),
+  ttl_seconds: z.number().nullable(),
+  oldest_age_seconds: z.number().nullable(),
+});
+
+export const rememberOutput = z.object({
+  namespace: z.string(),
+  ids: z.array(z.number().int()),
+  stored: z.number().int(),
+  evicted: z.number().int(),
+  expired: z.number().int(),
+  items: z.array(z.object({ id: z.number().int(), truncated: z.boolean(), anomaly: anomalyOut })),
+  window: windowOut,
+});
+
+export function recallInput(limits: ToolLimits) {
+  return z
+    .strictObject({
+      query: textSchema(limits, 'query').describe('What to look for, in natural language.'),
+      k: z
+        .number({ error: `k must be an integer from 1 to ${limits.maxK}` })
+        .int(`k must be an integer from 1 to ${limits.maxK}`)
+        .min(1, `k must be an integer from 1 to ${limits.maxK}`)
+        .max(limits.maxK, `k must be an integer from 1 to ${limits.maxK}`)
+        .default(5)
+        .describe(`How many memories to return (1–${limits.maxK}, default 5).`),
+      namespace: namespaceSchema,
+      tags: tagsSchema(limits).optional().describe('Only memories with these tags.'),
+      tag_mode: z
+        .enum(['any', 'all'], { error: 'tag_mode must be "any" or "all"' })
+        .default('any')
+        .describe('"any": at least one of the tags (default); "all": every tag.'),
+      within: durationSchema
+        .optional()
+        .describe('Only memories younger than this, e.g. "10m", "2h", "1d".'),
+      since: instantSchema.optional().describe('Only memories at or after this ISO 8601 time.'),
+      until: instantSchema.optional().describe('Only memories at or before this ISO 8601 time.'),
+      min_score: z
+        .number({ error: 'min_score must be a number from -1 to 1' })
+        .min(-1, 'min_score must be a number from -1 to 1')
+        .max(1, 'min_score must be a number from -1 to 1')
+        .optional()
+        .describe('Drop hits with a cosine similarity below this (-1…1).'),
+    })
+    .refine((v) => v.since === undefined || v.until === undefined || v.since <= v.until, {
+      message: '"since" is after "until": the window would be empty',
+    });
+}
+
+export const hitOut = z.object({
+  id: z.number().int(),
+  text: z.string().nullable(),
+  score: z.number(),
+  timestamp: z.string().describe('ISO 8601'),
+  age_seconds: z.number(),
+  tags: z.array(z.string()),
+  metadata: z
+    .record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]))
+    .nullable(),
+});
+
+export const recallOutput = z.object({
+  namespace: z.string(),
+  hits: z.array(hitOut),
+  searched: z.number().int().describe('Entries compared after time and tag filters'),
+  window_size: z.number().int(),
+  took_ms: z.number(),
+  query_truncated: z.boolean(),
+});
+
+export const forgetOlderThanInput = z
+  .strictObject({
+    age: durationSchema.optional().describe('Forget memories older than this, e.g. "1h", "7d".'),
+    before: instantSchema.optional().describe('Forget memories from before this ISO 8601 time.'),
+    namespace: z
+      .string({ error: 'namespace must be a string' })
+      .regex(NAMESPACE_PATTERN, 'namespace must be 1–64 characters from A–Z, a–z, 0–9 and . _ : -')
+      .optional()
+      .describe('One namespace; every namespace when omitted.'),
+  })
+  .refine((v) => (v.age === undefined) !== (v.before === undefined), {
+    message: 'give exactly one of "age" (a duration such as "1h") or "before" (an ISO 8601 time)',
+  });
+
+export const forgetOlderThanOutput = z.object({
+  forgotten: z.number().int(),
+  remaining: z.number().int(),
+  namespace: z.string().nullable(),
+  cutoff: z.string().describe('ISO 8601: memories before this were forgotten'),
+});
+
+export function anomalyInput(limits: ToolLimits) {
+  return z.strictObject({
+    text: textSchema(limits).describe('The text to score against the window.'),
+    namespace: namespaceSchema,
+    remember: z
+      .boolean({ error: 'remember must be true or false' })
+      .default(false)
+      .describe('Also store the text after scoring it.'),
+    tags: tagsSchema(limits).optional().describe('Tags, when remember is true.'),
+  });
+}
+
+export const anomalyOutput = z.object({
+  namespace: z.string(),
+  score: z.number(),
+  is_anomaly: z.boolean(),
+  verdict: z.enum(['anomaly', 'normal', 'warming_up']),
+  warming_up: z.boolean(),
+  centroid_similarity: z.number().nullable(),
+  z_score: z.number().nullable(),
+  nearest: z
+    .object({
+      id: z.number().int(),
+      text: z.string().nullable(),
+      similarity: z.number(),
+      age_seconds: z.number(),
+    })
+    .nullable(),
+  baseline: z.object({
+    mean: z.number().nullable(),
+    std: z.number().nullable(),
+    count: z.number().int(),
+  }),
+  window_size: z.number().int(),
+  remembered_id: z.number().int().nullable(),
+});
+
+export function forgetInput(limits: ToolLimits) {
+  return z.strictObject({
+    ids: z
+      .array(
+        z
+          .number({ error: 'ids must be integers' })
+          .int('ids must be integers')
+          .positive('ids are positive'),
+        {
+          error: 'ids must be an array of integers',
+        },
+      )
+      .min(1, 'give at least one id')
+      .max(limits.maxIds, `at most ${limits.maxIds} ids per call`)
+      .describe('Ids returned by remember or recall.'),
+    namespace: z
+      .string({ error: 'namespace must be a string' })
+      .regex(NAMESPACE_PATTERN, 'namespace must be 1–64 characters from A–Z, a–z, 0–9 and . _ : -')
+      .optional()
+      .describe('Restrict to one namespace; every namespace when omitted.'),
+  });
+}
+
+export const forgetOutput = z.object({ forgotten: z.array(z.number().int()) });
+
+export const statsInput = z.strictObject({
+  namespace: z
+    .string({ error: 'namespace must be a string' })
+    .regex(NAMESPACE_PATTERN, 'namespace must be 1–64 characters from A–Z, a–z, 0–9 and . _ : -')
+    .optional()
+    .describe('One namespace; all when omitted.'),
+});
+
+export const namespaceStatsOut = z.object({
+  namespace: z.string(),
+  count: z.number().int(),
+  capacity: z.number().int(),
+  ttl_seconds: z.number().nullable(),
+  bytes: z.number().int(),
+  oldest_age_seconds: z.number().nullable(),
+  newest_age_seconds: z.number().nullable(),
+  inserted: z.number().int(),
+  evicted: z.number().int(),
+  expired: z.number().int(),
+  forgotten: z.number().int(),
+  deleted: z.number().int(),
+});
+
+export const statsOutput = z.object({
+  namespaces: z.array(namespaceStatsOut),
+  total_bytes: z.number().int(),
+  max_bytes: z.number().int(),
+  max_namespaces: z.number().int(),
+  model: z.object({
+    id: z.string(),
+    dim: z.number().int(),
+    max_tokens: z.number().int(),
+    status: z.enum(['loading', 'ready', 'failed']),
+    error: z.string().nullable(),
+  }),
+  kernel: z.object({
+    backend: z.string(),
+    isa: z.string(),
+    available_isas: z.array(z.string()),
+  }),
+});

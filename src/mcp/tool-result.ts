@@ -1,0 +1,54 @@
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { EmbedError } from '../embed/errors.js';
+import { RingmemError } from '../errors.js';
+import { ModelError } from '../models/errors.js';
+
+/** Errors whose message is written for the caller: what was wrong and what is accepted. */
+function isCallerFacing(error: unknown): error is Error & { code: string } {
+  return (
+    error instanceof RingmemError || error instanceof EmbedError || error instanceof ModelError
+  );
+}
+
+export type Logger = (level: 'debug' | 'info' | 'warning' | 'error', message: string) => void;
+
+/**
+ * Runs a tool body and turns the outcome into a CallToolResult: structured content plus a compact
+ * text rendering on success; `isError: true` with a message the model can act on on failure.
+ * Unexpected errors are logged with their stack and reported without internals.
+ */
+export async function toolResult<T extends Record<string, unknown>>(
+  log: Logger,
+  tool: string,
+  body: () => Promise<T> | T,
+  render: (value: T) => string,
+): Promise<CallToolResult> {
+  try {
+    const value = await body();
+    return { content: [{ type: 'text', text: render(value) }], structuredContent: value };
+  } catch (error) {
+    if (isCallerFacing(error)) {
+      return { content: [{ type: 'text', text: `${tool}: ${error.message}` }], isError: true };
+    }
+    log('error', `${tool} failed: ${(error as Error)?.stack ?? String(error)}`);
+    return {
+      content: [
+        {
+          type: 'text',
+          text: `${tool} failed: ${(error as Error)?.message ?? String(error)}. This is a ringmem bug or a local fault; the server keeps running.`,
+        },
+      ],
+      isError: true,
+    };
+  }
+}
+
+export function seconds(ms: number | null): number | null {
+  return ms === null ? null : Math.round(ms) / 1000;
+}
+
+export function round(x: number | null, digits = 4): number | null {
+  if (x === null || !Number.isFinite(x)) return null;
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}

@@ -1,0 +1,68 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { ToolContext } from '../context.js';
+import { statsInput, statsOutput } from '../schemas.js';
+import { seconds, toolResult } from '../tool-result.js';
+
+export function statsSnapshot(ctx: ToolContext, namespace?: string) {
+  const { memory } = ctx;
+  const model = ctx.modelStatus();
+  return {
+    namespaces: memory.stats(namespace).map((s) => ({
+      namespace: s.namespace,
+      count: s.count,
+      capacity: s.capacity,
+      ttl_seconds: seconds(s.ttlMs),
+      bytes: s.bytes,
+      oldest_age_seconds: seconds(s.oldestAgeMs),
+      newest_age_seconds: seconds(s.newestAgeMs),
+      inserted: s.counters.inserted,
+      evicted: s.counters.evicted,
+      expired: s.counters.expired,
+      forgotten: s.counters.forgotten,
+      deleted: s.counters.deleted,
+    })),
+    total_bytes: memory.engine.totalBytes(),
+    max_bytes: ctx.config.maxBytes,
+    max_namespaces: ctx.config.maxNamespaces,
+    model: {
+      id: memory.embedder.modelId,
+      dim: memory.embedder.dim,
+      max_tokens: memory.embedder.maxTokens,
+      status: model.status,
+      error: model.error,
+    },
+    kernel: {
+      backend: ctx.kernel.backend,
+      isa: ctx.kernel.isa,
+      available_isas: [...ctx.kernel.availableIsas],
+    },
+  };
+}
+
+export function registerMemoryStatsTool(server: McpServer, ctx: ToolContext): void {
+  server.registerTool(
+    'memory_stats',
+    {
+      title: 'Memory statistics',
+      description:
+        'Per namespace: entries, capacity, TTL, bytes, oldest and newest age; plus the embedding model and the scan kernel in use.',
+      inputSchema: statsInput,
+      outputSchema: statsOutput,
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    async (args) =>
+      toolResult(
+        ctx.log,
+        'memory_stats',
+        () => statsSnapshot(ctx, args.namespace),
+        (v) =>
+          [
+            `model ${v.model.id} (${v.model.status}), kernel ${v.kernel.backend}/${v.kernel.isa}, ${(v.total_bytes / 1024 ** 2).toFixed(1)} MB of ${(v.max_bytes / 1024 ** 2).toFixed(0)} MB`,
+            ...v.namespaces.map(
+              (n) =>
+                `- ${n.namespace}: ${n.count}/${n.capacity} entries, ${(n.bytes / 1024).toFixed(0)} KB`,
+            ),
+          ].join('\n'),
+      ),
+  );
+}

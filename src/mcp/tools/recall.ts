@@ -1,0 +1,68 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { MemoryEntry } from '../../engine/index.js';
+import type { ToolContext } from '../context.js';
+import { recallInput, recallOutput } from '../schemas.js';
+import { formatDuration } from '../time.js';
+import { round, seconds, toolResult } from '../tool-result.js';
+
+type Flat = Record<string, string | number | boolean | null>;
+
+export function entryFields(e: MemoryEntry) {
+  return {
+    id: e.id,
+    text: e.text ?? null,
+    timestamp: new Date(e.timestamp).toISOString(),
+    age_seconds: seconds(e.ageMs) as number,
+    tags: [...e.tags],
+    metadata: (e.metadata as Flat | undefined) ?? null,
+  };
+}
+
+export function registerRecallTool(server: McpServer, ctx: ToolContext): void {
+  server.registerTool(
+    'recall',
+    {
+      title: 'Recall',
+      description:
+        'Semantic search over recent memories: the k most similar texts, optionally only within a time window (within / since / until) or with given tags.',
+      inputSchema: recallInput(ctx.limits),
+      outputSchema: recallOutput,
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    async (args, extra) =>
+      toolResult(
+        ctx.log,
+        'recall',
+        async () => {
+          const tags = args.tags && args.tags.length > 0 ? args.tags : undefined;
+          const res = await ctx.memory.recall(args.query, {
+            namespace: args.namespace,
+            k: args.k,
+            withinMs: args.within,
+            since: args.since,
+            until: args.until,
+            minScore: args.min_score,
+            tags: tags ? (args.tag_mode === 'all' ? { all: tags } : { any: tags }) : undefined,
+            signal: extra.signal,
+          });
+          return {
+            namespace: res.namespace,
+            hits: res.hits.map((h) => ({ ...entryFields(h), score: round(h.score) as number })),
+            searched: res.searched,
+            window_size: res.windowSize,
+            took_ms: round(res.tookMs, 3) as number,
+            query_truncated: res.queryTruncated,
+          };
+        },
+        (v) =>
+          v.hits.length === 0
+            ? `no memories matched in "${v.namespace}" (${v.searched} searched)`
+            : v.hits
+                .map(
+                  (h, i) =>
+                    `${i + 1}. [${h.score.toFixed(3)}] ${h.text ?? ''} (id ${h.id}, ${formatDuration(h.age_seconds * 1000)} ago${h.tags.length ? `, tags ${h.tags.join(',')}` : ''})`,
+                )
+                .join('\n'),
+      ),
+  );
+}
