@@ -43,8 +43,11 @@ const TINY: Partial<BertConfig> = {
   intermediateSize: 64,
 };
 
+/** Set RINGMEM_TEST_SMALL_VOCAB=1 to test as on a fresh clone without ../shared/models. */
+const forceSmallVocab = process.env.RINGMEM_TEST_SMALL_VOCAB === '1';
+
 export function getTestModel(request: TestModelRequest = {}): TestModel {
-  const tokenizerDir = request.smallVocab ? null : defaultTokenizerDir();
+  const tokenizerDir = request.smallVocab || forceSmallVocab ? null : defaultTokenizerDir();
   const options = {
     tokenizerDir,
     int8: request.int8 ?? !request.tiny,
@@ -79,5 +82,5 @@ export function getTestModel(request: TestModelRequest = {}): TestModel {
 
 /** Whether the real all-MiniLM-L6-v2 tokenizer files are on this machine. */
 export function hasRealTokenizer(): boolean {
-  return defaultTokenizerDir() !== null;
+  return !forceSmallVocab && defaultTokenizerDir() !== null;
 }
