@@ -34,14 +34,14 @@ export const modelManifestSchema = z.object({
   pooling: poolingSchema,
   /** Whether ringmem L2-normalises the pooled vector (it always does; `false` only documents a model that already did). */
   normalize: z.boolean().default(true),
-  prefixes: z.object({ query: z.string(), passage: z.string() }).default({ query: '', passage: '' }),
+  prefixes: z
+    .object({ query: z.string(), passage: z.string() })
+    .default({ query: '', passage: '' }),
   /** Informational: the embedder reads real input/output names from the ONNX session. */
   inputs: z.array(z.string()).optional(),
   output: z.string().optional(),
   quantization: z.enum(['fp32', 'fp16', 'int8']).optional(),
-  files: z
-    .object({ model: modelFileSchema, tokenizer: modelFileSchema })
-    .catchall(modelFileSchema),
+  files: z.object({ model: modelFileSchema, tokenizer: modelFileSchema }).catchall(modelFileSchema),
   licence: z.string().min(1),
   /** Where downloadable files come from. */
   source: z
