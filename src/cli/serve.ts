@@ -1,0 +1,160 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig, SETTINGS, type ServerConfig } from '../config.js';
+import { type LogFn, stderrLogger } from '../log.js';
+import { buildServer, SERVER_VERSION } from '../mcp/server.js';
+import { createRuntime, type Runtime } from '../runtime.js';
+import { startHttp } from '../transports/http.js';
+import { serveStdio } from '../transports/stdio.js';
+import type { CliIo } from './io.js';
+
+export const SERVE_HELP = `ringmem serve — run the MCP server
+
+Usage:
+  ringmem [serve] [options]            stdio (what MCP clients spawn)
+  ringmem serve --http [options]       Streamable HTTP on 127.0.0.1:8787/mcp
+
+Options (each also read from its environment variable):
+${SETTINGS.map((s) => `  ${`${s.flag} <${s.accepts.split(' ')[0]}>`.padEnd(30)} ${s.description} [${s.env}, default ${s.default || 'none'}]`).join('\n')}
+  --http                         Serve Streamable HTTP instead of stdio.
+  --stateless                    HTTP: no sessions; every POST stands alone.
+  -h, --help                     This help.
+
+Security: HTTP binds to loopback by default, checks Host and Origin (403 otherwise), and
+requires "Authorization: Bearer <token>" when RINGMEM_TOKEN is set.`;
+
+function flagOptions() {
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
+    http: { type: 'boolean' },
+    stateless: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  };
+  for (const s of SETTINGS) options[s.flag.slice(2)] = { type: 'string' };
+  return options;
+}
+
+/** Parses serve's flags into a configuration; throws ConfigError on unknown flags or bad values. */
+export function parseServeArgs(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+): { config: ServerConfig; http: boolean; stateless: boolean; help: boolean } {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: flagOptions(),
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new ConfigError(`${(error as Error).message}; see \`ringmem serve --help\``);
+  }
+  const flags: Record<string, string | undefined> = {};
+  for (const s of SETTINGS) {
+    const v = values[s.flag.slice(2)];
+    if (typeof v === 'string') flags[s.flag] = v;
+  }
+  return {
+    config: loadConfig(flags, env),
+    http: values.http === true,
+    stateless: values.stateless === true,
+    help: values.help === true,
+  };
+}
+
+function makeServerFactory(runtime: Runtime, config: ServerConfig, log: LogFn) {
+  return () =>
+    buildServer({
+      memory: runtime.memory,
+      kernel: runtime.kernel.info,
+      limits: { maxTextBytes: config.maxTextBytes },
+      config: { maxBytes: config.maxBytes, maxNamespaces: config.maxNamespaces },
+      log,
+      modelStatus: runtime.modelStatus,
+    });
+}
+
+export async function runServe(argv: string[], io: CliIo): Promise<number> {
+  let parsed: ReturnType<typeof parseServeArgs>;
+  try {
+    parsed = parseServeArgs(argv, io.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      io.stderr.write(`ringmem: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  if (parsed.help) {
+    io.stdout.write(`${SERVE_HELP}\n`);
+    return 0;
+  }
+  const { config } = parsed;
+  const log = stderrLogger(config.logLevel, io.stderr);
+  let runtime: Runtime;
+  try {
+    runtime = createRuntime(config, log, io.env);
+  } catch (error) {
+    io.stderr.write(`ringmem: ${(error as Error).message}\n`);
+    return 1;
+  }
+  const k = runtime.kernel.info;
+  const modelName = runtime.memory.embedder.modelId;
+  const what = `ringmem ${SERVER_VERSION} — model ${modelName}, kernel ${k.backend}/${k.isa}, capacity ${config.capacity}/namespace`;
+  const makeServer = makeServerFactory(runtime, config, log);
+
+  if (parsed.http) {
+    if (!['127.0.0.1', 'localhost', '::1'].includes(config.host) && config.token === undefined) {
+      log(
+        'warning',
+        `listening on ${config.host} without RINGMEM_TOKEN: anyone who can reach this port can read and write memory`,
+      );
+    }
+    const handle = await startHttp(
+      makeServer,
+      {
+        host: config.host,
+        port: config.port,
+        token: config.token,
+        allowedOrigins: config.allowedOrigins,
+        maxBodyBytes: config.maxBodyBytes,
+        stateless: parsed.stateless,
+      },
+      log,
+    );
+    io.stderr.write(
+      `${what}\nlistening on ${handle.url} (Streamable HTTP, ${parsed.stateless ? 'stateless' : 'sessions'}${config.token ? ', bearer token required' : ''})\nconnect a client: ringmem config claude-code --http ${handle.url}   ·   stop: Ctrl-C\n`,
+    );
+    await waitForSignal();
+    io.stderr.write('ringmem: shutting down\n');
+    await handle.close();
+    await runtime.close();
+    return 0;
+  }
+
+  // stdio: stdout belongs to the protocol; everything human goes to stderr.
+  if (process.stdin.isTTY) {
+    io.stderr.write(
+      `${what}\nserving MCP on stdio: this is meant to be started by an MCP client, not typed at.\nset one up with: ringmem config claude-desktop | claude-code | vscode | cursor   ·   try it: ringmem demo   ·   quit: Ctrl-C\n`,
+    );
+  } else {
+    log('info', `${what}; serving MCP on stdio`);
+  }
+  const server = makeServer();
+  const done = serveStdio(server, log);
+  await Promise.race([done, waitForSignal()]);
+  await server.close().catch(() => {});
+  await runtime.close();
+  return 0;
+}
+
+function waitForSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const onSignal = () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolve();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}

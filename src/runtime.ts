@@ -1,0 +1,105 @@
+import type { ServerConfig } from './config.js';
+import { createOnnxEmbedder } from './embed/index.js';
+import type { Embedder, EmbedKind, EmbedResult } from './embed/types.js';
+import { MemoryEngine } from './engine/index.js';
+import { loadKernel } from './kernel/index.js';
+import type { ScanKernel } from './kernel/types.js';
+import type { LogFn } from './log.js';
+import { Memory } from './memory.js';
+import { defaultRegistry } from './models/registry.js';
+import { type ResolvedModel, resolveModel } from './models/resolve.js';
+
+export type ModelStatus = { status: 'loading' | 'ready' | 'failed'; error: string | null };
+
+export interface Runtime {
+  memory: Memory;
+  kernel: ScanKernel;
+  model: ResolvedModel | undefined;
+  modelStatus(): ModelStatus;
+  close(): Promise<void>;
+}
+
+/**
+ * An embedder for a model that could not be found: it knows the model's shape from the registry
+ * (so the engine can be built and the MCP handshake answered), and every embed call fails with
+ * the resolution error, which names what is missing and the command that fixes it.
+ */
+class UnavailableEmbedder implements Embedder {
+  readonly ready: Promise<void>;
+  constructor(
+    readonly modelId: string,
+    readonly dim: number,
+    readonly maxTokens: number,
+    private readonly error: Error,
+  ) {
+    this.ready = Promise.reject(error);
+    this.ready.catch(() => {});
+  }
+  async embed(_texts: readonly string[], _kind: EmbedKind): Promise<Float32Array> {
+    throw this.error;
+  }
+  async embedWithInfo(_texts: readonly string[], _kind: EmbedKind): Promise<EmbedResult> {
+    throw this.error;
+  }
+  async close(): Promise<void> {}
+}
+
+function looksLikePath(model: string): boolean {
+  return model.includes('/') || model.includes('\\') || model.startsWith('.');
+}
+
+/**
+ * Wires kernel, model, embedder, engine and memory from a configuration. Model loading starts
+ * in the background: callers get a runtime at once, and embed calls wait for the model.
+ */
+export function createRuntime(config: ServerConfig, log: LogFn, env = process.env): Runtime {
+  const kernel = loadKernel({
+    backend: config.kernel,
+    env,
+    warn: (line) => log('warning', line),
+  });
+  const request = looksLikePath(config.model) ? { path: config.model } : { model: config.model };
+  let model: ResolvedModel | undefined;
+  let embedder: Embedder;
+  try {
+    model = resolveModel(request, { env });
+    embedder = createOnnxEmbedder({ modelDir: model.dir, manifest: model.manifest });
+  } catch (error) {
+    const entry = 'model' in request ? defaultRegistry().lookup(config.model) : undefined;
+    // The failure is logged once, when `ready` rejects below.
+    if (!entry) throw error;
+    embedder = new UnavailableEmbedder(
+      entry.manifest.id,
+      entry.manifest.dim,
+      entry.manifest.maxTokens,
+      error as Error,
+    );
+  }
+  let status: ModelStatus = { status: 'loading', error: null };
+  embedder.ready.then(
+    () => {
+      status = { status: 'ready', error: null };
+      log('debug', `model ${embedder.modelId} loaded`);
+    },
+    (error: Error) => {
+      status = { status: 'failed', error: error.message };
+      log('error', `model ${embedder.modelId} failed to load: ${error.message}`);
+    },
+  );
+  const engine = new MemoryEngine({
+    dim: embedder.dim,
+    capacity: config.capacity,
+    ttlMs: config.ttlMs,
+    maxNamespaces: config.maxNamespaces,
+    maxBytes: config.maxBytes,
+    kernel,
+  });
+  const memory = new Memory(engine, embedder);
+  return {
+    memory,
+    kernel,
+    model,
+    modelStatus: () => status,
+    close: () => memory.close(),
+  };
+}
