@@ -38,14 +38,14 @@ export type NativeIsa = Exclude<KernelIsa, 'js'>;
 
 /**
  * Scans smaller than this many float32 values (rows scanned × dim) are answered synchronously by
- * topKAsync; larger ones go to the thread pool.
+ * topKAsync; larger ones go to the libuv thread pool.
  *
- * Measured with `npm run bench:scan` (section "async threshold", bench-results/scan.md) on the
- * 2-core AMD EPYC dev box, AVX2: a thread-pool round trip (queue, run, resolve) adds about
- * 30–60 µs over a synchronous call, while the AVX2 scan handles about 12 float32 values per ns
- * from L3 (≈ 50 GB/s). A 1 M value scan (≈ 2.6k rows of 384) takes ≈ 80 µs, so below that the
- * hop costs as much as the scan it would move off the event loop; above it, the loop is freed
- * for longer than the hop costs.
+ * Measured on the 2-core AMD EPYC dev box, AVX2 kernel (`npm run bench:scan`, table "Async
+ * threshold", plus an unpinned run of the same loop): the thread-pool round trip (queue, run,
+ * resolve the promise) adds 22–45 µs to a scan of up to 4k rows × 384. A scan of 1 M values
+ * (≈ 2.6k rows × 384, L3-resident) takes ≈ 75–110 µs, two to three times the hop. Below that the
+ * hop costs about as much latency as it saves in event-loop blocking; above it the event loop is
+ * freed for several times longer than the hop costs.
  */
 export const ASYNC_MIN_VALUES = 1_000_000;
 
