@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    globalSetup: ['test/global-setup.ts'],
     // Native scans and property tests are CPU-bound; two cores, so keep workers modest.
     pool: 'forks',
     testTimeout: 60_000,

@@ -106,9 +106,10 @@ export const SETTINGS: SettingSpec[] = [
     key: 'model',
     flag: '--model',
     env: 'RINGMEM_MODEL',
-    default: 'builtin',
-    accepts: 'a model id (ringmem models list) or a model directory',
-    description: 'Embedding model.',
+    default: 'auto',
+    accepts: 'auto, a model id (ringmem models list) or a model directory',
+    description:
+      'Embedding model; auto = RINGMEM_MODEL_DIR if set, else the built-in model, else a downloaded one.',
     schema: z.string().min(1, 'expected a model id or a directory'),
   },
   {

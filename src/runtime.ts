@@ -58,7 +58,12 @@ export function createRuntime(config: ServerConfig, log: LogFn, env = process.en
     env,
     warn: (line) => log('warning', line),
   });
-  const request = looksLikePath(config.model) ? { path: config.model } : { model: config.model };
+  const request =
+    config.model === 'auto'
+      ? {}
+      : looksLikePath(config.model)
+        ? { path: config.model }
+        : { model: config.model };
   let model: ResolvedModel | undefined;
   let embedder: Embedder;
   try {
