@@ -1,7 +1,7 @@
 import type { ServerConfig } from './config.js';
 import { createOnnxEmbedder } from './embed/index.js';
 import type { Embedder, EmbedKind, EmbedResult } from './embed/types.js';
-import { MemoryEngine } from './engine/index.js';
+import { type Clock, MemoryEngine } from './engine/index.js';
 import { loadKernel } from './kernel/index.js';
 import type { ScanKernel } from './kernel/types.js';
 import type { LogFn } from './log.js';
@@ -52,7 +52,12 @@ function looksLikePath(model: string): boolean {
  * Wires kernel, model, embedder, engine and memory from a configuration. Model loading starts
  * in the background: callers get a runtime at once, and embed calls wait for the model.
  */
-export function createRuntime(config: ServerConfig, log: LogFn, env = process.env): Runtime {
+export function createRuntime(
+  config: ServerConfig,
+  log: LogFn,
+  env = process.env,
+  clock?: Clock,
+): Runtime {
   const kernel = loadKernel({
     backend: config.kernel,
     env,
@@ -98,6 +103,7 @@ export function createRuntime(config: ServerConfig, log: LogFn, env = process.en
     maxNamespaces: config.maxNamespaces,
     maxBytes: config.maxBytes,
     kernel,
+    clock,
   });
   const memory = new Memory(engine, embedder);
   return {
