@@ -2,6 +2,7 @@ import { SERVER_VERSION } from '../mcp/server.js';
 import type { CliIo } from './io.js';
 import { runModelsCommand } from './models-command.js';
 import { runServe, SERVE_HELP } from './serve.js';
+import { runWatch } from './watch.js';
 
 export const MAIN_HELP = `ringmem ${SERVER_VERSION} — short-term semantic memory for AI agents, over MCP
 
@@ -10,6 +11,7 @@ Usage: ringmem <command> [options]
 Commands:
   serve            Run the MCP server on stdio (the default when no command is given)
   serve --http     Run the MCP server on Streamable HTTP (127.0.0.1:8787/mcp)
+  watch            Score stdin lines for anomalies as they stream (tail -f app.log | ringmem watch)
   models           List, fetch, verify and locate embedding models
   help [command]   Help for a command
 
@@ -20,6 +22,7 @@ type Command = (argv: string[], io: CliIo) => Promise<number>;
 const COMMANDS: Record<string, Command> = {
   serve: runServe,
   models: (argv, io) => runModelsCommand(argv, io),
+  watch: runWatch,
 };
 
 /** Runs the CLI and returns the exit code: 0 ok, 1 failure, 2 usage error. */

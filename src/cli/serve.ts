@@ -1,10 +1,10 @@
-import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, SETTINGS, type ServerConfig } from '../config.js';
+import { ConfigError, type ServerConfig } from '../config.js';
 import { type LogFn, stderrLogger } from '../log.js';
 import { buildServer, SERVER_VERSION } from '../mcp/server.js';
 import { createRuntime, type Runtime } from '../runtime.js';
 import { startHttp } from '../transports/http.js';
 import { serveStdio } from '../transports/stdio.js';
+import { parseCommandArgs, settingsHelp } from './flags.js';
 import type { CliIo } from './io.js';
 
 export const SERVE_HELP = `ringmem serve — run the MCP server
@@ -14,7 +14,7 @@ Usage:
   ringmem serve --http [options]       Streamable HTTP on 127.0.0.1:8787/mcp
 
 Options (each also read from its environment variable):
-${SETTINGS.map((s) => `  ${`${s.flag} <${s.accepts.split(' ')[0]}>`.padEnd(30)} ${s.description} [${s.env}, default ${s.default || 'none'}]`).join('\n')}
+${settingsHelp()}
   --http                         Serve Streamable HTTP instead of stdio.
   --stateless                    HTTP: no sessions; every POST stands alone.
   -h, --help                     This help.
@@ -22,39 +22,17 @@ ${SETTINGS.map((s) => `  ${`${s.flag} <${s.accepts.split(' ')[0]}>`.padEnd(30)} 
 Security: HTTP binds to loopback by default, checks Host and Origin (403 otherwise), and
 requires "Authorization: Bearer <token>" when RINGMEM_TOKEN is set.`;
 
-function flagOptions() {
-  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
-    http: { type: 'boolean' },
-    stateless: { type: 'boolean' },
-    help: { type: 'boolean', short: 'h' },
-  };
-  for (const s of SETTINGS) options[s.flag.slice(2)] = { type: 'string' };
-  return options;
-}
-
 /** Parses serve's flags into a configuration; throws ConfigError on unknown flags or bad values. */
 export function parseServeArgs(
   argv: string[],
   env: NodeJS.ProcessEnv,
 ): { config: ServerConfig; http: boolean; stateless: boolean; help: boolean } {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: flagOptions(),
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new ConfigError(`${(error as Error).message}; see \`ringmem serve --help\``);
-  }
-  const flags: Record<string, string | undefined> = {};
-  for (const s of SETTINGS) {
-    const v = values[s.flag.slice(2)];
-    if (typeof v === 'string') flags[s.flag] = v;
-  }
+  const { config, values } = parseCommandArgs('serve', argv, env, {
+    http: { type: 'boolean' },
+    stateless: { type: 'boolean' },
+  });
   return {
-    config: loadConfig(flags, env),
+    config,
     http: values.http === true,
     stateless: values.stateless === true,
     help: values.help === true,

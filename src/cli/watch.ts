@@ -1,0 +1,198 @@
+import { createInterface } from 'node:readline';
+import { ConfigError } from '../config.js';
+import type { AnomalyReport } from '../engine/index.js';
+import { stderrLogger } from '../log.js';
+import type { Memory } from '../memory.js';
+import { createRuntime } from '../runtime.js';
+import { parseCommandArgs, settingsHelp } from './flags.js';
+import type { CliIo } from './io.js';
+
+export const WATCH_HELP = `ringmem watch — score a stream of lines for anomalies as they arrive
+
+Usage:
+  tail -f app.log | ringmem watch [--namespace app] [--json] [options]
+
+Each non-empty line of stdin is remembered in the namespace and printed with its verdict, scored
+against the lines before it: "ANOMALY", "ok", or "warm" while the window is still filling.
+
+Options:
+  --namespace <name>             Namespace to remember into (default "watch").
+  --json                         One JSON object per line instead of the human rendering.
+  --only-anomalies               Print only lines judged anomalous.
+${settingsHelp()}`;
+
+const BATCH_LINES = 256;
+const BATCH_WAIT_MS = 25;
+/** Stop reading when this many lines wait to be embedded (backpressure on fast producers). */
+const HIGH_WATER = 4096;
+
+interface Line {
+  text: string;
+  truncated: boolean;
+}
+
+/** Cuts a string to at most `maxBytes` of UTF-8 without splitting a character. */
+function clipUtf8(text: string, maxBytes: number): { text: string; truncated: boolean } {
+  if (Buffer.byteLength(text, 'utf8') <= maxBytes) return { text, truncated: false };
+  const buf = Buffer.from(text, 'utf8').subarray(0, maxBytes);
+  // Drop a partial trailing sequence: TextDecoder would turn it into U+FFFD.
+  let end = buf.length;
+  while (end > 0 && (buf[end - 1]! & 0xc0) === 0x80) end--;
+  if (end > 0 && buf[end - 1]! >= 0xc0) end--;
+  return { text: buf.subarray(0, end).toString('utf8'), truncated: true };
+}
+
+function fmt(x: number | null, digits = 2): string {
+  return x === null ? '  – ' : x.toFixed(digits);
+}
+
+export async function runWatch(
+  argv: string[],
+  io: CliIo,
+  stdin: NodeJS.ReadableStream = process.stdin,
+): Promise<number> {
+  let parsed: ReturnType<typeof parseCommandArgs>;
+  try {
+    parsed = parseCommandArgs('watch', argv, io.env, {
+      namespace: { type: 'string' },
+      json: { type: 'boolean' },
+      'only-anomalies': { type: 'boolean' },
+    });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      io.stderr.write(`ringmem watch: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  const { config, values } = parsed;
+  if (values.help) {
+    io.stdout.write(`${WATCH_HELP}\n`);
+    return 0;
+  }
+  const namespace = typeof values.namespace === 'string' ? values.namespace : 'watch';
+  const json = values.json === true;
+  const onlyAnomalies = values['only-anomalies'] === true;
+  const color = !json && (io.stdout as { isTTY?: boolean }).isTTY === true && !io.env.NO_COLOR;
+  const log = stderrLogger(config.logLevel, io.stderr);
+
+  let memory: Memory;
+  try {
+    memory = createRuntime(config, log, io.env).memory;
+    await memory.embedder.ready;
+    memory.engine.configureNamespace(namespace, {});
+  } catch (error) {
+    io.stderr.write(`ringmem watch: ${(error as Error).message}\n`);
+    return 1;
+  }
+
+  let outClosed = false;
+  io.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    // The reader went away (| head): stop quietly, like any well-behaved filter.
+    if (error.code === 'EPIPE') outClosed = true;
+    else throw error;
+  });
+
+  const counts = { lines: 0, anomalies: 0, skipped: 0, failed: 0 };
+  const render = (line: Line, id: number, a: AnomalyReport) => {
+    counts.lines++;
+    if (a.isAnomaly) counts.anomalies++;
+    if (onlyAnomalies && !a.isAnomaly) return;
+    if (json) {
+      io.stdout.write(
+        `${JSON.stringify({
+          id,
+          line: line.text,
+          verdict: a.warmingUp ? 'warming_up' : a.isAnomaly ? 'anomaly' : 'normal',
+          score: Number(a.score.toFixed(4)),
+          is_anomaly: a.isAnomaly,
+          warming_up: a.warmingUp,
+          z_score: a.zScore === null ? null : Number(a.zScore.toFixed(3)),
+          centroid_similarity:
+            a.centroidSimilarity === null ? null : Number(a.centroidSimilarity.toFixed(4)),
+          nearest_similarity: a.nearest ? Number(a.nearest.similarity.toFixed(4)) : null,
+          nearest_id: a.nearest?.id ?? null,
+          truncated: line.truncated,
+        })}\n`,
+      );
+      return;
+    }
+    const tag = a.warmingUp ? 'warm   ' : a.isAnomaly ? 'ANOMALY' : 'ok     ';
+    const paint = (s: string) =>
+      !color ? s : a.isAnomaly ? `\x1b[1;31m${s}\x1b[0m` : a.warmingUp ? `\x1b[2m${s}\x1b[0m` : s;
+    io.stdout.write(
+      `${paint(`${tag} ${fmt(a.score)} z=${fmt(a.zScore, 1).padStart(5)}`)} │ ${line.text}${line.truncated ? ' [truncated]' : ''}\n`,
+    );
+  };
+
+  const process1 = async (batch: Line[]): Promise<void> => {
+    try {
+      const res = await memory.remember(
+        batch.map((l) => l.text),
+        { namespace },
+      );
+      batch.forEach((line, i) => render(line, res.ids[i]!, res.anomalies![i]!));
+    } catch {
+      // One bad line must not take its neighbours down: retry singly and report the culprit.
+      for (const line of batch) {
+        try {
+          const res = await memory.remember([line.text], { namespace });
+          render(line, res.ids[0]!, res.anomalies![0]!);
+        } catch (error) {
+          counts.failed++;
+          io.stderr.write(`ringmem watch: line not remembered: ${(error as Error).message}\n`);
+        }
+      }
+    }
+  };
+
+  const rl = createInterface({
+    input: stdin,
+    crlfDelay: Number.POSITIVE_INFINITY,
+    terminal: false,
+  });
+  const pending: Line[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  let working: Promise<void> = Promise.resolve();
+  let interrupted = false;
+
+  const flush = () => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    if (pending.length === 0) return;
+    const batch = pending.splice(0, pending.length);
+    working = working
+      .then(() => (outClosed ? undefined : process1(batch)))
+      .then(() => {
+        if (pending.length < HIGH_WATER) rl.resume();
+      });
+  };
+
+  const onSigint = () => {
+    interrupted = true;
+    rl.close();
+  };
+  process.once('SIGINT', onSigint);
+
+  rl.on('line', (raw) => {
+    if (outClosed) return rl.close();
+    if (raw.trim() === '') {
+      counts.skipped++;
+      return;
+    }
+    pending.push(clipUtf8(raw, config.maxTextBytes));
+    if (pending.length >= BATCH_LINES) flush();
+    else timer ??= setTimeout(flush, BATCH_WAIT_MS);
+    if (pending.length >= HIGH_WATER) rl.pause();
+  });
+  await new Promise<void>((resolve) => rl.once('close', resolve));
+  process.off('SIGINT', onSigint);
+  flush();
+  await working;
+  await memory.close();
+  io.stderr.write(
+    `ringmem watch: ${counts.lines} lines, ${counts.anomalies} anomalies${counts.skipped ? `, ${counts.skipped} blank skipped` : ''}${counts.failed ? `, ${counts.failed} failed` : ''}\n`,
+  );
+  if (interrupted) return 130;
+  return counts.failed > 0 ? 1 : 0;
+}
