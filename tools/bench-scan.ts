@@ -17,7 +17,13 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { JsKernel, kernelInfo, loadKernel, type ScanKernel } from '../src/kernel/index.js';
+import {
+  alignedFloat32Array,
+  JsKernel,
+  kernelInfo,
+  loadKernel,
+  type ScanKernel,
+} from '../src/kernel/index.js';
 import type { NativeAddon, NativeIsa } from '../src/kernel/native-kernel.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -256,11 +262,13 @@ interface UsearchModule {
 function usearchContender(slab: Float32Array, queries: Float32Array[]): Contender {
   const usearch = require('usearch') as { default?: UsearchModule } & UsearchModule;
   const mod = usearch.default ?? usearch;
-  // Trap: exactSearch ignores a subarray() view's byteOffset, so every query is its own array.
+  // Trap: exactSearch ignores a view's byteOffset, so the dataset and every query are fresh arrays
+  // (the aligned slab is a view with a non-zero offset).
   const fresh = queries.map((q) => new Float32Array(q));
+  const dataset = new Float32Array(slab);
   return {
     name: 'usearch exactSearch',
-    run: (i) => Array.from(mod.exactSearch(slab, fresh[i]!, DIM, K, 'ip', 1).keys, Number),
+    run: (i) => Array.from(mod.exactSearch(dataset, fresh[i]!, DIM, K, 'ip', 1).keys, Number),
   };
 }
 
@@ -426,7 +434,10 @@ async function main(): Promise<void> {
   }[] = [];
 
   for (const rows of opts.sizes) {
-    const slab = unitRows(rows, DIM, rows);
+    // ringmem's slab is 64-byte aligned, as the engine allocates it (alignedFloat32Array); the
+    // others get what their own API gives them (usearch: a fresh array; hnswlib copies).
+    const slab = alignedFloat32Array(rows * DIM);
+    slab.set(unitRows(rows, DIM, rows));
     const bytes = rows * DIM * 4;
     const bandwidth = probe?.measure(bytes);
     const bw = bandwidth?.medianGbs ?? Number.NaN;
@@ -520,6 +531,8 @@ function renderMarkdown(
       `${json.warmup} warm-up queries, in 10 rounds that each run every contender back to back (the box is shared; ` +
       'rounds spread load noise evenly). GB/s = slab bytes / p50 time. "% bw" = that over this machine\'s median ' +
       'single-core read bandwidth on a buffer of the same size (tools/bw-probe.c: AVX2 loads, eight accumulators). ' +
+      'ringmem scans a 64-byte-aligned slab (alignedFloat32Array, as the engine allocates it); usearch gets a ' +
+      'fresh Float32Array (it ignores view offsets) and hnswlib copies rows into its own index. ' +
       '"overlap" = mean shared rows with the first contender\'s top-10 over 20 queries (10 = same set).',
     '',
   );
@@ -549,7 +562,7 @@ function renderMarkdown(
   }
   if (asyncRows.length > 0) {
     lines.push(
-      '## Async threshold (thread-pool hop vs synchronous scan, p50, best ISA)',
+      '## Async threshold (thread-pool hop vs synchronous scan, p50, best ISA, same pinned core)',
       '',
       '| rows × 384 | values | sync µs | async µs | hop overhead µs |',
       '|---:|---:|---:|---:|---:|',

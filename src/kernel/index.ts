@@ -1,4 +1,5 @@
 /** The scan kernel: contract, backends and the loader that picks one. */
+export { alignedFloat32Array, SLAB_ALIGNMENT } from './aligned.js';
 export { KernelError, type KernelErrorCode } from './errors.js';
 export { JsKernel } from './js-kernel.js';
 export {

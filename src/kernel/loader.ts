@@ -33,6 +33,7 @@ const FIX = 'run `npm run build:native` (needs a C++17 compiler and Python for n
 const require = createRequire(import.meta.url);
 
 let defaultKernel: ScanKernel | undefined;
+let builtAddon: AddonLoad | undefined;
 let warnedFallback = false;
 
 /**
@@ -107,6 +108,15 @@ function preferenceFromEnv(env: Record<string, string | undefined>): KernelPrefe
     'ERR_KERNEL_CONFIG',
     `RINGMEM_KERNEL is '${raw}'; accepted values are 'native', 'js' and 'auto' (or unset)`,
   );
+}
+
+/**
+ * The built addon if it loads, else undefined — silently: for helpers that merely work better
+ * with it (alignedFloat32Array). The result is cached; kernel selection reports failures itself.
+ */
+export function optionalAddon(): NativeAddon | undefined {
+  builtAddon ??= loadAddon(undefined);
+  return 'addon' in builtAddon ? builtAddon.addon : undefined;
 }
 
 type AddonLoad = { addon: NativeAddon; reasons: string[] } | { reasons: string[] };

@@ -32,6 +32,8 @@ export interface NativeAddon {
     outScores: Float32Array,
     skipMask?: Uint8Array,
   ): Promise<number>;
+  /** Address of the buffer's data modulo 64 (for placing views on cache-line boundaries). */
+  addressMod64(buffer: ArrayBuffer): number;
 }
 
 export type NativeIsa = Exclude<KernelIsa, 'js'>;
