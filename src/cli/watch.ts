@@ -126,23 +126,30 @@ export async function runWatch(
   };
 
   const process1 = async (batch: Line[]): Promise<void> => {
+    let res: Awaited<ReturnType<Memory['remember']>> | undefined;
     try {
-      const res = await memory.remember(
+      res = await memory.remember(
         batch.map((l) => l.text),
         { namespace },
       );
-      batch.forEach((line, i) => render(line, res.ids[i]!, res.anomalies![i]!));
     } catch {
-      // One bad line must not take its neighbours down: retry singly and report the culprit.
-      for (const line of batch) {
-        try {
-          const res = await memory.remember([line.text], { namespace });
-          render(line, res.ids[0]!, res.anomalies![0]!);
-        } catch (error) {
-          counts.failed++;
-          io.stderr.write(`ringmem watch: line not remembered: ${(error as Error).message}\n`);
-        }
+      res = undefined;
+    }
+    if (res) {
+      for (let i = 0; i < batch.length; i++) render(batch[i]!, res.ids[i]!, res.anomalies![i]!);
+      return;
+    }
+    // One bad line must not take its neighbours down: retry singly and report the culprit.
+    for (const line of batch) {
+      let one: Awaited<ReturnType<Memory['remember']>>;
+      try {
+        one = await memory.remember([line.text], { namespace });
+      } catch (error) {
+        counts.failed++;
+        io.stderr.write(`ringmem watch: line not remembered: ${(error as Error).message}\n`);
+        continue;
       }
+      render(line, one.ids[0]!, one.anomalies![0]!);
     }
   };
 
