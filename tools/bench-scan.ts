@@ -118,6 +118,7 @@ function unitRows(rows: number, dim: number, seed: number): Float32Array {
 }
 
 interface Stats {
+  minUs: number;
   meanUs: number;
   p50Us: number;
   p99Us: number;
@@ -167,7 +168,7 @@ function summarize(us: Float64Array, bytes: number, bw: number): Stats {
   const p50 = sorted[Math.floor(0.5 * (n - 1))]!;
   const p99 = sorted[Math.floor(0.99 * (n - 1))]!;
   const gbs = bytes / (p50 * 1e3);
-  return { meanUs: mean, p50Us: p50, p99Us: p99, gbs, bwRatio: gbs / bw };
+  return { minUs: sorted[0]!, meanUs: mean, p50Us: p50, p99Us: p99, gbs, bwRatio: gbs / bw };
 }
 
 interface Bandwidth {
@@ -465,7 +466,7 @@ async function main(): Promise<void> {
       const stats = summarize(times[ci]!, bytes, bw);
       const ov = overlaps[ci]!;
       console.error(
-        `  ${c.name.padEnd(28)} mean ${fmt(stats.meanUs).padStart(9)} µs  p50 ${fmt(stats.p50Us).padStart(9)} µs  ` +
+        `  ${c.name.padEnd(28)} min ${fmt(stats.minUs).padStart(9)} µs  mean ${fmt(stats.meanUs).padStart(9)} µs  p50 ${fmt(stats.p50Us).padStart(9)} µs  ` +
           `p99 ${fmt(stats.p99Us).padStart(9)} µs  ${fmt(stats.gbs).padStart(6)} GB/s  ${fmt(100 * stats.bwRatio, 0)}% bw  top-${K} overlap ${fmt(ov, 2)}`,
       );
       return { name: c.name, ...stats, overlap: ov };
@@ -545,12 +546,12 @@ function renderMarkdown(
       `## ${r.rows.toLocaleString('en-US')} × ${DIM} (${(r.bytes / 1e6).toFixed(1)} MB) — read bandwidth ` +
         `${fmt(r.bandwidth?.medianGbs ?? Number.NaN)} GB/s median, ${fmt(r.bandwidth?.bestGbs ?? Number.NaN)} best`,
       '',
-      '| contender | mean µs | p50 µs | p99 µs | GB/s | % bw | overlap |',
-      '|---|---:|---:|---:|---:|---:|---:|',
+      '| contender | min µs | mean µs | p50 µs | p99 µs | GB/s | % bw | overlap |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|',
     );
     for (const c of r.contenders) {
       lines.push(
-        `| ${c.name} | ${fmt(c.meanUs)} | ${fmt(c.p50Us)} | ${fmt(c.p99Us)} | ${fmt(c.gbs)} | ${fmt(100 * c.bwRatio, 0)}% | ${fmt(c.overlap, 1)} |`,
+        `| ${c.name} | ${fmt(c.minUs)} | ${fmt(c.meanUs)} | ${fmt(c.p50Us)} | ${fmt(c.p99Us)} | ${fmt(c.gbs)} | ${fmt(100 * c.bwRatio, 0)}% | ${fmt(c.overlap, 1)} |`,
       );
     }
     lines.push(

@@ -14,6 +14,17 @@
  *   Ties are broken in favour of the row scanned first. The return value is the hit count,
  *   min(k, rows considered).
  * - Outputs are caller-owned and must hold at least `k` entries; nothing is allocated per row.
+ *
+ * Details every backend also shares (added with the kernels; they refine, not change, the above):
+ * - A row enters the top-k only if its score is strictly greater than the current k-th best
+ *   (-Infinity until k rows are held), so a row scoring NaN is never a hit (only possible if the
+ *   slab holds non-finite values; the engine stores unit vectors).
+ * - Bad arguments throw (topKAsync: reject with) a `KernelError` with code `ERR_KERNEL_ARGUMENT`:
+ *   dim an integer >= 1; query.length === dim and every query value finite; 1 <= k <= MAX_TOP_K;
+ *   outputs at least k long; segments an even-length Uint32Array with start <= end <= rows, where
+ *   rows = floor(slab.length / dim); skipMask, if given, at least rows long.
+ * - Slabs from `alignedFloat32Array` start on a 64-byte boundary, which the SIMD kernels read
+ *   faster; any Float32Array is accepted.
  */
 export interface ScanKernel {
   readonly info: KernelInfo;
