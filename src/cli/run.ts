@@ -1,4 +1,5 @@
 import { SERVER_VERSION } from '../mcp/server.js';
+import { runDemo } from './demo.js';
 import type { CliIo } from './io.js';
 import { runModelsCommand } from './models-command.js';
 import { runServe, SERVE_HELP } from './serve.js';
@@ -9,6 +10,7 @@ export const MAIN_HELP = `ringmem ${SERVER_VERSION} — short-term semantic memo
 Usage: ringmem <command> [options]
 
 Commands:
+  demo             A tour in a few seconds: remember, recall, anomaly scores, forgetting
   serve            Run the MCP server on stdio (the default when no command is given)
   serve --http     Run the MCP server on Streamable HTTP (127.0.0.1:8787/mcp)
   watch            Score stdin lines for anomalies as they stream (tail -f app.log | ringmem watch)
@@ -23,6 +25,7 @@ const COMMANDS: Record<string, Command> = {
   serve: runServe,
   models: (argv, io) => runModelsCommand(argv, io),
   watch: runWatch,
+  demo: runDemo,
 };
 
 /** Runs the CLI and returns the exit code: 0 ok, 1 failure, 2 usage error. */
