@@ -155,7 +155,14 @@ size_t run_scan(const ScanCall& c) {
 
 Napi::Value TopKSync(const Napi::CallbackInfo& info) {
   const ScanCall call = parse_call(info);
-  return Napi::Number::New(info.Env(), static_cast<double>(run_scan(call)));
+  size_t hits = 0;
+  try {
+    hits = run_scan(call);
+  } catch (const std::exception& e) {
+    // Only the heap buffer can fail to grow (k <= 10000 entries); never let it escape as a crash.
+    throw Napi::Error::New(info.Env(), std::string("scan failed: ") + e.what());
+  }
+  return Napi::Number::New(info.Env(), static_cast<double>(hits));
 }
 
 // Runs one scan on the libuv thread pool. References to every typed array argument are held

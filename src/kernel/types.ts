@@ -40,8 +40,9 @@ export interface ScanKernel {
   ): number;
   /**
    * Same contract, but scans large enough to matter run off the main thread so the event loop
-   * stays free. The caller must not resize `slab` while the promise is pending; rows written
-   * meanwhile may be read torn, so callers that write concurrently must re-check (the engine does).
+   * stays free. The caller must not resize `slab` (nor transfer or detach any argument's buffer)
+   * while the promise is pending; rows written meanwhile may be read torn, so callers that write
+   * concurrently must re-check (the engine does).
    */
   topKAsync(
     slab: Float32Array,
