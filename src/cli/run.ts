@@ -1,4 +1,5 @@
 import { SERVER_VERSION } from '../mcp/server.js';
+import { runConfigCommand } from './config-command.js';
 import { runDemo } from './demo.js';
 import type { CliIo } from './io.js';
 import { runModelsCommand } from './models-command.js';
@@ -15,6 +16,7 @@ Commands:
   serve --http     Run the MCP server on Streamable HTTP (127.0.0.1:8787/mcp)
   watch            Score stdin lines for anomalies as they stream (tail -f app.log | ringmem watch)
   models           List, fetch, verify and locate embedding models
+  config <client>  Print the MCP config block for claude-desktop, claude-code, vscode or cursor
   help [command]   Help for a command
 
 Run \`ringmem <command> --help\` for a command's options.`;
@@ -26,6 +28,7 @@ const COMMANDS: Record<string, Command> = {
   models: (argv, io) => runModelsCommand(argv, io),
   watch: runWatch,
   demo: runDemo,
+  config: runConfigCommand,
 };
 
 /** Runs the CLI and returns the exit code: 0 ok, 1 failure, 2 usage error. */
