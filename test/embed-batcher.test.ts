@@ -40,6 +40,39 @@ describe('Batcher', () => {
     expect(calls.map((c) => c.out[0])).toEqual([3, 4, 5]);
   });
 
+  it('gathers rows submitted in the same event-loop turn without a wait timer', async () => {
+    const runner = recordingRunner();
+    const b = new Batcher({
+      maxBatch: 64,
+      maxWaitMs: 0,
+      concurrency: 1,
+      maxBatchTokens: 1e6,
+      runBatch: runner.run,
+    });
+    const calls = [rows([3]), rows([4]), rows([5])];
+    for (const c of calls) b.submit(c.rows);
+    await Promise.all(calls.map((c) => c.group.done));
+    expect(runner.batches).toEqual([[5, 4, 3]]);
+  });
+
+  it('batches rows that arrive while a run is busy into the next run', async () => {
+    const runner = recordingRunner(20);
+    const b = new Batcher({
+      maxBatch: 64,
+      maxWaitMs: 0,
+      concurrency: 1,
+      maxBatchTokens: 1e6,
+      runBatch: runner.run,
+    });
+    const first = rows([7]);
+    b.submit(first.rows);
+    await new Promise((r) => setTimeout(r, 5)); // the first run is now in flight
+    const later = [rows([3]), rows([4]), rows([5])];
+    for (const c of later) b.submit(c.rows);
+    await Promise.all([first, ...later].map((c) => c.group.done));
+    expect(runner.batches).toEqual([[7], [5, 4, 3]]);
+  });
+
   it('starts a full batch without waiting and never exceeds maxBatch rows', async () => {
     const runner = recordingRunner();
     const b = new Batcher({

@@ -109,6 +109,14 @@ describe('OnnxEmbedder on a generated model', () => {
     expect(runs).toBeLessThanOrEqual(2);
   });
 
+  it('runs the model once for many calls made in the same turn with default settings', async () => {
+    const e = embedder({}, { cacheSize: 0 });
+    await e.ready;
+    const before = e.stats().sessionRuns;
+    await Promise.all(Array.from({ length: 24 }, (_, i) => e.embed([`same turn ${i}`], 'passage')));
+    expect(e.stats().sessionRuns - before).toBe(1);
+  });
+
   it('answers a repeated text from the cache without running the model', async () => {
     const e = embedder();
     const first = await e.embed(['cache me'], 'passage');

@@ -20,7 +20,10 @@ export interface OnnxEmbedderOptions {
   interOpThreads?: number;
   /** Most rows in one model batch (default 32). */
   maxBatch?: number;
-  /** Longest a row waits for others to share its batch, in ms (default 2). */
+  /**
+   * Extra time a row waits for others when the model is idle, in ms (default 0: calls made in the
+   * same event-loop turn, and calls arriving while a batch runs, are batched anyway).
+   */
   maxWaitMs?: number;
   /** Most model batches running at once (default 1: one batch already uses every core). */
   maxConcurrentRuns?: number;
@@ -84,7 +87,7 @@ export class OnnxEmbedder implements Embedder {
     this.cache = new EmbeddingCache(options.cacheSize ?? 1024);
     this.batcher = new Batcher({
       maxBatch: options.maxBatch ?? 32,
-      maxWaitMs: options.maxWaitMs ?? 2,
+      maxWaitMs: options.maxWaitMs ?? 0,
       concurrency: options.maxConcurrentRuns ?? 1,
       maxBatchTokens: options.maxBatchTokens ?? 8192,
       runBatch: (rows) => this.runBatch(rows),
