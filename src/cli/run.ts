@@ -1,6 +1,7 @@
 import { SERVER_VERSION } from '../mcp/server.js';
 import { runConfigCommand } from './config-command.js';
 import { runDemo } from './demo.js';
+import { runDoctor } from './doctor.js';
 import type { CliIo } from './io.js';
 import { runModelsCommand } from './models-command.js';
 import { runServe, SERVE_HELP } from './serve.js';
@@ -16,6 +17,7 @@ Commands:
   serve --http     Run the MCP server on Streamable HTTP (127.0.0.1:8787/mcp)
   watch            Score stdin lines for anomalies as they stream (tail -f app.log | ringmem watch)
   models           List, fetch, verify and locate embedding models
+  doctor           Check versions, kernel, model and run a self-test
   config <client>  Print the MCP config block for claude-desktop, claude-code, vscode or cursor
   help [command]   Help for a command
 
@@ -29,6 +31,7 @@ const COMMANDS: Record<string, Command> = {
   watch: runWatch,
   demo: runDemo,
   config: runConfigCommand,
+  doctor: runDoctor,
 };
 
 /** Runs the CLI and returns the exit code: 0 ok, 1 failure, 2 usage error. */

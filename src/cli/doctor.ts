@@ -1,0 +1,142 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { ConfigError } from '../config.js';
+import type { LogFn } from '../log.js';
+import { defaultRegistry } from '../models/registry.js';
+import { createRuntime } from '../runtime.js';
+import { parseCommandArgs, settingsHelp } from './flags.js';
+import type { CliIo } from './io.js';
+
+export const DOCTOR_HELP = `ringmem doctor — check this installation end to end
+
+Prints versions, the scan kernel in use (and why another was not), the model and where it was
+found, then embeds and recalls a few texts as a self-test. Exits 1 if anything failed.
+
+Options:
+  --json                         Machine-readable report.
+${settingsHelp()}`;
+
+interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+/** A dependency's version, found from its entry point (many packages do not export package.json). */
+function versionOf(pkg: string): string {
+  try {
+    let dir = dirname(createRequire(import.meta.url).resolve(pkg));
+    for (let i = 0; i < 8; i++) {
+      const file = join(dir, 'package.json');
+      if (existsSync(file)) {
+        const json = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+        if (json.name === pkg && json.version) return json.version;
+      }
+      dir = dirname(dir);
+    }
+  } catch {
+    // fall through
+  }
+  return 'not found';
+}
+
+export async function runDoctor(argv: string[], io: CliIo): Promise<number> {
+  let parsed: ReturnType<typeof parseCommandArgs>;
+  try {
+    parsed = parseCommandArgs('doctor', argv, io.env, { json: { type: 'boolean' } });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      io.stderr.write(`ringmem doctor: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  if (parsed.values.help) {
+    io.stdout.write(`${DOCTOR_HELP}\n`);
+    return 0;
+  }
+  const checks: Check[] = [];
+  const add = (name: string, ok: boolean, detail: string) => checks.push({ name, ok, detail });
+  const nodeMajor = Number(process.versions.node.split('.')[0]);
+  add(
+    'node',
+    nodeMajor >= 20,
+    `${process.version} (${process.platform}-${process.arch}); ringmem needs ≥ 20`,
+  );
+  add(
+    'packages',
+    true,
+    `onnxruntime-node ${versionOf('onnxruntime-node')}, @huggingface/tokenizers ${versionOf('@huggingface/tokenizers')}, @modelcontextprotocol/sdk ${versionOf('@modelcontextprotocol/sdk')}`,
+  );
+  const warnings: string[] = [];
+  const log: LogFn = (level, message) => {
+    if (level === 'warning' || level === 'error') warnings.push(message);
+  };
+  let runtime: ReturnType<typeof createRuntime>;
+  try {
+    runtime = createRuntime(parsed.config, log, io.env);
+  } catch (error) {
+    add('model', false, (error as Error).message);
+    return report(io, checks, parsed.values.json === true);
+  }
+  const k = runtime.kernel.info;
+  add(
+    'kernel',
+    true,
+    `${k.backend}/${k.isa}; this CPU can run: ${k.availableIsas.join(', ') || 'js only'}${k.fallbackReasons.length ? `; fallback because: ${k.fallbackReasons.join('; ')}` : ''}`,
+  );
+  const { memory } = runtime;
+  try {
+    await memory.embedder.ready;
+    const where = runtime.model ? `${runtime.model.dir} (${runtime.model.origin})` : 'unknown';
+    add(
+      'model',
+      true,
+      `${memory.embedder.modelId}, ${memory.embedder.dim} dims, max ${memory.embedder.maxTokens} tokens, from ${where}`,
+    );
+  } catch (error) {
+    add('model', false, (error as Error).message);
+  }
+  const registry = defaultRegistry();
+  for (const w of registry.warnings) add('registry', false, w);
+  if (checks.every((c) => c.ok)) {
+    try {
+      const texts = [
+        'the nightly backup finished without errors',
+        'a user reported that the login page is blank',
+        'disk usage on the database host is at 97 percent',
+      ];
+      const started = performance.now();
+      await memory.remember(texts, { namespace: 'doctor' });
+      const res = await memory.recall(texts[1]!, { namespace: 'doctor', k: 3 });
+      const ms = performance.now() - started;
+      const ok = res.hits[0]?.text === texts[1] && Math.abs((res.hits[0]?.score ?? 0) - 1) < 1e-3;
+      add(
+        'self-test',
+        ok,
+        ok
+          ? `embedded 3 texts and a query, recalled the right text first (${ms.toFixed(1)} ms)`
+          : `recall returned ${JSON.stringify(res.hits[0]?.text)} first`,
+      );
+    } catch (error) {
+      add('self-test', false, (error as Error).message);
+    }
+  }
+  // A model failure is already a check of its own; only unrelated warnings are added.
+  for (const w of warnings) if (!checks.some((c) => w.includes(c.detail))) add('warning', false, w);
+  await runtime.close();
+  return report(io, checks, parsed.values.json === true);
+}
+
+function report(io: CliIo, checks: Check[], json: boolean): number {
+  const ok = checks.every((c) => c.ok);
+  if (json) {
+    io.stdout.write(`${JSON.stringify({ ok, checks }, null, 2)}\n`);
+  } else {
+    for (const c of checks)
+      io.stdout.write(`${c.ok ? '✓' : '✗'} ${c.name.padEnd(10)} ${c.detail}\n`);
+    io.stdout.write(ok ? 'ringmem is ready.\n' : 'ringmem doctor found problems (see ✗ above).\n');
+  }
+  return ok ? 0 : 1;
+}
