@@ -24,9 +24,9 @@ interface Check {
 }
 
 /** A dependency's version, found from its entry point (many packages do not export package.json). */
-function versionOf(pkg: string): string {
+function versionOf(pkg: string, entry = pkg): string {
   try {
-    let dir = dirname(createRequire(import.meta.url).resolve(pkg));
+    let dir = dirname(createRequire(import.meta.url).resolve(entry));
     for (let i = 0; i < 8; i++) {
       const file = join(dir, 'package.json');
       if (existsSync(file)) {
@@ -67,7 +67,7 @@ export async function runDoctor(argv: string[], io: CliIo): Promise<number> {
   add(
     'packages',
     true,
-    `onnxruntime-node ${versionOf('onnxruntime-node')}, @huggingface/tokenizers ${versionOf('@huggingface/tokenizers')}, @modelcontextprotocol/sdk ${versionOf('@modelcontextprotocol/sdk')}`,
+    `onnxruntime-node ${versionOf('onnxruntime-node')}, @huggingface/tokenizers ${versionOf('@huggingface/tokenizers')}, @modelcontextprotocol/sdk ${versionOf('@modelcontextprotocol/sdk', '@modelcontextprotocol/sdk/server/mcp.js')}`,
   );
   const warnings: string[] = [];
   const log: LogFn = (level, message) => {
