@@ -1,11 +1,5 @@
 import { SERVER_VERSION } from '../mcp/server.js';
-import { runConfigCommand } from './config-command.js';
-import { runDemo } from './demo.js';
-import { runDoctor } from './doctor.js';
 import type { CliIo } from './io.js';
-import { runModelsCommand } from './models-command.js';
-import { runServe, SERVE_HELP } from './serve.js';
-import { runWatch } from './watch.js';
 
 export const MAIN_HELP = `ringmem ${SERVER_VERSION} — short-term semantic memory for AI agents, over MCP
 
@@ -25,13 +19,14 @@ Run \`ringmem <command> --help\` for a command's options.`;
 
 type Command = (argv: string[], io: CliIo) => Promise<number>;
 
-const COMMANDS: Record<string, Command> = {
-  serve: runServe,
-  models: (argv, io) => runModelsCommand(argv, io),
-  watch: runWatch,
-  demo: runDemo,
-  config: runConfigCommand,
-  doctor: runDoctor,
+// Commands load lazily: `ringmem --help` or `ringmem config` should not pay for onnxruntime.
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  serve: async () => (await import('./serve.js')).runServe,
+  demo: async () => (await import('./demo.js')).runDemo,
+  watch: async () => (await import('./watch.js')).runWatch,
+  models: async () => (await import('./models-command.js')).runModelsCommand,
+  doctor: async () => (await import('./doctor.js')).runDoctor,
+  config: async () => (await import('./config-command.js')).runConfigCommand,
 };
 
 /** Runs the CLI and returns the exit code: 0 ok, 1 failure, 2 usage error. */
@@ -39,9 +34,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const [first, ...rest] = argv;
   if (
     first === undefined ||
-    (first.startsWith('--') && first !== '--help' && first !== '--version')
+    (first.startsWith('-') && !['--help', '-h', '--version', '-v'].includes(first))
   ) {
-    return runServe(argv, io);
+    return (await COMMANDS.serve!())(argv, io);
   }
   if (first === '--version' || first === '-v') {
     io.stdout.write(`${SERVER_VERSION}\n`);
@@ -49,15 +44,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
   if (first === '--help' || first === '-h' || first === 'help') {
     const topic = rest[0];
-    if (topic === 'serve') io.stdout.write(`${SERVE_HELP}\n`);
-    else if (topic && COMMANDS[topic]) return COMMANDS[topic]([...rest.slice(1), '--help'], io);
-    else io.stdout.write(`${MAIN_HELP}\n`);
+    if (topic && COMMANDS[topic]) return (await COMMANDS[topic]())(['--help'], io);
+    io.stdout.write(`${MAIN_HELP}\n`);
     return 0;
   }
-  const command = COMMANDS[first];
-  if (!command) {
+  const load = COMMANDS[first];
+  if (!load) {
     io.stderr.write(`ringmem: unknown command "${first}"\n\n${MAIN_HELP}\n`);
     return 2;
   }
-  return command(rest, io);
+  return (await load())(rest, io);
 }
