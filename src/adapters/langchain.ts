@@ -1,0 +1,158 @@
+import type { CallbackManagerForRetrieverRun } from '@langchain/core/callbacks/manager';
+import { Document } from '@langchain/core/documents';
+import { BaseRetriever, type BaseRetrieverInput } from '@langchain/core/retrievers';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { parseDuration } from '../mcp/time.js';
+import type { Memory } from '../memory.js';
+
+/** Where the retriever reads: an in-process Memory, a connected MCP client, or a server URL. */
+export type RingmemSource =
+  | { memory: Memory }
+  | { client: Client }
+  | { url: string; token?: string };
+
+export interface RingmemRetrieverInput extends BaseRetrieverInput {
+  source: RingmemSource;
+  /** Documents to return (default 4). */
+  k?: number;
+  namespace?: string;
+  /** Only memories with these tags (`tags` itself is LangChain's run tags). */
+  filterTags?: string[];
+  tagMode?: 'any' | 'all';
+  /** Only memories younger than this: a duration such as "30m" or "2h". */
+  within?: string;
+  /** Drop hits with a lower cosine similarity. */
+  minScore?: number;
+}
+
+interface RecallHit {
+  id: number;
+  text: string | null;
+  score: number;
+  timestamp: string;
+  age_seconds: number;
+  tags: string[];
+  metadata: Record<string, unknown> | null;
+}
+
+/**
+ * A LangChain retriever over ringmem: the k memories most similar to the query, newest window
+ * only, as Documents whose metadata carries id, score, timestamp and tags. It reads either an
+ * in-process Memory or, over MCP, the memory a running ringmem server holds for an agent.
+ */
+export class RingmemRetriever extends BaseRetriever {
+  override lc_namespace = ['ringmem', 'retrievers'];
+  static override lc_name(): string {
+    return 'RingmemRetriever';
+  }
+
+  private readonly source: RingmemSource;
+  readonly k: number;
+  readonly namespace: string;
+  readonly filterTags: string[] | undefined;
+  readonly tagMode: 'any' | 'all';
+  readonly within: string | undefined;
+  readonly minScore: number | undefined;
+  private client: Promise<Client> | undefined;
+
+  constructor(fields: RingmemRetrieverInput) {
+    super(fields);
+    this.source = fields.source;
+    this.k = fields.k ?? 4;
+    this.namespace = fields.namespace ?? 'default';
+    this.filterTags = fields.filterTags;
+    this.tagMode = fields.tagMode ?? 'any';
+    this.within = fields.within;
+    this.minScore = fields.minScore;
+    if (!Number.isInteger(this.k) || this.k < 1 || this.k > 100) {
+      throw new TypeError(`Expected \`k\` to be an integer from 1 to 100, got ${fields.k}`);
+    }
+    if (this.within !== undefined && parseDuration(this.within) === undefined) {
+      throw new TypeError(
+        `Expected \`within\` to be a duration such as "30m" or "2h", got ${JSON.stringify(this.within)}`,
+      );
+    }
+  }
+
+  override async _getRelevantDocuments(
+    query: string,
+    _runManager?: CallbackManagerForRetrieverRun,
+  ): Promise<Document[]> {
+    const hits =
+      'memory' in this.source
+        ? await this.recallInProcess(this.source.memory, query)
+        : await this.recallOverMcp(query);
+    return hits.map(
+      (h) =>
+        new Document({
+          pageContent: h.text ?? '',
+          metadata: {
+            id: h.id,
+            score: h.score,
+            timestamp: h.timestamp,
+            age_seconds: h.age_seconds,
+            tags: h.tags,
+            namespace: this.namespace,
+            ...(h.metadata ? { metadata: h.metadata } : {}),
+          },
+        }),
+    );
+  }
+
+  private async recallInProcess(memory: Memory, query: string): Promise<RecallHit[]> {
+    const tags = this.filterTags?.length ? this.filterTags : undefined;
+    const res = await memory.recall(query, {
+      namespace: this.namespace,
+      k: this.k,
+      withinMs: this.within === undefined ? undefined : parseDuration(this.within),
+      minScore: this.minScore,
+      tags: tags ? (this.tagMode === 'all' ? { all: tags } : { any: tags }) : undefined,
+    });
+    return res.hits.map((h) => ({
+      id: h.id,
+      text: h.text ?? null,
+      score: h.score,
+      timestamp: new Date(h.timestamp).toISOString(),
+      age_seconds: h.ageMs / 1000,
+      tags: [...h.tags],
+      metadata: (h.metadata as Record<string, unknown> | undefined) ?? null,
+    }));
+  }
+
+  private async mcpClient(): Promise<Client> {
+    if ('client' in this.source) return this.source.client;
+    if (!('url' in this.source)) throw new Error('unreachable');
+    const { url, token } = this.source;
+    this.client ??= (async () => {
+      const client = new Client({ name: 'ringmem-langchain', version: '1.0.0' });
+      const transport = new StreamableHTTPClientTransport(new URL(url), {
+        requestInit: token ? { headers: { authorization: `Bearer ${token}` } } : undefined,
+      });
+      await client.connect(transport);
+      return client;
+    })();
+    return this.client;
+  }
+
+  private async recallOverMcp(query: string): Promise<RecallHit[]> {
+    const client = await this.mcpClient();
+    const args: Record<string, unknown> = { query, k: this.k, namespace: this.namespace };
+    if (this.filterTags?.length)
+      Object.assign(args, { tags: this.filterTags, tag_mode: this.tagMode });
+    if (this.within !== undefined) args.within = this.within;
+    if (this.minScore !== undefined) args.min_score = this.minScore;
+    const res = (await client.callTool({ name: 'recall', arguments: args })) as CallToolResult;
+    if (res.isError) {
+      const text = res.content.map((c) => (c.type === 'text' ? c.text : '')).join(' ');
+      throw new Error(`ringmem recall failed: ${text}`);
+    }
+    return (res.structuredContent as { hits: RecallHit[] }).hits;
+  }
+
+  /** Closes the MCP connection this retriever opened itself (not one it was given). */
+  async close(): Promise<void> {
+    if (this.client) await (await this.client).close();
+  }
+}
