@@ -88,6 +88,18 @@ describe('loadKernel', () => {
     );
   });
 
+  it('names the option that required native, and refuses an unknown backend option', () => {
+    expect(() => loadKernel({ backend: 'native', addonPath: missingAddon })).toThrow(
+      expect.objectContaining({
+        code: 'ERR_KERNEL_UNAVAILABLE',
+        message: expect.stringContaining("required (backend 'native')"),
+      }),
+    );
+    expect(() => loadKernel({ backend: 'gpu' as 'js' })).toThrow(
+      expect.objectContaining({ code: 'ERR_KERNEL_CONFIG' }),
+    );
+  });
+
   it.skipIf(!built)('throws a typed error when a forced ISA is missing on this CPU', () => {
     const available = loadKernel({ backend: 'native' }).info.availableIsas;
     const missing = (['avx512f', 'avx2-fma', 'neon'] as const).find((i) => !available.includes(i));

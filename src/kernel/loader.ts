@@ -65,8 +65,20 @@ export function kernelInfo(): KernelInfo {
 
 function buildKernel(opts: LoadKernelOptions): ScanKernel {
   const env = opts.env ?? process.env;
+  if (opts.backend !== undefined && !['auto', 'native', 'js'].includes(opts.backend)) {
+    throw new KernelError(
+      'ERR_KERNEL_CONFIG',
+      `backend is '${String(opts.backend)}'; accepted values are 'native', 'js' and 'auto'`,
+    );
+  }
   const preference = opts.isa !== undefined ? 'native' : (opts.backend ?? preferenceFromEnv(env));
   if (preference === 'js') return new JsKernel();
+  const requiredBy =
+    opts.isa !== undefined
+      ? `isa '${opts.isa}'`
+      : opts.backend !== undefined
+        ? `backend '${opts.backend}'`
+        : 'RINGMEM_KERNEL=native';
 
   const loaded = loadAddon(opts.addonPath);
   if ('addon' in loaded) {
@@ -83,7 +95,7 @@ function buildKernel(opts: LoadKernelOptions): ScanKernel {
   if (preference === 'native') {
     throw new KernelError(
       'ERR_KERNEL_UNAVAILABLE',
-      `the native scan kernel was required (${opts.isa !== undefined ? `isa '${opts.isa}'` : 'RINGMEM_KERNEL=native'}) ` +
+      `the native scan kernel was required (${requiredBy}) ` +
         `but could not be loaded: ${reasons.join('; ')}. To fix: ${FIX}, or set RINGMEM_KERNEL=js.`,
       reasons,
     );
