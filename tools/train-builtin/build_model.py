@@ -1,21 +1,25 @@
 #!/usr/bin/python3
-"""Turns fastText token vectors into the shipped sentence-embedding model.
+"""Turns learnt token vectors into the shipped sentence-embedding model.
 
-Steps (each one can be switched off to measure what it brings, see --ablate):
-  1. load the skip-gram vectors of the vocabulary tokens (specials get zero vectors);
-  2. retrofit them to WordNet: pull the vectors of synonyms (same synset, both whole tokens of
-     the vocabulary) and of regular/irregular inflections towards each other (Faruqui et al. 2015);
-  3. SIF weights a / (a + p(token)) from the token frequencies of the corpus (Arora et al. 2017);
-  4. common-component removal: the top principal directions of SIF sentence vectors of corpus
-     paragraphs are projected out. Because the projection is linear it is applied to every token
-     row, so the graph only has to sum rows;
-  5. each row is multiplied by its SIF weight and stored as int8 with one fp32 scale per row;
-  6. the ONNX graph: Gather rows and scales, mask, sum over the sequence, divide by max(norm, eps).
+Steps (each can be switched off to measure what it brings, see --ablate):
+  1. load the learnt token vectors (PPMI + SVD, see ppmi_svd.py; any fastText-style .vec works)
+     and keep the top --sem-dim dimensions; specials get zero vectors;
+  2. unit-normalise them and retrofit them to WordNet: pull the vectors of synonyms (same synset,
+     both whole tokens of the vocabulary) and of irregular inflections towards each other
+     (Faruqui et al. 2015);
+  3. append an identity channel: a fixed random unit vector per token (--lex-dim dimensions,
+     weight --lex-weight), so that sharing a token counts for more than sharing a topic;
+  4. SIF weights a / (a + p(token)) from the token frequencies of the corpus (Arora et al. 2017);
+  5. optional common-component removal (--n-pc): the top principal directions of SIF sentence
+     vectors of corpus paragraphs are projected out of every token row (the projection is
+     linear, so it can be applied per token and the graph only sums rows);
+  6. each row is multiplied by its SIF weight and stored as int8 with one fp32 scale per row;
+  7. the ONNX graph: Gather rows and scales, mask, sum over the sequence, divide by max(norm, eps).
 
 Usage:
   build_model.py --work DIR [--sts DEV.csv] [--ablate] [--out models/builtin]
-DIR holds vocab.txt, tokens.txt (tokenised corpus) and vectors.vec (fastText text output).
-All randomness (the paragraph sample for step 4) is seeded.
+DIR holds vocab.txt, tokens.txt (tokenised corpus) and the vectors file.
+All randomness (identity channel, paragraph sample) is seeded.
 """
 
 import argparse
@@ -267,6 +271,41 @@ def file_entry(path):
 # --- main -------------------------------------------------------------------------------------
 
 
+def unit_rows(v):
+    n = np.linalg.norm(v, axis=1, keepdims=True)
+    return np.where(n > 0, v / np.maximum(n, 1e-12), 0)
+
+
+def identity_channel(vocab_size, dim, seed):
+    """A fixed random unit vector per token (specials zero).
+
+    Random vectors in a few hundred dimensions are nearly orthogonal, so this channel scores
+    shared tokens only: SIF-weighted lexical overlap, which on its own is a strong STS baseline
+    and what the learnt vectors (trained on 22M tokens) cannot reproduce, as they also pull
+    merely related words (guitar/piano) together.
+    """
+    lex = unit_rows(np.random.default_rng(seed).standard_normal((vocab_size, dim)))
+    lex[: len(SPECIALS)] = 0
+    return lex
+
+
+class Recipe:
+    """One point of the design space; `table()` gives the per-token rows the graph sums."""
+
+    def __init__(self, **kw):
+        self.sem_dim = kw.get('sem_dim', 256)
+        self.lex_dim = kw.get('lex_dim', 128)
+        self.lex_weight = kw.get('lex_weight', 1.0)
+        self.retrofit_iters = kw.get('retrofit_iters', 10)
+        self.sif_a = kw.get('sif_a', 1e-3)
+        self.n_pc = kw.get('n_pc', 0)
+        self.unit_tokens = kw.get('unit_tokens', True)
+        self.random_only = kw.get('random_only', False)
+
+    def params(self):
+        return dict(vars(self))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--work', required=True)
@@ -274,11 +313,13 @@ def main():
     ap.add_argument('--sts')
     ap.add_argument('--ablate', action='store_true')
     ap.add_argument('--out')
+    ap.add_argument('--sem-dim', type=int, default=256, help='learnt dimensions kept')
+    ap.add_argument('--lex-dim', type=int, default=128, help='identity-channel dimensions')
+    ap.add_argument('--lex-weight', type=float, default=1.0, help='identity vs learnt channel')
     ap.add_argument('--sif-a', type=float, default=1e-3)
-    ap.add_argument('--n-pc', type=int, default=1)
+    ap.add_argument('--n-pc', type=int, default=0)
     ap.add_argument('--retrofit-iters', type=int, default=10)
-    ap.add_argument('--unit-tokens', type=int, default=0, help='1: unit-normalise token vectors first')
-    ap.add_argument('--sample', type=int, default=50000, help='paragraphs for the common components')
+    ap.add_argument('--sample', type=int, default=20000, help='paragraphs for the common components')
     args = ap.parse_args()
 
     rng = np.random.default_rng(SEED)
@@ -291,57 +332,79 @@ def main():
     sample_ids = [[wp.ids[t] for t in lines[i].split()][:256] for i in sorted(picks)]
     del lines
     edges = wordnet_edges(wp)
+    print(f'{len(edges)} WordNet edges', flush=True)
     pairs = read_sts(args.sts) if args.sts else None
+    retro_cache = {}
 
-    def build(sif_a, n_pc, retro_iters, unit_tokens):
-        v = vecs
-        if unit_tokens:
-            n = np.linalg.norm(v, axis=1, keepdims=True)
-            v = np.where(n > 0, v / np.maximum(n, 1e-12), 0)
-        if retro_iters:
-            v, _ = retrofit(v, edges, iters=retro_iters)
-        w = sif_weights(counts, sif_a) if sif_a > 0 else (np.arange(len(v)) >= len(SPECIALS)) * 1.0
-        pcs = common_components(v, w, sample_ids, n_pc)
+    def table(r):
+        if r.random_only:
+            v = identity_channel(len(vecs), r.sem_dim + r.lex_dim, SEED + 2)
+        else:
+            v = vecs[:, : r.sem_dim]
+            if r.unit_tokens:
+                v = unit_rows(v)
+            if r.retrofit_iters:
+                key = (r.sem_dim, r.unit_tokens, r.retrofit_iters)
+                if key not in retro_cache:  # the ablation grid reuses the same retrofit
+                    retro_cache[key] = retrofit(v, edges, iters=r.retrofit_iters)[0]
+                v = retro_cache[key]
+            if r.lex_dim:
+                lex = identity_channel(len(vecs), r.lex_dim, SEED + 1)
+                v = np.hstack([unit_rows(v), r.lex_weight * lex])
+        w = sif_weights(counts, r.sif_a) if r.sif_a > 0 else (np.arange(len(v)) >= len(SPECIALS)) * 1.0
+        pcs = common_components(v, w, sample_ids, r.n_pc)
         return fold(v, w, pcs)
 
-    def score(table):
-        return sts_scores(table, wp, pairs) if pairs else (float('nan'), float('nan'))
+    def score(t):
+        return sts_scores(t, wp, pairs) if pairs else (float('nan'), float('nan'))
 
+    chosen = Recipe(sem_dim=args.sem_dim, lex_dim=args.lex_dim, lex_weight=args.lex_weight,
+                    sif_a=args.sif_a, n_pc=args.n_pc, retrofit_iters=args.retrofit_iters)
     results = []
     if args.ablate and pairs:
-        grid = [
-            ('plain average (no SIF, no PC, no retrofit)', 0, 0, 0, 0),
-            ('SIF only', args.sif_a, 0, 0, 0),
-            ('SIF + PC removal', args.sif_a, args.n_pc, 0, 0),
-            ('SIF + retrofit', args.sif_a, 0, args.retrofit_iters, 0),
-            ('retrofit + PC, no SIF', 0, args.n_pc, args.retrofit_iters, 0),
+        base = chosen.params()
+        dim = chosen.sem_dim + chosen.lex_dim
+        variants = [
+            (f'random {dim}-d vectors + SIF (lexical overlap only)', dict(random_only=True)),
+            ('learnt only: plain average (no SIF, retrofit, PC, identity)',
+             dict(lex_dim=0, sif_a=0, retrofit_iters=0, n_pc=0, unit_tokens=False)),
+            ('learnt only: SIF', dict(lex_dim=0, retrofit_iters=0, n_pc=0, unit_tokens=False)),
+            ('learnt only: unit vectors + SIF', dict(lex_dim=0, retrofit_iters=0, n_pc=0)),
+            ('learnt only: unit + SIF + retrofit', dict(lex_dim=0, n_pc=0)),
+            ('learnt only: unit + SIF + retrofit + 1 PC removed', dict(lex_dim=0, n_pc=1)),
+            ('shipped recipe without SIF', dict(sif_a=0)),
+            ('shipped recipe without retrofitting', dict(retrofit_iters=0)),
+            ('shipped recipe + 1 common component removed', dict(n_pc=1)),
+            ('shipped recipe + 2 common components removed', dict(n_pc=2)),
+            ('shipped recipe, SIF a = 3e-4', dict(sif_a=3e-4)),
+            ('shipped recipe, SIF a = 3e-3', dict(sif_a=3e-3)),
+            ('shipped recipe, identity weight 0.5', dict(lex_weight=0.5)),
+            ('shipped recipe, identity weight 1.5', dict(lex_weight=1.5)),
+            ('shipped recipe, identity weight 2', dict(lex_weight=2.0)),
+            ('dims: 128 learnt + 128 identity', dict(sem_dim=128, lex_dim=128)),
+            ('dims: 192 learnt + 192 identity', dict(sem_dim=192, lex_dim=192)),
+            ('dims: 256 learnt + 256 identity', dict(sem_dim=256, lex_dim=256)),
+            ('shipped recipe', dict()),
         ]
-        for a in (1e-4, 3e-4, 1e-3, 3e-3):
-            for npc in (0, 1, 2, 4):
-                for unit in (0, 1):
-                    grid.append((f'full a={a:g} pcs={npc} unit={unit}', a, npc, args.retrofit_iters, unit))
-        for name, a, npc, it, unit in grid:
-            sp, pe = score(build(a, npc, it, unit))
-            results.append({'variant': name, 'sif_a': a, 'n_pc': npc, 'retrofit_iters': it,
-                            'unit_tokens': unit, 'spearman': sp, 'pearson': pe})
-            print(f'{name:45s} spearman {sp:.4f} pearson {pe:.4f}', flush=True)
+        for name, change in variants:
+            r = Recipe(**{**base, **change})
+            sp, pe = score(table(r))
+            results.append({'variant': name, **r.params(), 'spearman': sp, 'pearson': pe})
+            print(f'{name:60s} spearman {sp:.4f} pearson {pe:.4f}', flush=True)
 
-    table = build(args.sif_a, args.n_pc, args.retrofit_iters, args.unit_tokens)
-    table = with_empty_direction(table)
-    q, scale = quantize_int8(table)
+    t = with_empty_direction(table(chosen))
+    q, scale = quantize_int8(t)
     deq = q.astype(np.float64) * scale[:, None]
-    sp, pe = score(table)
+    sp, pe = score(t)
     sq, pq = score(deq)
     print(f'chosen fp64: spearman {sp:.4f} pearson {pe:.4f}; int8: spearman {sq:.4f} pearson {pq:.4f}')
-    print(f'{len(edges)} WordNet edges', flush=True)
 
     if args.out:
         os.makedirs(args.out, exist_ok=True)
         export_onnx(q, scale, os.path.join(args.out, 'model.onnx'))
         np.save(os.path.join(args.work, 'table_int8_dequant.npy'), deq.astype(np.float32))
         report = {
-            'params': {'sif_a': args.sif_a, 'n_pc': args.n_pc, 'retrofit_iters': args.retrofit_iters,
-                       'unit_tokens': args.unit_tokens, 'sample': args.sample, 'seed': SEED},
+            'params': {**chosen.params(), 'sample': args.sample, 'seed': SEED},
             'dim': int(q.shape[1]), 'vocab': len(wp.tokens), 'wordnet_edges': len(edges),
             'sts_dev': {'fp64': [sp, pe], 'int8': [sq, pq]} if pairs else None,
             'ablations': results,

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
-"""Rewrites the corpus as WordPiece token strings, one paragraph per line, for fastText.
+"""Rewrites the corpus as WordPiece token strings, one paragraph per line, for the co-occurrence counts.
 
-Training on the token stream itself (rather than on whole words) gives every vocabulary entry,
+Counting on the token stream itself (rather than on whole words) gives every vocabulary entry,
 `##` pieces included, a vector learnt from the contexts it really occurs in at run time.
 
 Usage: tokenize_corpus.py CORPUS_DIR VOCAB_TXT OUT_TXT
