@@ -1,0 +1,28 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { renderConfigTable, renderToolReference } from '../src/docs/reference.js';
+
+const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+
+function section(name: string): string {
+  const start = `<!-- ${name}:start -->\n`;
+  const i = readme.indexOf(start);
+  const j = readme.indexOf(`\n<!-- ${name}:end -->`);
+  return readme.slice(i + start.length, j);
+}
+
+describe('README', () => {
+  it('has the tool reference generated from the current zod schemas (run `npm run docs` when this fails)', () => {
+    expect(section('tools')).toBe(renderToolReference());
+  });
+
+  it('has the configuration table generated from the current settings (run `npm run docs` when this fails)', () => {
+    expect(section('config')).toBe(renderConfigTable());
+  });
+
+  it('opens with the install-and-run command and the test command', () => {
+    const firstBlock = /```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
+    expect(firstBlock).toContain('npm install && npm run demo');
+    expect(firstBlock).toContain('npm test');
+  });
+});
