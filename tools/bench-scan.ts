@@ -468,6 +468,8 @@ async function main(): Promise<void> {
     platform: `${process.platform}-${process.arch}`,
     date: new Date().toISOString(),
     pinnedCpus: pinnedTo(),
+    /** 1-minute load average when the run started: the box is shared, so say how busy it was. */
+    loadAverage1m: os.loadavg()[0] ?? Number.NaN,
     kernel: info,
   };
   console.error(
@@ -551,6 +553,7 @@ async function main(): Promise<void> {
 function renderMarkdown(
   json: {
     machine: Record<string, unknown> & {
+      loadAverage1m: number;
       cpu: string;
       cores: number;
       node: string;
@@ -575,7 +578,8 @@ function renderMarkdown(
   lines.push('# Scan benchmark (`npm run bench:scan`)', '');
   lines.push(
     `Machine: **${m.cpu}**, ${m.cores} cores (SIMD: ${m.cpuFlags.join(', ') || 'none detected'}), Node ${m.node}, ` +
-      `${m.date.slice(0, 10)}. Pinned to CPU(s) ${m.pinnedCpus} (\`taskset -c 0\`); usearch runs with 1 thread.`,
+      `${m.date.slice(0, 10)}. Pinned to CPU(s) ${m.pinnedCpus} (\`taskset -c 0\`); usearch runs with 1 thread. ` +
+      `Load average (1 min) at start: ${fmt(m.loadAverage1m, 2)} on ${m.cores} cores.`,
     '',
     `Top-${K} inner product over N × ${DIM} float32 unit rows, one query per call, ${json.queries} timed queries after ` +
       `${json.warmup} warm-up queries, in 10 rounds that each run every contender back to back (the box is shared; ` +
