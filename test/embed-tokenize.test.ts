@@ -84,12 +84,83 @@ describe.each(variants)('TextTokenizer with $name', ({ smallVocab }) => {
     );
   });
 
-  it('falls back to the library for non-ASCII text and gives its ids', () => {
-    for (const text of ['Café naïve résumé', '東京タワー', 'emoji 😀 here', 'Ünïcödé ß']) {
-      const ids: number[] = [];
-      tok.contentIds(text, ids);
-      expect(ids).toEqual(tok.libraryContentIds(text));
-    }
+  it('agrees with @huggingface/tokenizers on random Unicode text (the general fast path is exact)', () => {
+    const unit = fc.oneof(
+      { weight: 4, arbitrary: fc.constantFrom(...'abcXYZ019 .,!?-'.split('')) },
+      {
+        weight: 4,
+        arbitrary: fc.constantFrom(
+          ...'éÉàÀçÇñÑüÜöÖßøØåÅæÆœŒłŁ'.split(''),
+          'e\u0301',
+          'a\u0300',
+          '\u0301',
+          '\u0308', // combining marks
+          '東',
+          '京',
+          'タ',
+          'ワ',
+          '한',
+          '국',
+          'α',
+          'Ω',
+          'д',
+          'Ж',
+          'ا',
+          'ש',
+          'न',
+          '\u0e01',
+          '😀',
+          '👍🏽',
+          '👨\u200d👩\u200d👧',
+          '🇫🇷',
+          '\u{20000}',
+          '\u{1d400}',
+          '\u200b',
+          '\u200d',
+          '\ufeff',
+          '\u00ad',
+          '\u00a0',
+          '\u3000',
+          '\u2028',
+          '\u180e',
+          '\ue000',
+          '\ufffd',
+          '\ud800',
+          '\udc00',
+          '\u0000',
+          '\u0085',
+          '\u007f',
+          'ﬁ',
+          'ｆｕｌｌ',
+          '①',
+          '½',
+          '™',
+          '€',
+          '…',
+          '«',
+          '»',
+          '—',
+          '\u3002',
+          '\uff01',
+          '[SEP]',
+          'İ',
+          'ǅ',
+          'ΐ',
+          'x'.repeat(99) + 'é',
+          'é'.repeat(101),
+        ),
+      },
+      { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 3 }) },
+    );
+    fc.assert(
+      fc.property(fc.array(unit, { maxLength: 30 }), (parts) => {
+        const text = parts.join('');
+        const fast: number[] = [];
+        tok.contentIds(text, fast);
+        expect(fast).toEqual(tok.libraryContentIds(text));
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
 

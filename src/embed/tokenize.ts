@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { describeError, EmbedError } from './errors.js';
-import { AsciiWordPiece, type TokenizerJsonLike } from './wordpiece-fast.js';
+import { FastBertWordPiece, type TokenizerJsonLike } from './wordpiece-fast.js';
 
 /**
  * Text → token ids for one model, with the truncation and padding `@huggingface/tokenizers` does
@@ -28,13 +28,13 @@ export class TextTokenizer {
   readonly prefixIds: readonly number[];
   readonly suffixIds: readonly number[];
   readonly padId: number;
-  /** Whether printable-ASCII texts take the fast WordPiece path. */
+  /** Whether texts take the fast BERT WordPiece path (see wordpiece-fast.ts). */
   readonly hasFastPath: boolean;
   private readonly tokenizer: Tokenizer;
-  private readonly fast: AsciiWordPiece | null;
+  private readonly fast: FastBertWordPiece | null;
   private readonly scratch: number[] = [];
 
-  private constructor(tokenizer: Tokenizer, fast: AsciiWordPiece | null, padId: number) {
+  private constructor(tokenizer: Tokenizer, fast: FastBertWordPiece | null, padId: number) {
     this.tokenizer = tokenizer;
     this.fast = fast;
     this.hasFastPath = fast !== null;
@@ -63,7 +63,7 @@ export class TextTokenizer {
       );
     }
     const vocab = tokenizer.get_vocab(true);
-    const fast = AsciiWordPiece.tryCreate(json as TokenizerJsonLike, config, vocab);
+    const fast = FastBertWordPiece.tryCreate(json as TokenizerJsonLike, config, vocab);
     const padToken = typeof config.pad_token === 'string' ? config.pad_token : '[PAD]';
     const padId = vocab.get(padToken) ?? 0;
     try {
