@@ -9,12 +9,13 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOnnxEmbedder, EmbedError, type OnnxEmbedder } from '../src/embed/index.js';
-import type { ModelManifest } from '../src/models/manifest.js';
+import { type ModelManifest, parseManifest } from '../src/models/manifest.js';
 import { getTestModel, type TestModel } from './helpers/test-model.js';
 
 const dot = (a: Float32Array, i: number, b: Float32Array, j: number, dim: number) => {
@@ -377,5 +378,29 @@ describe.skipIf(!existsSync(realOnnx))('OnnxEmbedder on the real all-MiniLM-L6-v
     expect(v[0]).toBeCloseTo(0.04592697, 5);
     expect(v[1]).toBeCloseTo(0.07328181, 5);
     expect(v[2]).toBeCloseTo(0.05400655, 5);
+  });
+});
+
+const BUILTIN_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'models', 'builtin');
+const builtinManifest = join(BUILTIN_DIR, 'manifest.json');
+if (!existsSync(builtinManifest)) {
+  console.warn(
+    '[embed-embedder] models/builtin/manifest.json absent: skipping the built-in model test',
+  );
+}
+describe.skipIf(!existsSync(builtinManifest))('OnnxEmbedder on the built-in model', () => {
+  it('loads a sentence_embedding model with pooling none and returns finite unit rows', async () => {
+    const manifest = parseManifest(
+      JSON.parse(readFileSync(builtinManifest, 'utf8')),
+      builtinManifest,
+    );
+    const e = createOnnxEmbedder({ modelDir: BUILTIN_DIR, manifest });
+    open.push(e);
+    const r = await e.embedWithInfo(
+      ['the cat sat on the mat', 'disk full on host web-3'],
+      'passage',
+    );
+    for (let i = 0; i < 2; i++) expect(dot(r.vectors, i, r.vectors, i, e.dim)).toBeCloseTo(1, 4);
+    expect(r.vectors.every(Number.isFinite)).toBe(true);
   });
 });
