@@ -124,6 +124,8 @@ function main() {
     timeout: TIMEOUT_MS,
     // Strict mode shows node-gyp's output, on stderr: our stdout stays clean either way.
     stdio: strict ? ['ignore', 2, 2] : ['ignore', 'pipe', 'pipe'],
+    // Windows only runs npx.cmd through a shell (Node refuses to spawn .cmd files directly).
+    shell: gyp.cmd.endsWith('.cmd'),
   });
   const output = `${result.stdout ?? ''}${result.stderr ?? ''}`;
   if (!strict) {
