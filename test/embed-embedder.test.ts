@@ -349,37 +349,58 @@ describe('OnnxEmbedder on the full all-MiniLM-L6-v2 shape', () => {
   });
 });
 
-const REAL_MINILM = process.env.RINGMEM_REAL_MINILM_DIR ?? '/work/shared/models/all-MiniLM-L6-v2';
-const realOnnx = join(REAL_MINILM, 'onnx', 'model.onnx');
-if (!existsSync(realOnnx)) {
-  console.warn(
-    `[embed-embedder] real all-MiniLM-L6-v2 weights not found at ${realOnnx} (they cannot be downloaded here): ` +
-      'skipping the published-reference-value test; set RINGMEM_REAL_MINILM_DIR to a directory with onnx/model.onnx to run it',
-  );
-}
-describe.skipIf(!existsSync(realOnnx))('OnnxEmbedder on the real all-MiniLM-L6-v2 weights', () => {
-  it('reproduces the published first values for "This is an example sentence"', async () => {
-    const bytes = readFileSync(realOnnx).length;
-    const tokBytes = readFileSync(join(REAL_MINILM, 'tokenizer.json')).length;
-    const manifest: ModelManifest = {
-      ...tiny.manifest,
-      id: 'all-minilm-l6-v2-fp32',
-      dim: 384,
-      maxTokens: 256,
-      pooling: 'mean',
-      files: {
-        model: { path: 'onnx/model.onnx', bytes, sha256: '0'.repeat(64) },
-        tokenizer: { path: 'tokenizer.json', bytes: tokBytes, sha256: '0'.repeat(64) },
-      },
-    };
-    const e = createOnnxEmbedder({ modelDir: REAL_MINILM, manifest });
-    open.push(e);
-    const v = await e.embed(['This is an example sentence'], 'passage');
-    expect(v[0]).toBeCloseTo(0.04592697, 5);
-    expect(v[1]).toBeCloseTo(0.07328181, 5);
-    expect(v[2]).toBeCloseTo(0.05400655, 5);
+/** Published reference values (../shared/models/README.md), checked only where real weights exist. */
+const REAL_MODELS = [
+  {
+    name: 'all-MiniLM-L6-v2',
+    dir: process.env.RINGMEM_REAL_MINILM_DIR ?? '/work/shared/models/all-MiniLM-L6-v2',
+    text: 'This is an example sentence',
+    first: [0.04592697, 0.07328181, 0.05400655],
+  },
+  {
+    name: 'bge-small-en-v1.5',
+    dir: process.env.RINGMEM_REAL_BGE_DIR ?? '/work/shared/models/bge-small-en-v1.5',
+    text: 'Hello world.',
+    first: [-0.04314827, -0.0294888, 0.02708048],
+  },
+];
+for (const real of REAL_MODELS) {
+  const onnx = join(real.dir, 'onnx', 'model.onnx');
+  const present = existsSync(onnx);
+  if (!present) {
+    console.warn(
+      `[embed-embedder] real ${real.name} weights not found at ${onnx} (they cannot be downloaded ` +
+        'here): skipping its published-reference-value test',
+    );
+  }
+  describe.skipIf(!present)(`OnnxEmbedder on the real ${real.name} weights`, () => {
+    it(`reproduces the published first values for ${JSON.stringify(real.text)} (fp32, mean pooling)`, async () => {
+      const manifest: ModelManifest = {
+        ...tiny.manifest,
+        id: real.name.toLowerCase(),
+        dim: 384,
+        maxTokens: 256,
+        pooling: 'mean',
+        files: {
+          model: {
+            path: 'onnx/model.onnx',
+            bytes: readFileSync(onnx).length,
+            sha256: '0'.repeat(64),
+          },
+          tokenizer: {
+            path: 'tokenizer.json',
+            bytes: readFileSync(join(real.dir, 'tokenizer.json')).length,
+            sha256: '0'.repeat(64),
+          },
+        },
+      };
+      const e = createOnnxEmbedder({ modelDir: real.dir, manifest });
+      open.push(e);
+      const v = await e.embed([real.text], 'passage');
+      for (const [i, x] of real.first.entries()) expect(v[i]).toBeCloseTo(x, 5);
+    });
   });
-});
+}
 
 const BUILTIN_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'models', 'builtin');
 const builtinManifest = join(BUILTIN_DIR, 'manifest.json');

@@ -67,7 +67,7 @@ describe('poolMean', () => {
           nest(Array.from(Float32Array.from(hidden)), rows, seq, dim),
           nest(mask, rows, seq, 1).map((r) => r.map((x) => x[0]!)),
         );
-        ref.flat().forEach((v, i) => expect(out[i]).toBeCloseTo(v, 4));
+        for (const [i, v] of ref.flat().entries()) expect(out[i]).toBeCloseTo(v, 4);
       }),
       { numRuns: 300 },
     );
@@ -132,7 +132,7 @@ describe('l2NormalizeRowsInPlace', () => {
           const data = Float32Array.from(row);
           const ref = naiveNormalize(Array.from(data));
           l2NormalizeRowsInPlace(data, 5, 0, 1);
-          ref.forEach((v, i) => expect(data[i]).toBeCloseTo(v, 5));
+          for (const [i, v] of ref.entries()) expect(data[i]).toBeCloseTo(v, 5);
           expect(data.every(Number.isFinite)).toBe(true);
         },
       ),

@@ -146,7 +146,7 @@ describe.each(variants)('TextTokenizer with $name', ({ smallVocab }) => {
           'İ',
           'ǅ',
           'ΐ',
-          'x'.repeat(99) + 'é',
+          `${'x'.repeat(99)}é`,
           'é'.repeat(101),
         ),
       },

@@ -227,7 +227,12 @@ export function buildBertModel(weights: BertWeights, options: BuildOptions): Uin
     typeEmb = g.op('Gather', [typeTable, tokenTypeIds], { axis: 0 });
   } else {
     const segment0 = weights.tokenTypeEmbeddings.subarray(0, h);
-    typeEmb = g.initializer('embeddings.token_type_embeddings.segment0', DataType.FLOAT, [h], segment0);
+    typeEmb = g.initializer(
+      'embeddings.token_type_embeddings.segment0',
+      DataType.FLOAT,
+      [h],
+      segment0,
+    );
   }
   const posTable = g.initializer(
     'embeddings.position_embeddings.weight',
