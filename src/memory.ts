@@ -15,6 +15,11 @@ export interface RememberOptions {
   namespace: string;
   tags?: readonly string[];
   metadata?: Readonly<Record<string, unknown>>;
+  /**
+   * What to embed instead of each text (the text itself is stored). `ringmem watch` masks the
+   * variable parts of log lines this way so lines of one template embed alike.
+   */
+  embedAs?: (text: string) => string;
   /** Score each text against the window before it joins (default true). */
   score?: boolean;
   signal?: AbortSignal;
@@ -96,7 +101,7 @@ export class Memory {
    */
   async remember(texts: readonly string[], options: RememberOptions): Promise<RememberResult> {
     const { vectors, truncated } = await this.embedChunked(
-      texts,
+      options.embedAs ? texts.map(options.embedAs) : texts,
       'passage',
       options.signal,
       options.onProgress,

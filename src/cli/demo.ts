@@ -5,6 +5,7 @@ import { createRuntime } from '../runtime.js';
 import { AGENT_SESSION, demoLogLines, QUESTIONS } from './demo-data.js';
 import { parseCommandArgs, settingsHelp } from './flags.js';
 import type { CliIo } from './io.js';
+import { maskLogLine } from './log-mask.js';
 
 export const DEMO_HELP = `ringmem demo — a two-minute tour, offline, in a few seconds
 
@@ -81,13 +82,17 @@ export async function runDemo(argv: string[], io: CliIo): Promise<number> {
   }
 
   out();
-  out(bold('3. anomaly_score — 60 log lines stream in; each is scored against the ones before it'));
+  out(
+    bold(
+      '3. anomaly_score — 60 log lines stream in (as `ringmem watch` sends them); each is scored against the ones before it',
+    ),
+  );
   const lines = demoLogLines();
   let flagged = 0;
   let caught = 0;
   for (const line of lines) {
     clock.t += 1000;
-    const res = await memory.remember([line.text], { namespace: 'logs' });
+    const res = await memory.remember([line.text], { namespace: 'logs', embedAs: maskLogLine });
     const a = res.anomalies![0]!;
     if (a.isAnomaly) {
       flagged++;

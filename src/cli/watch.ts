@@ -6,6 +6,7 @@ import type { Memory } from '../memory.js';
 import { createRuntime } from '../runtime.js';
 import { parseCommandArgs, settingsHelp } from './flags.js';
 import type { CliIo } from './io.js';
+import { maskLogLine } from './log-mask.js';
 
 export const WATCH_HELP = `ringmem watch — score a stream of lines for anomalies as they arrive
 
@@ -19,6 +20,10 @@ Options:
   --namespace <name>             Namespace to remember into (default "watch").
   --json                         One JSON object per line instead of the human rendering.
   --only-anomalies               Print only lines judged anomalous.
+  --raw                          Embed lines as they are. By default the variable parts (tokens
+                                 with digits: timestamps, ids, addresses) are masked before
+                                 embedding, so lines of one template look alike; the printed and
+                                 stored line is always the original.
 ${settingsHelp()}`;
 
 const BATCH_LINES = 256;
@@ -57,6 +62,7 @@ export async function runWatch(
       namespace: { type: 'string' },
       json: { type: 'boolean' },
       'only-anomalies': { type: 'boolean' },
+      raw: { type: 'boolean' },
     });
   } catch (error) {
     if (error instanceof ConfigError) {
@@ -73,6 +79,7 @@ export async function runWatch(
   const namespace = typeof values.namespace === 'string' ? values.namespace : 'watch';
   const json = values.json === true;
   const onlyAnomalies = values['only-anomalies'] === true;
+  const embedAs = values.raw === true ? undefined : maskLogLine;
   const color = !json && (io.stdout as { isTTY?: boolean }).isTTY === true && !io.env.NO_COLOR;
   const log = stderrLogger(config.logLevel, io.stderr);
 
@@ -130,7 +137,7 @@ export async function runWatch(
     try {
       res = await memory.remember(
         batch.map((l) => l.text),
-        { namespace },
+        { namespace, embedAs },
       );
     } catch {
       res = undefined;
@@ -143,7 +150,7 @@ export async function runWatch(
     for (const line of batch) {
       let one: Awaited<ReturnType<Memory['remember']>>;
       try {
-        one = await memory.remember([line.text], { namespace });
+        one = await memory.remember([line.text], { namespace, embedAs });
       } catch (error) {
         counts.failed++;
         io.stderr.write(`ringmem watch: line not remembered: ${(error as Error).message}\n`);
