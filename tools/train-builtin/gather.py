@@ -5,7 +5,8 @@ Each output line is one paragraph (or one dictionary sense / one WordNet synset)
 removed and whitespace collapsed. Only files that the named package owns (`dpkg -L`) are read, so
 the corpus is exactly "what these packages ship" and nothing else on the machine leaks in.
 
-Usage: gather.py OUT_DIR
+Usage: gather.py OUT_DIR [--only SOURCE,SOURCE,...]
+--only restricts the corpus to the named sources (e.g. the permissive ones: PERMISSIVE below).
 Writes OUT_DIR/<source>.txt and OUT_DIR/sources.json (package, version, licence, lines, bytes).
 """
 
@@ -22,17 +23,20 @@ import sys
 SOURCES = [
     ('wordnet', 'wordnet-base', 'WordNet 3.0 licence (BSD-like, permissive)'),
     ('gcide', 'dict-gcide', 'GPL-2+ (GNU Collaborative International Dictionary of English)'),
-    ('python-doc', 'python3.11-doc', 'PSF-2.0 (Python documentation)'),
+    ('python-doc', 'python3.11-doc', 'PSF-2.0 (Python Software Foundation licence)'),
     ('postgresql-doc', 'postgresql-doc-15', 'PostgreSQL licence (permissive)'),
-    ('manpages', 'manpages', 'Linux-man-pages-copyleft and others (verbatim-copy licences)'),
-    ('manpages-dev', 'manpages-dev', 'Linux-man-pages-copyleft and others (verbatim-copy licences)'),
+    ('manpages', 'manpages', 'per page: mostly Linux-man-pages-copyleft; some GPL-2+, BSD, Expat'),
+    ('manpages-dev', 'manpages-dev', 'per page: mostly Linux-man-pages-copyleft; some GPL-2+, BSD, Expat'),
     ('linux-doc', 'linux-doc-6.1', 'GPL-2 (Linux kernel documentation)'),
     ('debian-reference', 'debian-reference-en', 'GPL-2+'),
-    ('fortunes', 'fortunes', 'BSD-3-Clause (fortune-mod data files)'),
+    ('fortunes', 'fortunes', 'BSD (fortune-mod); cookies are quotations of mixed provenance'),
     ('kjv', 'bible-kjv-text', 'public domain text (King James Version, 1611); read with bible-kjv (GPL-2+)'),
     ('devil', 'dict-devil', "public domain (Ambrose Bierce, The Devil's Dictionary)"),
     ('jargon', 'jargon-text', 'public domain (The Jargon File 4.4.7)'),
 ]
+
+# Sources whose licence puts no copyleft condition on the text.
+PERMISSIVE = ['wordnet', 'python-doc', 'postgresql-doc', 'fortunes', 'kjv', 'devil', 'jargon']
 
 WS = re.compile(r'\s+')
 
@@ -230,9 +234,17 @@ EXTRACT = {
 
 def main():
     out_dir = sys.argv[1]
+    only = None
+    if len(sys.argv) > 3 and sys.argv[2] == '--only':
+        only = sys.argv[3].split(',')
+        unknown = set(only) - {name for name, _, _ in SOURCES}
+        if unknown:
+            sys.exit(f'unknown sources {sorted(unknown)}; known: {[n for n, _, _ in SOURCES]}')
     os.makedirs(out_dir, exist_ok=True)
     meta = []
     for name, pkg, licence in SOURCES:
+        if only is not None and name not in only:
+            continue
         files = package_files(pkg)
         n_lines = 0
         n_words = 0

@@ -9,6 +9,8 @@
 #   SIF_A=1e-3 N_PC=0 RETROFIT_ITERS=10            post-processing (see build_model.py)
 #   STS_DEV=../shared/data/stsb/sts-dev.csv        only for the printed evaluation and ablations
 #   OUT=models/builtin                             where the artifact is written
+#   ONLY_SOURCES=                                  e.g. "$(python3 -c 'import gather; print(",".join(gather.PERMISSIVE))')"
+#                                                  to train on the permissive sources only
 #
 # Every step is deterministic (seeded randomised SVD and identity channel, sorted inputs), so a
 # rerun on the same package versions gives the same model. CI does not run this; it takes about
@@ -48,7 +50,8 @@ mkdir -p "$WORK"
 cd "$HERE"
 
 echo "== gathering text"
-nice -n 10 "$PY" gather.py "$WORK/corpus"
+rm -rf "$WORK/corpus"
+nice -n 10 "$PY" gather.py "$WORK/corpus" ${ONLY_SOURCES:+--only "$ONLY_SOURCES"}
 
 echo "== WordPiece vocabulary ($VOCAB_SIZE)"
 nice -n 10 "$PY" build_vocab.py "$WORK/corpus" "$WORK" "$VOCAB_SIZE"

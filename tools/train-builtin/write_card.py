@@ -13,6 +13,7 @@ import os
 
 import numpy as np
 
+from gather import PERMISSIVE
 from wordpiece import SPECIALS
 
 COMMON_WORDS = [
@@ -60,6 +61,7 @@ def main():
     ap.add_argument('--out', required=True)
     ap.add_argument('--node-eval')
     ap.add_argument('--bench')
+    ap.add_argument('--extra', action='append', default=[], help='a further measured ablation (text)')
     args = ap.parse_args()
 
     report = json.load(open(os.path.join(args.work, 'build_report.json')))
@@ -125,7 +127,8 @@ def main():
     w(f'The weights and vocabulary are released under the {MODEL_LICENCE} licence like the rest of')
     w('ringmem. They are statistics of the text (co-occurrence-trained vectors and a word list), not')
     w('the text; whether such statistics are a derivative work of GPL-licensed training text is not')
-    w('settled law. Rebuild with only the permissive sources if that matters to you.\n')
+    w('settled law. If that matters to you, rebuild from the permissive sources only:')
+    w(f'`ONLY_SOURCES={",".join(PERMISSIVE)} tools/train-builtin/train.sh`.\n')
     w('## Recipe\n')
     w('1. `gather.py`: extract paragraphs from the files each package owns (`dpkg -L`); HTML/roff/')
     w('   reStructuredText markup, code blocks and translations are dropped. WordNet contributes one')
@@ -178,9 +181,10 @@ def main():
             ident = r['sem_dim'] + r['lex_dim'] if r['random_only'] else lex
             w(f'| {r["variant"]} | {sem} | {ident} | {r["lex_weight"] if ident else 0:g} | {0 if r["random_only"] else r["retrofit_iters"]} | {r["sif_a"]:g} | {r["n_pc"]} | {r["spearman"]:.4f} | {r["pearson"]:.4f} |')
         w('')
-    for extra in report.get('extra_ablations', []):
-        w(f'- {extra}')
-    if report.get('extra_ablations'):
+    if args.extra:
+        w('Other settings, measured by rerunning the pipeline with different parameters:\n')
+        for extra in args.extra:
+            w(f'- {extra}')
         w('')
     if bench:
         w('## Speed\n')
@@ -188,6 +192,9 @@ def main():
         w(bench)
         w('```\n')
     w('## Nearest neighbours (cosine between shipped token rows, whole words only)\n')
+    if p['lex_dim']:
+        w('The rows include the identity channel, which only a token shares with itself, so two')
+        w('different tokens score at most about 1 / (1 + identity weight²) here.\n')
     w('| word | nearest tokens |')
     w('|---|---|')
     for word, items in nn.items():
