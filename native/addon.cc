@@ -208,8 +208,7 @@ Napi::Value TopKAsync(const Napi::CallbackInfo& info) {
 }
 
 // Address of an ArrayBuffer's data modulo 64, so JS can place a Float32Array view on a cache-line
-// boundary (see src/kernel/aligned.ts). Unaligned rows cost 10-20% in cache-resident scans here,
-// because every other 32-byte load then straddles two cache lines.
+// boundary (see src/kernel/aligned.ts for what that is measured to buy).
 Napi::Value AddressMod64(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !info[0].IsArrayBuffer()) fail(info.Env(), "addressMod64 expects an ArrayBuffer");
   const auto address = reinterpret_cast<uintptr_t>(info[0].As<Napi::ArrayBuffer>().Data());

@@ -27,8 +27,14 @@ namespace {
 alignas(32) const int32_t kMaskTable[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
 
 // Integer address arithmetic: the target may lie past the slab, which a pointer may not.
+// RINGMEM_NO_PREFETCH exists only so native/test/microbench.cc can measure what prefetching buys.
 RINGMEM_BLOCK_ATTR inline void prefetch(const float* p, uintptr_t ahead) {
+#ifndef RINGMEM_NO_PREFETCH
   _mm_prefetch(reinterpret_cast<const char*>(reinterpret_cast<uintptr_t>(p) + ahead), _MM_HINT_T0);
+#else
+  (void)p;
+  (void)ahead;
+#endif
 }
 
 struct Avx2Dot4 {
@@ -50,9 +56,11 @@ struct Avx2Dot4 {
     for (; i + 16 <= dim; i += 16) {
       const __m256 q0 = _mm256_loadu_ps(q + i);
       const __m256 q1 = _mm256_loadu_ps(q + i + 8);
-      // Fetch the next block's rows at this offset while this block is scored. Measured on the
-      // dev box (5k x 384, L3-resident): p50 143 -> 123 us; hardware prefetch alone tracks the four
-      // interleaved row streams less well. A prefetch never faults, even past the slab's end.
+      // Fetch the next block's rows at this offset while this block is scored: the hardware
+      // prefetcher tracks four interleaved row streams less well. native/test/microbench.cc on the
+      // shared dev box (5k x 384, L3-resident, load ~5): min 131-136 us with vs 143-146 us without,
+      // p50 183-186 vs 186-195 us. Further ahead (2-8 blocks) measured no better. A prefetch never
+      // faults, even past the slab's end.
       prefetch(r0 + i, ahead);
       prefetch(r1 + i, ahead);
       prefetch(r2 + i, ahead);

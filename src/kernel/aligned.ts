@@ -7,10 +7,10 @@ export const SLAB_ALIGNMENT = 64;
 /**
  * A zero-filled Float32Array of `length` whose first element sits on a 64-byte boundary, for
  * slabs the native kernel scans. Why: Node's large ArrayBuffers come from malloc, typically 16
- * bytes past a boundary, so every other 32-byte AVX2 load straddles two cache lines; measured on
- * the dev box that costs 10-20% of a cache-resident scan (5k × 384: min 117 µs aligned vs 141 µs
- * at +16 bytes). With rows of dim × 4 bytes a multiple of 64 (dim % 16 == 0, e.g. 384), every row
- * is then aligned.
+ * bytes past a boundary, so every other 32-byte AVX2 load straddles two cache lines. Measured with
+ * native/test/microbench.cc on the shared dev box (5k × 384, L3-resident): min 131-136 µs aligned vs
+ * 155-174 µs at +16 bytes, p50 183-186 vs 194-206 µs. With rows of dim × 4 bytes a multiple of 64
+ * (dim % 16 == 0, e.g. 384), every row is then aligned.
  *
  * The view's `.buffer` is up to 64 bytes longer than needed and its `byteOffset` may be non-zero:
  * pass the view itself around, never `.buffer`. Without the native addon this is a plain
