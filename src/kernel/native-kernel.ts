@@ -42,12 +42,12 @@ export type NativeIsa = Exclude<KernelIsa, 'js'>;
  * Scans smaller than this many float32 values (rows scanned × dim) are answered synchronously by
  * topKAsync; larger ones go to the libuv thread pool.
  *
- * Measured on the 2-core AMD EPYC dev box, AVX2 kernel (`npm run bench:scan`, table "Async
- * threshold", plus an unpinned run of the same loop): the thread-pool round trip (queue, run,
- * resolve the promise) adds 22–45 µs to a scan of up to 4k rows × 384. A scan of 1 M values
- * (≈ 2.6k rows × 384, L3-resident) takes ≈ 75–110 µs, two to three times the hop. Below that the
- * hop costs about as much latency as it saves in event-loop blocking; above it the event loop is
- * freed for several times longer than the hop costs.
+ * Measured by `npm run bench:scan` (table "Async threshold" in bench-results/scan.md; AVX2, the
+ * shared 2-core AMD EPYC dev box, two committed runs): the thread-pool round trip (queue, run,
+ * resolve the promise) adds 33–46 µs to scans of 16–2048 rows × 384 (one noisy run: up to
+ * 116 µs). A scan of 1 M values (≈ 2.6k rows × 384, L3-resident) takes ≈ 95–105 µs, two to three
+ * times the typical hop. Below that the hop costs about as much latency as it saves in event-loop
+ * blocking; above it the event loop is freed for several times longer than the hop costs.
  */
 export const ASYNC_MIN_VALUES = 1_000_000;
 
