@@ -123,8 +123,13 @@ export async function runDoctor(argv: string[], io: CliIo): Promise<number> {
       add('self-test', false, (error as Error).message);
     }
   }
-  // A model failure is already a check of its own; only unrelated warnings are added.
-  for (const w of warnings) if (!checks.some((c) => w.includes(c.detail))) add('warning', false, w);
+  // A model failure and the kernel fallback are checks of their own (the JS kernel is a working
+  // configuration); only unrelated warnings are added.
+  for (const w of warnings) {
+    const covered =
+      checks.some((c) => w.includes(c.detail)) || k.fallbackReasons.some((r) => w.includes(r));
+    if (!covered) add('warning', false, w);
+  }
   await runtime.close();
   return report(io, checks, parsed.values.json === true);
 }
