@@ -34,8 +34,9 @@ OUT="${OUT:-$ROOT/models/builtin}"
 PY=/usr/bin/python3
 
 TEXT_PACKAGES=(wordnet-base dict-gcide python3.11-doc postgresql-doc-15 manpages manpages-dev
-  linux-doc-6.1 debian-reference-en fortunes bible-kjv-text bible-kjv dict-devil jargon-text)
-TOOL_PACKAGES=(python3-numpy python3-scipy python3-onnx nodejs)
+  linux-doc-6.1 debian-reference-en fortunes bible-kjv-text dict-devil jargon-text)
+# Node 20 and the npm dependencies are the project's own prerequisites (npm ci), not installed here.
+TOOL_PACKAGES=(python3-numpy python3-scipy python3-onnx bible-kjv)
 
 echo "== installing Debian packages"
 missing=()
