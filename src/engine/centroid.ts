@@ -23,25 +23,56 @@ export class RunningCentroid {
   }
 
   /**
-   * Adds row `offset` of `slab` to the sum and returns the cosine similarity the row had with the
-   * centroid *before* it joined (NaN when the window was empty). One fused pass over the row.
+   * Writes `source[srcOffset..] × scale` into row `offset` of `slab` and adds it to the sum, in
+   * one pass; returns the cosine similarity the row had with the centroid *before* it joined
+   * (NaN when the window was empty).
+   *
+   * With `replacing`, the row currently in that slot is a live entry being overwritten (a full
+   * ring): it is subtracted in the same pass. Per element the arithmetic is exactly that of a
+   * separate subtract followed by an add, so results do not depend on which path ran; fusing the
+   * three passes (write, evict, add) into one is what makes raw inserts cheap.
    */
-  addReturningArrival(slab: Float32Array, offset: number): number {
+  writeRowReturningArrival(
+    slab: Float32Array,
+    offset: number,
+    source: ArrayLike<number>,
+    srcOffset: number,
+    scale: number,
+    replacing: boolean,
+  ): number {
+    if (replacing && this.count === 1) {
+      // The window empties before the new row joins: reset exactly, then add as into a new window.
+      this.subtract(slab, offset);
+      replacing = false;
+    }
     const sum = this.sum;
     const dim = this.dim;
     let dot = 0;
     let sumSq = 0;
-    for (let i = 0; i < dim; i++) {
-      const s = sum[i] as number;
-      const v = slab[offset + i] as number;
-      dot += s * v;
-      sumSq += s * s;
-      sum[i] = s + v;
+    if (replacing) {
+      for (let i = 0; i < dim; i++) {
+        const v = Math.fround((source[srcOffset + i] as number) * scale);
+        const s = (sum[i] as number) - (slab[offset + i] as number);
+        dot += s * v;
+        sumSq += s * s;
+        sum[i] = s + v;
+        slab[offset + i] = v;
+      }
+      this.updatesSinceResum += 2;
+    } else {
+      for (let i = 0; i < dim; i++) {
+        const v = Math.fround((source[srcOffset + i] as number) * scale);
+        const s = sum[i] as number;
+        dot += s * v;
+        sumSq += s * s;
+        sum[i] = s + v;
+        slab[offset + i] = v;
+      }
+      this.count++;
+      this.updatesSinceResum++;
     }
-    const wasEmpty = this.count === 0;
-    this.count++;
-    this.updatesSinceResum++;
-    if (wasEmpty) return Number.NaN;
+    // Either way the window without the new row held count − 1 entries.
+    if (this.count - 1 === 0) return Number.NaN;
     return sumSq > 0 ? dot / Math.sqrt(sumSq) : 0;
   }
 

@@ -299,29 +299,30 @@ export class MemoryEngine {
     const anomalies: AnomalyReport[] | undefined = options.score ? [] : undefined;
     let evicted = 0;
     for (let r = 0; r < n; r++) {
-      if (ns.evictIfFull()) evicted++;
       const offset = r * dim;
       const scale = scales[r] as number;
       if (anomalies) {
+        // Scored against the window as it is just before this row joins: after the eviction its
+        // arrival causes, so evict first (unfused) and score.
+        if (ns.evictIfFull()) evicted++;
         const q = this.queryScratch;
         for (let i = 0; i < dim; i++) q[i] = (vectors[offset + i] as number) * scale;
         anomalies.push(this.scoreAgainst(ns, q));
       }
       const id = this.nextId++;
       const entry = entries?.[r];
-      ns.append(
+      const replaced = ns.append(
         vectors,
         offset,
         scale,
         id,
         now,
-        {
-          text: entry?.text,
-          tags: entry?.tags && entry.tags.length > 0 ? entry.tags : undefined,
-          metadata: entry?.metadata,
-        },
+        entry?.text,
+        entry?.tags && entry.tags.length > 0 ? entry.tags : undefined,
+        entry?.metadata,
         extras[r] as number,
       );
+      if (replaced) evicted++;
       ids[r] = id;
     }
     ns.resumIfDue(this.resumEvery);

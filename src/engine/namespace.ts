@@ -1,5 +1,5 @@
 import { RunningCentroid } from './centroid.js';
-import { type Payload, Ring } from './ring.js';
+import { Ring } from './ring.js';
 
 export interface NamespaceCounters {
   inserted: number;
@@ -102,7 +102,8 @@ export class Namespace {
 
   /**
    * Appends one entry. The row is written as `source[srcOffset..] × scale` straight into the
-   * slab (no intermediate allocation); the ring must have room (call `evictIfFull` first).
+   * slab (no intermediate allocation). When the ring is full the oldest slot is overwritten in
+   * the same pass; returns whether a live entry was evicted that way.
    */
   append(
     source: ArrayLike<number>,
@@ -110,16 +111,35 @@ export class Namespace {
     scale: number,
     id: number,
     time: number,
-    payload: Payload,
+    text: string | undefined,
+    tags: readonly string[] | undefined,
+    metadata: Readonly<Record<string, unknown>> | undefined,
     extraBytes: number,
-  ): number {
+  ): boolean {
     const ring = this.ring;
+    let replacing = false;
+    if (ring.isFull) {
+      const oldest = ring.head;
+      replacing = ring.dead[oldest] === 0;
+      if (replacing) {
+        this.centroid.removeArrival(ring.arrival[oldest] as number);
+        this.counters.evicted++;
+      } else {
+        this.deadCount--;
+      }
+      this.payloadBytes -= ring.extra[oldest] as number;
+      // The row stays in the slab: writeRowReturningArrival subtracts it as it overwrites it.
+      ring.popOldest();
+    }
     const slot = ring.appendSlot();
-    const dim = ring.dim;
-    const slab = ring.slab;
-    const base = slot * dim;
-    for (let i = 0; i < dim; i++) slab[base + i] = (source[srcOffset + i] as number) * scale;
-    const arrival = this.centroid.addReturningArrival(slab, base);
+    const arrival = this.centroid.writeRowReturningArrival(
+      ring.slab,
+      slot * ring.dim,
+      source,
+      srcOffset,
+      scale,
+      replacing,
+    );
     // Stored as float32 like the row; the baseline adds the stored value so that removal later
     // subtracts exactly what was added.
     ring.arrival[slot] = arrival;
@@ -128,12 +148,12 @@ export class Namespace {
     ring.ids[slot] = id;
     ring.dead[slot] = 0;
     ring.extra[slot] = extraBytes;
-    ring.texts[slot] = payload.text;
-    ring.tags[slot] = payload.tags;
-    ring.metadata[slot] = payload.metadata;
+    ring.texts[slot] = text;
+    ring.tags[slot] = tags;
+    ring.metadata[slot] = metadata;
     this.payloadBytes += extraBytes;
     this.counters.inserted++;
-    return slot;
+    return replacing;
   }
 
   /** Tombstones the live entry with this id. Returns false when it is not (or no longer) here. */

@@ -14,12 +14,6 @@ import { alignedFloat32Array } from '../kernel/aligned.js';
  * once full, appending overwrites the oldest slot.
  */
 
-export interface Payload {
-  text: string | undefined;
-  tags: readonly string[] | undefined;
-  metadata: Readonly<Record<string, unknown>> | undefined;
-}
-
 /** Bytes a slot costs besides its vector: time 8, id 8, arrival 4, extra 4, tombstone 1,
  * filter scratch 1, three payload references 8 each. */
 export const SLOT_OVERHEAD_BYTES = 8 + 8 + 4 + 4 + 1 + 1 + 3 * 8;
