@@ -53,7 +53,7 @@ const NORMAL_TEMPLATES = [
     `INFO  worker  reconciliation batch ${i} processed ${200 + (i % 9) * 10} rows in ${1 + (i % 3)}.${i % 10}s`,
   (i: number) =>
     `DEBUG cache  hit ratio ${(0.91 + (i % 6) / 100).toFixed(2)} for invoices namespace`,
-  (i: number) => `INFO  api  GET /health 200 2ms`,
+  (_i: number) => `INFO  api  GET /health 200 2ms`,
 ];
 
 const ODD_LINES: Record<number, string> = {
