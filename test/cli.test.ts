@@ -45,7 +45,16 @@ describe('ringmem CLI', () => {
   });
 
   it('has --help for every command', async () => {
-    for (const cmd of ['serve', 'demo', 'watch', 'models', 'doctor', 'config']) {
+    for (const cmd of [
+      'serve',
+      'demo',
+      'watch',
+      'models',
+      'doctor',
+      'config',
+      'remember',
+      'recall',
+    ]) {
       const r = await run([cmd, '--help']);
       expect(r.code, cmd).toBe(0);
       expect(r.stdout.length, cmd).toBeGreaterThan(100);
@@ -177,5 +186,52 @@ describe('ringmem watch', () => {
     const code = await new Promise((r) => child.on('exit', r));
     expect(code).toBe(130);
     expect(stderr).toMatch(/5 lines/);
+  });
+});
+
+describe('ringmem remember and recall against a running HTTP server', () => {
+  it('stores texts given as arguments and on stdin, then finds them, with errors from the server on stderr', async () => {
+    const { startHttpCli } = await import('./helpers/cli.js');
+    const server = await startHttpCli();
+    try {
+      const a = await run([
+        'remember',
+        '--url',
+        server.url,
+        '--namespace',
+        'cli',
+        'the deploy key rotates on Tuesdays',
+      ]);
+      expect(a.code, a.stderr).toBe(0);
+      expect(a.stdout).toMatch(/stored 1 in "cli"/);
+      const b = await run(['remember', '--url', server.url, '--namespace', 'cli', '--json'], {
+        input: 'first piped line\nsecond piped line\n',
+      });
+      expect(JSON.parse(b.stdout).stored).toBe(2);
+      const r = await run([
+        'recall',
+        '--url',
+        server.url,
+        '--namespace',
+        'cli',
+        '-k',
+        '1',
+        '--json',
+        'the deploy key rotates on Tuesdays',
+      ]);
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.stdout).hits[0].text).toBe('the deploy key rotates on Tuesdays');
+      const bad = await run(['recall', '--url', server.url, '-k', '0', 'x']);
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toMatch(/k must be an integer from 1 to 100/);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('says how to start a server when none is listening', async () => {
+    const r = await run(['recall', '--url', 'http://127.0.0.1:9/mcp', 'anything']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/cannot reach a ringmem server.*ringmem serve --http/s);
   });
 });

@@ -10,6 +10,8 @@ Commands:
   serve            Run the MCP server on stdio (the default when no command is given)
   serve --http     Run the MCP server on Streamable HTTP (127.0.0.1:8787/mcp)
   watch            Score stdin lines for anomalies as they stream (tail -f app.log | ringmem watch)
+  remember <text>  Store text in a running HTTP server (--url)
+  recall <query>   Search a running HTTP server (--url)
   models           List, fetch, verify and locate embedding models
   doctor           Check versions, kernel, model and run a self-test
   config <client>  Print the MCP config block for claude-desktop, claude-code, vscode or cursor
@@ -27,6 +29,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   models: async () => (await import('./models-command.js')).runModelsCommand,
   doctor: async () => (await import('./doctor.js')).runDoctor,
   config: async () => (await import('./config-command.js')).runConfigCommand,
+  remember: async () => (await import('./client-commands.js')).runRemember,
+  recall: async () => (await import('./client-commands.js')).runRecall,
 };
 
 /** Runs the CLI and returns the exit code: 0 ok, 1 failure, 2 usage error. */
