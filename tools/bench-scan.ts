@@ -11,6 +11,7 @@
  * usearch is told to use one thread. Options: --sizes 5000,20000 --queries 200 --warmup 30
  * --no-pin --out bench-results.
  */
+
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -25,6 +26,7 @@ import {
   type ScanKernel,
 } from '../src/kernel/index.js';
 import type { NativeAddon, NativeIsa } from '../src/kernel/native-kernel.js';
+import { renderScanSvg } from './chart.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -589,7 +591,8 @@ async function main(): Promise<void> {
   };
   writeFileSync(path.join(opts.out, 'scan.json'), `${JSON.stringify(json, null, 2)}\n`);
   writeFileSync(path.join(opts.out, 'scan.md'), renderMarkdown(json, results, asyncRows, engine));
-  console.error(`\nwrote ${path.join(opts.out, 'scan.json')} and scan.md`);
+  writeFileSync(path.join(opts.out, 'scan.svg'), `${renderScanSvg(json)}\n`);
+  console.error(`\nwrote ${path.join(opts.out, 'scan.json')}, scan.md and scan.svg`);
 }
 
 function renderMarkdown(
