@@ -131,6 +131,22 @@ describe('ringmem CLI', () => {
   });
 });
 
+describe('ringmem bench', () => {
+  it('measures scan, insert and embedding on this installation and prints JSON with --json', async () => {
+    const r = await run(['bench', '--queries', '10', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.scan.map((s: { rows: number }) => s.rows)).toEqual(
+      expect.arrayContaining([5000, 20000, 100000]),
+    );
+    expect(out.scan.every((s: { timing: { p50: number } }) => s.timing.p50 > 0)).toBe(true);
+    expect(out.insert.insertsPerSec).toBeGreaterThan(0);
+    expect(out.insert.bytesPerRecord).toBeLessThanOrEqual(4 * 384 + 64);
+    expect(out.embed.textsPerSec).toBeGreaterThan(0);
+    expect(r.stderr).toMatch(/ringmem bench/);
+  }, 120_000);
+});
+
 describe('ringmem watch', () => {
   it('prints one JSON verdict per non-empty line of a piped log, in order, and a summary on stderr', async () => {
     const r = await run(['watch', '--json', '--namespace', 'svc'], { input: LOG });

@@ -13,6 +13,8 @@ export interface ProgressOptions {
   /** Injectable clock for the redraw throttle and the rate. */
   now?: () => number;
   barWidth?: number;
+  /** How amounts print (default: bytes, e.g. "34.0 MB"); rates use it too. */
+  format?: (n: number) => string;
 }
 
 export interface ProgressBar {
@@ -42,6 +44,7 @@ export function createProgressBar(options: ProgressOptions): ProgressBar {
   const tty = options.tty ?? (stream as { isTTY?: boolean }).isTTY === true;
   const now = options.now ?? Date.now;
   const width = options.barWidth ?? 24;
+  const format = options.format ?? formatBytes;
   const started = now();
   let lastDraw = Number.NEGATIVE_INFINITY;
   let lastDecile = -1;
@@ -51,14 +54,14 @@ export function createProgressBar(options: ProgressOptions): ProgressBar {
   const fraction = () => (total === 0 ? 1 : Math.min(1, done / total));
   const rate = () => {
     const seconds = (now() - started) / 1000;
-    return seconds > 0 ? `${formatBytes(Math.round(done / seconds))}/s` : '';
+    return seconds > 0 ? `${format(Math.round(done / seconds))}/s` : '';
   };
 
   const drawTty = (note?: string) => {
     const filled = Math.round(fraction() * width);
     const bar = `${'#'.repeat(filled)}${'-'.repeat(width - filled)}`;
     const pct = note ?? `${Math.floor(fraction() * 100)}%`.padStart(4);
-    const line = `${label} [${bar}] ${pct} ${formatBytes(done)}/${formatBytes(total)} ${rate()}`;
+    const line = `${label} [${bar}] ${pct} ${format(done)}/${format(total)} ${rate()}`;
     // \x1b[K clears what a longer previous line left behind.
     stream.write(`\r${line}\x1b[K`);
   };
@@ -79,7 +82,7 @@ export function createProgressBar(options: ProgressOptions): ProgressBar {
       // 100 % is left to finish(), which says how the file ended.
       if (decile > lastDecile && decile < 10) {
         lastDecile = decile;
-        stream.write(`${label}: ${decile * 10}% (${formatBytes(done)} of ${formatBytes(total)})\n`);
+        stream.write(`${label}: ${decile * 10}% (${format(done)} of ${format(total)})\n`);
       }
     },
     finish(note) {
@@ -89,7 +92,7 @@ export function createProgressBar(options: ProgressOptions): ProgressBar {
         drawTty(note ?? '100%');
         stream.write('\n');
       } else {
-        stream.write(`${label}: ${note ?? 'done'} (${formatBytes(done)})\n`);
+        stream.write(`${label}: ${note ?? 'done'} (${format(done)})\n`);
       }
     },
   };

@@ -14,6 +14,7 @@ Commands:
   recall <query>   Search a running HTTP server (--url)
   models           List, fetch, verify and locate embedding models
   doctor           Check versions, kernel, model and run a self-test
+  bench            Measure scan, insert and embedding speed on this machine
   config <client>  Print the MCP config block for claude-desktop, claude-code, vscode or cursor
   help [command]   Help for a command
 
@@ -29,6 +30,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   models: async () => (await import('./models-command.js')).runModelsCommand,
   doctor: async () => (await import('./doctor.js')).runDoctor,
   config: async () => (await import('./config-command.js')).runConfigCommand,
+  bench: async () => (await import('./bench.js')).runBench,
   remember: async () => (await import('./client-commands.js')).runRemember,
   recall: async () => (await import('./client-commands.js')).runRecall,
 };
