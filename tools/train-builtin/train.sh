@@ -85,4 +85,6 @@ fi
 (cd "$ROOT" && nice -n 10 node tools/train-builtin/bench.mjs "$OUT") >"$WORK/bench.txt"
 card_args+=(--bench "$WORK/bench.txt")
 nice -n 10 "$PY" write_card.py --work "$WORK" --out "$OUT" "${card_args[@]}"
+# The card is generated Markdown; format it the way `biome check .` expects (tables padded).
+(cd "$ROOT" && npx biome check --write "$OUT/MODEL_CARD.md") || echo "note: MODEL_CARD.md left as generated (this Biome version does not format it here)"
 echo "done: $OUT"

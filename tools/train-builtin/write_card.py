@@ -61,6 +61,7 @@ def main():
     ap.add_argument('--out', required=True)
     ap.add_argument('--node-eval')
     ap.add_argument('--bench')
+    ap.add_argument('--repro-note', help='how the rebuild was checked')
     ap.add_argument('--speed-note', action='append', default=[], help='context for the speed figures')
     ap.add_argument('--extra', action='append', default=[], help='a further measured ablation (text)')
     args = ap.parse_args()
@@ -160,6 +161,12 @@ def main():
     w('   same STS score but cost two more graph nodes); [CLS] gets the smallest non-zero int8 row')
     w('   along the vocabulary mean, so an empty text or one made only of unknown characters still')
     w('   gets a unit vector; ONNX export with `onnx.helper`.\n')
+    w('Every step is seeded or deterministic (sorted inputs, seeded randomised SVD, seeded identity')
+    w('channel and paragraph sample), so a rebuild on the same Debian package versions gives the')
+    w('same files.')
+    if args.repro_note:
+        w(args.repro_note)
+    w('')
     w('## Evaluation (STS Benchmark dev split, 1,500 pairs; tuned on this split only)\n')
     if sts:
         w('Cosine of the two sentence vectors vs the gold score.\n')
