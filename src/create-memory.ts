@@ -55,8 +55,14 @@ export async function createMemory(options: CreateMemoryOptions = {}): Promise<M
   };
   // Options not given fall back to RINGMEM_* variables, then to the defaults, as for the server.
   const config: ServerConfig = loadConfig(flags, process.env);
+  // A library stays quiet by default: only warnings and errors reach stderr.
   const log: LogFn =
-    options.log ?? ((level, message) => process.stderr.write(`ringmem ${level}: ${message}\n`));
+    options.log ??
+    ((level, message) => {
+      if (level === 'warning' || level === 'error') {
+        process.stderr.write(`ringmem ${level}: ${message}\n`);
+      }
+    });
   let memory: Memory;
   if (options.embedder) {
     const engine = new MemoryEngine({

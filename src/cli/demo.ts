@@ -71,7 +71,7 @@ export async function runDemo(argv: string[], io: CliIo): Promise<number> {
   clock.t = start;
 
   out();
-  out(bold('2. recall — questions in other words than the notes'));
+  out(bold('2. recall — questions phrased differently from the notes'));
   for (const q of QUESTIONS) {
     const res = await memory.recall(q, { namespace: 'session', k: 1 });
     const hit = res.hits[0];
