@@ -1,7 +1,7 @@
 /**
- * STS evaluation of a shipped model, end to end in Node: tokenizer.json through
- * @huggingface/tokenizers, model.onnx through onnxruntime-node, cosine of the two sentence
- * vectors against the gold score, Spearman and Pearson.
+ * STS evaluation of a model through ringmem's own embedder (src/embed: the tokenisation,
+ * truncation, pooling and normalisation the server uses), cosine of the two sentence vectors
+ * against the gold score, Spearman and Pearson.
  *
  *   npm run eval:sts -- <sts.csv> [--model-dir models/builtin] [--batch 64]
  *
@@ -9,9 +9,8 @@
  * is the gold score (0–5), columns 6 and 7 the two sentences.
  */
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { Tokenizer } from '@huggingface/tokenizers';
-import * as ort from 'onnxruntime-node';
+import { createOnnxEmbedder } from '../src/embed/index.js';
+import { resolveModel } from '../src/models/resolve.js';
 
 interface StsPair {
   gold: number;
@@ -23,13 +22,6 @@ interface Args {
   stsPath: string;
   modelDir: string;
   batch: number;
-}
-
-interface BuiltinManifest {
-  id: string;
-  dim: number;
-  maxTokens: number;
-  files: { model: { path: string }; tokenizer: { path: string } };
 }
 
 const USAGE = 'usage: npm run eval:sts -- <sts.csv> [--model-dir DIR] [--batch N]';
@@ -111,53 +103,6 @@ function spearman(x: Float64Array, y: Float64Array): number {
   return pearson(ranks(x), ranks(y));
 }
 
-/**
- * Local, self-contained embedding helper: tokenise, truncate to maxTokens keeping [SEP], pad with
- * id 0, run the session. It exists only so this tool does not wait for the shared embedder;
- * switch to `src/embed/` (Embedder.embed) once that lands so the evaluation measures exactly the
- * code path ringmem serves.
- */
-async function embedAll(
-  session: ort.InferenceSession,
-  tokenizer: Tokenizer,
-  texts: string[],
-  manifest: BuiltinManifest,
-  batch: number,
-): Promise<Float32Array> {
-  const dim = manifest.dim;
-  const out = new Float32Array(texts.length * dim);
-  for (let start = 0; start < texts.length; start += batch) {
-    const chunk = texts.slice(start, start + batch);
-    const encoded: number[][] = chunk.map((t) => {
-      const ids = tokenizer.encode(t).ids;
-      if (ids.length <= manifest.maxTokens) return ids;
-      // Keep the final [SEP] the model saw in training when cutting the text.
-      return [...ids.slice(0, manifest.maxTokens - 1), ids[ids.length - 1]!];
-    });
-    const seq = Math.max(...encoded.map((ids) => ids.length));
-    const ids = new BigInt64Array(chunk.length * seq);
-    const mask = new BigInt64Array(chunk.length * seq);
-    encoded.forEach((row, r) => {
-      row.forEach((id, c) => {
-        ids[r * seq + c] = BigInt(id);
-        mask[r * seq + c] = 1n;
-      });
-    });
-    const result = await session.run({
-      input_ids: new ort.Tensor('int64', ids, [chunk.length, seq]),
-      attention_mask: new ort.Tensor('int64', mask, [chunk.length, seq]),
-    });
-    const emb = result.sentence_embedding;
-    if (!emb || emb.dims[1] !== dim) {
-      throw new Error(
-        `model output sentence_embedding has dims ${emb?.dims}; expected [n, ${dim}]`,
-      );
-    }
-    out.set(emb.data as Float32Array, start * dim);
-  }
-  return out;
-}
-
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const pairs = readSts(readFileSync(args.stsPath, 'utf8'));
@@ -166,40 +111,35 @@ async function main(): Promise<void> {
       `${args.stsPath} holds no STS pairs; expected tab-separated lines with the gold score in column 5 and the sentences in columns 6 and 7`,
     );
   }
-  const manifest = JSON.parse(
-    readFileSync(path.join(args.modelDir, 'manifest.json'), 'utf8'),
-  ) as BuiltinManifest;
-  const tokenizer = new Tokenizer(
-    JSON.parse(readFileSync(path.join(args.modelDir, manifest.files.tokenizer.path), 'utf8')),
-    {},
-  );
-  const session = await ort.InferenceSession.create(
-    path.join(args.modelDir, manifest.files.model.path),
-  );
-
+  // The embedder ringmem serves with: same tokenisation, truncation, pooling and normalisation.
+  const model = resolveModel({ path: args.modelDir });
+  const embedder = createOnnxEmbedder({
+    modelDir: model.dir,
+    manifest: model.manifest,
+    cacheSize: 0,
+  });
   const unique = [...new Set(pairs.flatMap((p) => [p.a, p.b]))];
   const index = new Map(unique.map((t, i) => [t, i]));
-  const emb = await embedAll(session, tokenizer, unique, manifest, args.batch);
-  const dim = manifest.dim;
+  const dim = embedder.dim;
+  const emb = new Float32Array(unique.length * dim);
+  for (let start = 0; start < unique.length; start += args.batch) {
+    emb.set(await embedder.embed(unique.slice(start, start + args.batch), 'passage'), start * dim);
+  }
+  await embedder.close();
   const cos = new Float64Array(pairs.length);
   const gold = new Float64Array(pairs.length);
   pairs.forEach((p, k) => {
     const a = index.get(p.a)! * dim;
     const b = index.get(p.b)! * dim;
     let dot = 0;
-    let na = 0;
-    let nb = 0;
-    for (let d = 0; d < dim; d++) {
-      dot += emb[a + d]! * emb[b + d]!;
-      na += emb[a + d]! * emb[a + d]!;
-      nb += emb[b + d]! * emb[b + d]!;
-    }
-    cos[k] = dot / Math.max(Math.sqrt(na * nb), 1e-12);
+    for (let d = 0; d < dim; d++) dot += emb[a + d]! * emb[b + d]!;
+    // Rows are unit length, so the dot product is the cosine.
+    cos[k] = dot;
     gold[k] = p.gold;
   });
   console.log(
     JSON.stringify({
-      model: manifest.id,
+      model: model.manifest.id,
       file: args.stsPath,
       pairs: pairs.length,
       spearman: Number(spearman(cos, gold).toFixed(4)),
