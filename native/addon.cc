@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "cpu_features.h"
+#include "ingest.h"
 #include "scan.h"
 
 namespace ringmem {
@@ -227,6 +228,61 @@ Napi::Value AvailableIsas(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// ingestRow(slab, rowOffset, src, srcOffset, scale, sum, replacing, out): see ingest.h. Writes
+// out[0] = dot, out[1] = |sum|² of the sum before the row joined. Bounds are checked here so a
+// direct caller can never write outside the slab or the sum.
+Napi::Value IngestRow(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 8) fail(env, "ingestRow takes 8 arguments");
+  auto slab = typed_arg<float>(info, 0, napi_float32_array, "slab", "Float32Array");
+  auto src = typed_arg<float>(info, 2, napi_float32_array, "src", "Float32Array");
+  auto sum = typed_arg<double>(info, 5, napi_float64_array, "sum", "Float64Array");
+  auto out = typed_arg<double>(info, 7, napi_float64_array, "out", "Float64Array");
+  const size_t dim = sum.ElementLength();
+  const double row_offset = info[1].As<Napi::Number>().DoubleValue();
+  const double src_offset = info[3].As<Napi::Number>().DoubleValue();
+  const double scale = info[4].As<Napi::Number>().DoubleValue();
+  if (!(row_offset >= 0) || std::floor(row_offset) != row_offset ||
+      row_offset + static_cast<double>(dim) > static_cast<double>(slab.ElementLength())) {
+    fail(env, "ingestRow: rowOffset + dim must lie within the slab", true);
+  }
+  if (!(src_offset >= 0) || std::floor(src_offset) != src_offset ||
+      src_offset + static_cast<double>(dim) > static_cast<double>(src.ElementLength())) {
+    fail(env, "ingestRow: srcOffset + dim must lie within src", true);
+  }
+  if (out.ElementLength() < 2) fail(env, "ingestRow: out needs 2 elements", true);
+  if (!std::isfinite(scale)) fail(env, "ingestRow: scale must be finite", true);
+  const bool replacing = info[6].ToBoolean().Value();
+  float* row = slab.Data() + static_cast<size_t>(row_offset);
+  const float* from = src.Data() + static_cast<size_t>(src_offset);
+  IngestSums r;
+#if defined(__x86_64__) || defined(_M_X64)
+  if (g_features.avx2_fma) {
+    r = ingest_avx2(row, from, scale, sum.Data(), dim, replacing);
+  } else {
+    r = ingest_scalar(row, from, scale, sum.Data(), dim, replacing);
+  }
+#else
+  r = ingest_scalar(row, from, scale, sum.Data(), dim, replacing);
+#endif
+  out[0] = r.dot;
+  out[1] = r.sum_sq;
+  return env.Undefined();
+}
+
+// rowSumSquares(src, dim, out): out[r] = |row r of src|² for every whole row; out.length ≥ rows.
+Napi::Value RowSumSquares(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 3) fail(env, "rowSumSquares takes 3 arguments");
+  auto src = typed_arg<float>(info, 0, napi_float32_array, "src", "Float32Array");
+  const uint32_t dim = uint_arg(info, 1, "dim", 1, 1 << 20);
+  auto out = typed_arg<double>(info, 2, napi_float64_array, "out", "Float64Array");
+  const size_t rows = src.ElementLength() / dim;
+  if (out.ElementLength() < rows) fail(env, "rowSumSquares: out needs one element per row", true);
+  row_sum_squares(src.Data(), dim, rows, out.Data(), g_features.avx2_fma);
+  return env.Undefined();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   init_kernels();
   Napi::Array names = Napi::Array::New(env, kIsaCount);
@@ -237,6 +293,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("topK", Napi::Function::New(env, TopKSync, "topK"));
   exports.Set("topKAsync", Napi::Function::New(env, TopKAsync, "topKAsync"));
   exports.Set("addressMod64", Napi::Function::New(env, AddressMod64, "addressMod64"));
+  exports.Set("ingestRow", Napi::Function::New(env, IngestRow, "ingestRow"));
+  exports.Set("rowSumSquares", Napi::Function::New(env, RowSumSquares, "rowSumSquares"));
   return exports;
 }
 

@@ -10,6 +10,7 @@
         "addon.cc",
         "cpu_features.cc",
         "topk.cc",
+        "ingest.cc",
         "scan_scalar.cc",
         "scan_avx2.cc",
         "scan_avx512.cc",

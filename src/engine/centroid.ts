@@ -1,3 +1,5 @@
+import type { RowIngest } from '../kernel/types.js';
+
 /**
  * The running centroid of a window of unit vectors and the window's baseline of arrival
  * similarities, both maintained in O(dim) (resp. O(1)) per insert, eviction, expiry or delete —
@@ -17,9 +19,13 @@ export class RunningCentroid {
   arrivalCount = 0;
   updatesSinceResum = 0;
 
-  constructor(dim: number) {
+  private readonly ingest: RowIngest | undefined;
+  private readonly ingestOut = new Float64Array(2);
+
+  constructor(dim: number, ingest?: RowIngest) {
     this.dim = dim;
     this.sum = new Float64Array(dim);
+    this.ingest = ingest;
   }
 
   /**
@@ -49,7 +55,17 @@ export class RunningCentroid {
     const dim = this.dim;
     let dot = 0;
     let sumSq = 0;
-    if (replacing) {
+    if (this.ingest && source instanceof Float32Array) {
+      // The native pass: same per-element arithmetic, SIMD lanes (see RowIngest).
+      this.ingest(slab, offset, source, srcOffset, scale, sum, replacing, this.ingestOut);
+      dot = this.ingestOut[0] as number;
+      sumSq = this.ingestOut[1] as number;
+      if (replacing) this.updatesSinceResum += 2;
+      else {
+        this.count++;
+        this.updatesSinceResum++;
+      }
+    } else if (replacing) {
       for (let i = 0; i < dim; i++) {
         const v = Math.fround((source[srcOffset + i] as number) * scale);
         const s = (sum[i] as number) - (slab[offset + i] as number);

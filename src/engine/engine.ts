@@ -244,7 +244,7 @@ export class MemoryEngine {
         `cannot create namespace "${name}": the server holds its maximum of ${this.maxNamespaces} namespaces; reuse one, forget one, or raise the namespace limit`,
       );
     }
-    const ns = new Namespace(name, this.dim, capacity, ttlMs);
+    const ns = new Namespace(name, this.dim, capacity, ttlMs, this.kernel.ingestRow);
     if (this.totalBytes() + ns.bytes > this.maxBytes) {
       throw this.memoryLimitError(name, ns.bytes);
     }
@@ -278,7 +278,7 @@ export class MemoryEngine {
   ): InsertResult {
     assertNamespace(namespace);
     const dim = this.dim;
-    const scales = rowScales(vectors, dim);
+    const scales = rowScales(vectors, dim, this.kernel.rowSumSquares);
     const n = scales.length;
     if (entries !== undefined && entries.length !== n) {
       throw new RingmemError(
@@ -760,7 +760,11 @@ function forEachSlot(segs: Uint32Array, fn: (slot: number) => void): void {
  * Validates rows and returns the factor that makes each unit length. Norms are float64; rows whose
  * squared norm overflows or underflows take the careful path in `normalizeRowsInto`.
  */
-function rowScales(vectors: ArrayLike<number>, dim: number): Float64Array {
+function rowScales(
+  vectors: ArrayLike<number>,
+  dim: number,
+  nativeSumSquares?: (src: Float32Array, dim: number, out: Float64Array) => void,
+): Float64Array {
   if (
     vectors === null ||
     typeof vectors !== 'object' ||
@@ -791,12 +795,19 @@ function rowScales(vectors: ArrayLike<number>, dim: number): Float64Array {
   }
   const rows = len / dim;
   const scales = new Float64Array(rows);
+  // Squared norms of every row in one native call when available; the loop below then only
+  // turns them into scales (and sends odd rows down the careful path).
+  const native = nativeSumSquares && vectors instanceof Float32Array;
+  if (native) nativeSumSquares(vectors, dim, scales);
   for (let r = 0; r < rows; r++) {
     const base = r * dim;
     let sumSq = 0;
-    for (let i = 0; i < dim; i++) {
-      const v = vectors[base + i] as number;
-      sumSq += v * v;
+    if (native) sumSq = scales[r] as number;
+    else {
+      for (let i = 0; i < dim; i++) {
+        const v = vectors[base + i] as number;
+        sumSq += v * v;
+      }
     }
     if (sumSq > 1e-280 && sumSq < 1e280) {
       scales[r] = 1 / Math.sqrt(sumSq);

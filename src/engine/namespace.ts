@@ -1,3 +1,4 @@
+import type { RowIngest } from '../kernel/types.js';
 import { RunningCentroid } from './centroid.js';
 import { Ring } from './ring.js';
 
@@ -34,10 +35,10 @@ export class Namespace {
     deleted: 0,
   };
 
-  constructor(name: string, dim: number, capacity: number, ttlMs: number) {
+  constructor(name: string, dim: number, capacity: number, ttlMs: number, ingest?: RowIngest) {
     this.name = name;
     this.ring = new Ring(dim, capacity);
-    this.centroid = new RunningCentroid(dim);
+    this.centroid = new RunningCentroid(dim, ingest);
     this.ttlMs = ttlMs;
   }
 

@@ -14,5 +14,6 @@ export {
   type KernelInfo,
   type KernelIsa,
   MAX_TOP_K,
+  type RowIngest,
   type ScanKernel,
 } from './types.js';

@@ -1,5 +1,5 @@
 import { KernelError } from './errors.js';
-import type { KernelInfo, KernelIsa, ScanKernel } from './types.js';
+import type { KernelInfo, KernelIsa, RowIngest, ScanKernel } from './types.js';
 import { validateTopKArgs } from './validate.js';
 
 /** The surface of native/build/Release/ringmem_kernel.node (see native/addon.cc). */
@@ -34,6 +34,9 @@ export interface NativeAddon {
   ): Promise<number>;
   /** Address of the buffer's data modulo 64 (for placing views on cache-line boundaries). */
   addressMod64(buffer: ArrayBuffer): number;
+  /** See RowIngest in types.ts; absent from addons built before it existed. */
+  ingestRow?: RowIngest;
+  rowSumSquares?: (src: Float32Array, dim: number, out: Float64Array) => void;
 }
 
 export type NativeIsa = Exclude<KernelIsa, 'js'>;
@@ -54,6 +57,8 @@ export const ASYNC_MIN_VALUES = 1_000_000;
 /** ScanKernel backed by the native addon, pinned to one ISA for its lifetime. */
 export class NativeKernel implements ScanKernel {
   readonly info: KernelInfo;
+  readonly ingestRow: RowIngest | undefined;
+  readonly rowSumSquares: ((src: Float32Array, dim: number, out: Float64Array) => void) | undefined;
   private readonly isaId: number;
 
   constructor(
@@ -69,6 +74,9 @@ export class NativeKernel implements ScanKernel {
       );
     }
     this.isaId = addon.isaNames.indexOf(isa);
+    // Forced to the scalar ISA (parity tests), the engine keeps its JS ingest path too.
+    this.ingestRow = isa === 'scalar' ? undefined : addon.ingestRow?.bind(addon);
+    this.rowSumSquares = isa === 'scalar' ? undefined : addon.rowSumSquares?.bind(addon);
     this.info = {
       backend: 'native',
       isa,

@@ -28,6 +28,12 @@
  */
 export interface ScanKernel {
   readonly info: KernelInfo;
+  /** Optional accelerator for the engine's raw-vector insert path (native backends only). */
+  readonly ingestRow?: RowIngest | undefined;
+  /** Optional accelerator: `out[r]` = squared norm (float64) of each whole row of `src`. */
+  readonly rowSumSquares?:
+    | ((src: Float32Array, dim: number, out: Float64Array) => void)
+    | undefined;
   topK(
     slab: Float32Array,
     dim: number,
@@ -55,6 +61,25 @@ export interface ScanKernel {
     skipMask?: Uint8Array,
   ): Promise<number>;
 }
+
+/**
+ * Writes `src[srcOffset .. srcOffset+dim) × scale` (rounded to float32) into
+ * `slab[rowOffset .. rowOffset+dim)` and adds it to the float64 running `sum` (dim = sum.length);
+ * with `replacing`, the row's previous content is subtracted from `sum` first. Writes to
+ * `out[0]` the dot product and to `out[1]` the squared norm of the sum as it was before the row
+ * joined. Per element it does exactly what src/engine/centroid.ts does in JS, so the slab and
+ * the sum are bit-identical whichever path ran; `out` differs by rounding only.
+ */
+export type RowIngest = (
+  slab: Float32Array,
+  rowOffset: number,
+  src: Float32Array,
+  srcOffset: number,
+  scale: number,
+  sum: Float64Array,
+  replacing: boolean,
+  out: Float64Array,
+) => void;
 
 export type KernelBackend = 'native' | 'js';
 export type KernelIsa = 'avx512f' | 'avx2-fma' | 'neon' | 'scalar' | 'js';
