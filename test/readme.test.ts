@@ -20,6 +20,10 @@ describe('README', () => {
     expect(section('config')).toBe(renderConfigTable());
   });
 
+  it('has no unfilled placeholder sections', () => {
+    expect(readme).not.toMatch(/[A-Z]+_SECTION|TODO|TBD/);
+  });
+
   it('opens with the install-and-run command and the test command', () => {
     const firstBlock = /```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
     expect(firstBlock).toContain('npm install && npm run demo');
