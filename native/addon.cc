@@ -10,6 +10,7 @@
 // ERR_KERNEL_ISA_UNAVAILABLE.
 #include <napi.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <exception>
@@ -270,6 +271,51 @@ Napi::Value IngestRow(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// ingestRows(slab, dim, src, scales, slots, flags, outDot, outSumSq): ingestRow for n rows in one
+// call (n = slots.length), row r of src into slab row slots[r]; flags[r]: 0 add, 1 replace the
+// live row in that slot, 2 reset the sum to zero first (the window emptied). Sequential, so each
+// row sees the sum the previous one left. One N-API call per batch instead of one per row.
+Napi::Value IngestRows(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 8) fail(env, "ingestRows takes 8 arguments");
+  auto slab = typed_arg<float>(info, 0, napi_float32_array, "slab", "Float32Array");
+  const uint32_t dim = uint_arg(info, 1, "dim", 1, 1 << 20);
+  auto src = typed_arg<float>(info, 2, napi_float32_array, "src", "Float32Array");
+  auto scales = typed_arg<double>(info, 3, napi_float64_array, "scales", "Float64Array");
+  auto slots = typed_arg<uint32_t>(info, 4, napi_uint32_array, "slots", "Uint32Array");
+  auto flags = typed_arg<uint8_t>(info, 5, napi_uint8_array, "flags", "Uint8Array");
+  auto sum = typed_arg<double>(info, 6, napi_float64_array, "sum", "Float64Array");
+  auto out = typed_arg<double>(info, 7, napi_float64_array, "out", "Float64Array");
+  const size_t n = slots.ElementLength();
+  const size_t slab_rows = slab.ElementLength() / dim;
+  if (sum.ElementLength() != dim) fail(env, "ingestRows: sum must hold dim values", true);
+  if (src.ElementLength() < n * dim || scales.ElementLength() < n || flags.ElementLength() < n ||
+      out.ElementLength() < 2 * n) {
+    fail(env, "ingestRows: src, scales, flags and out must cover every row", true);
+  }
+  for (size_t r = 0; r < n; ++r) {
+    if (slots[r] >= slab_rows) fail(env, "ingestRows: a slot lies outside the slab", true);
+    if (!std::isfinite(scales[r])) fail(env, "ingestRows: scales must be finite", true);
+  }
+  double* s = sum.Data();
+  for (size_t r = 0; r < n; ++r) {
+    if (flags[r] == 2) std::fill(s, s + dim, 0.0);
+    float* row = slab.Data() + static_cast<size_t>(slots[r]) * dim;
+    const float* from = src.Data() + r * dim;
+    const bool replacing = flags[r] == 1;
+    IngestSums res;
+#if defined(__x86_64__) || defined(_M_X64)
+    res = g_features.avx2_fma ? ingest_avx2(row, from, scales[r], s, dim, replacing)
+                              : ingest_scalar(row, from, scales[r], s, dim, replacing);
+#else
+    res = ingest_scalar(row, from, scales[r], s, dim, replacing);
+#endif
+    out[2 * r] = res.dot;
+    out[2 * r + 1] = res.sum_sq;
+  }
+  return env.Undefined();
+}
+
 // rowSumSquares(src, dim, out): out[r] = |row r of src|² for every whole row; out.length ≥ rows.
 Napi::Value RowSumSquares(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -294,6 +340,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("topKAsync", Napi::Function::New(env, TopKAsync, "topKAsync"));
   exports.Set("addressMod64", Napi::Function::New(env, AddressMod64, "addressMod64"));
   exports.Set("ingestRow", Napi::Function::New(env, IngestRow, "ingestRow"));
+  exports.Set("ingestRows", Napi::Function::New(env, IngestRows, "ingestRows"));
   exports.Set("rowSumSquares", Napi::Function::New(env, RowSumSquares, "rowSumSquares"));
   return exports;
 }

@@ -16,7 +16,7 @@ const vectorArb = fc
 const tagsArb = fc.subarray([...TAGS]);
 
 type Op =
-  | { kind: 'insert'; vectors: number[][]; tags: string[][] }
+  | { kind: 'insert'; vectors: number[][]; tags: string[][]; typed: boolean }
   | { kind: 'advance'; ms: number }
   | { kind: 'clockBack'; ms: number }
   | { kind: 'forgetOlderThan'; ageMs: number }
@@ -35,11 +35,13 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   {
     weight: 5,
     arbitrary: fc
-      .array(fc.tuple(vectorArb, tagsArb), { minLength: 1, maxLength: 4 })
-      .map((rows) => ({
+      .tuple(fc.array(fc.tuple(vectorArb, tagsArb), { minLength: 1, maxLength: 4 }), fc.boolean())
+      .map(([rows, typed]) => ({
         kind: 'insert' as const,
         vectors: rows.map((r) => r[0]),
         tags: rows.map((r) => r[1]),
+        // Float32Array batches take the native batch-ingest path where the kernel has one.
+        typed,
       })),
   },
   {
@@ -136,7 +138,7 @@ function runModel(kernel: ScanKernel, ops: Op[], capacity: number, ttlMs: number
   for (const op of ops) {
     switch (op.kind) {
       case 'insert': {
-        const flat = op.vectors.flat();
+        const flat = op.typed ? new Float32Array(op.vectors.flat()) : op.vectors.flat();
         const res = engine.insert(
           'ns',
           flat,

@@ -155,6 +155,14 @@ export class RunningCentroid {
     return variance > 0 ? Math.sqrt(variance) : 0;
   }
 
+  /** The baseline and count as the window empties (the sum itself is reset by the caller). */
+  resetForEmptyWindow(): void {
+    this.count = 0;
+    this.arrivalSum = 0;
+    this.arrivalSumSq = 0;
+    this.arrivalCount = 0;
+  }
+
   /** Starts an exact re-sum; the caller feeds every live row and arrival, then calls `endResum`. */
   beginResum(): void {
     this.sum.fill(0);

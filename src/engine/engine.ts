@@ -298,6 +298,16 @@ export class MemoryEngine {
     const ids: number[] = new Array(n);
     const anomalies: AnomalyReport[] | undefined = options.score ? [] : undefined;
     let evicted = 0;
+    const ingestRows = this.kernel.ingestRows;
+    if (!anomalies && ingestRows && vectors instanceof Float32Array && n <= ns.ring.capacity) {
+      // Unscored raw inserts: one native call does the vector work of the whole batch.
+      const firstId = this.nextId;
+      this.nextId += n;
+      evicted = ns.appendBatch(ingestRows, vectors, scales, firstId, now, entries, extras);
+      for (let r = 0; r < n; r++) ids[r] = firstId + r;
+      ns.resumIfDue(this.resumEvery);
+      return { namespace, ids, evicted, expired, anomalies, windowSize: ns.liveCount };
+    }
     for (let r = 0; r < n; r++) {
       const offset = r * dim;
       const scale = scales[r] as number;

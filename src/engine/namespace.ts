@@ -1,5 +1,6 @@
-import type { RowIngest } from '../kernel/types.js';
+import type { RowIngest, RowsIngest } from '../kernel/types.js';
 import { RunningCentroid } from './centroid.js';
+import type { EntryInput } from './engine.js';
 import { Ring } from './ring.js';
 
 export interface NamespaceCounters {
@@ -155,6 +156,85 @@ export class Namespace {
     this.payloadBytes += extraBytes;
     this.counters.inserted++;
     return replacing;
+  }
+
+  /**
+   * Appends `n` rows of a Float32Array batch with one native call for all the vector work
+   * (`ingestRows`), the bookkeeping staying here. Equivalent to `append` row by row: same slots,
+   * same slab and sum bits, same counters; only the arrival similarities may differ by rounding
+   * (SIMD accumulation order). The caller guarantees n ≤ capacity, so no slot is written twice.
+   * Returns the number of live entries evicted.
+   */
+  appendBatch(
+    ingestRows: RowsIngest,
+    vectors: Float32Array,
+    scales: Float64Array,
+    firstId: number,
+    time: number,
+    entries: readonly EntryInput[] | undefined,
+    extras: Uint32Array,
+  ): number {
+    const ring = this.ring;
+    const c = this.centroid;
+    const n = scales.length;
+    ring.reserve(ring.size + n);
+    const slots = new Uint32Array(n);
+    const flags = new Uint8Array(n);
+    const emptyBefore = new Uint8Array(n);
+    let evicted = 0;
+    for (let r = 0; r < n; r++) {
+      let replacing = false;
+      if (ring.isFull) {
+        const oldest = ring.head;
+        replacing = ring.dead[oldest] === 0;
+        if (replacing) {
+          c.removeArrival(ring.arrival[oldest] as number);
+          this.counters.evicted++;
+          evicted++;
+        } else {
+          this.deadCount--;
+        }
+        this.payloadBytes -= ring.extra[oldest] as number;
+        ring.popOldest();
+      }
+      slots[r] = ring.appendSlot();
+      // An eviction plus an add is two centroid updates, as on the row-by-row path.
+      c.updatesSinceResum += replacing ? 2 : 1;
+      if (replacing && c.count === 1) {
+        // The window empties before this row joins: the JS path resets exactly; so does flag 2.
+        c.resetForEmptyWindow();
+        flags[r] = 2;
+        replacing = false;
+      } else {
+        flags[r] = replacing ? 1 : 0;
+      }
+      emptyBefore[r] = (replacing ? c.count - 1 : c.count) === 0 ? 1 : 0;
+      if (!replacing) c.count++;
+    }
+    const out = new Float64Array(2 * n);
+    ingestRows(ring.slab, ring.dim, vectors, scales, slots, flags, c.sum, out);
+    for (let r = 0; r < n; r++) {
+      const slot = slots[r] as number;
+      const sumSq = out[2 * r + 1] as number;
+      const arrival = emptyBefore[r]
+        ? Number.NaN
+        : sumSq > 0
+          ? (out[2 * r] as number) / Math.sqrt(sumSq)
+          : 0;
+      ring.arrival[slot] = arrival;
+      c.addArrival(ring.arrival[slot] as number);
+      const entry = entries?.[r];
+      ring.times[slot] = time;
+      ring.ids[slot] = firstId + r;
+      ring.dead[slot] = 0;
+      ring.extra[slot] = extras[r] as number;
+      ring.texts[slot] = entry?.text;
+      ring.tags[slot] = entry?.tags && entry.tags.length > 0 ? entry.tags : undefined;
+      ring.metadata[slot] = entry?.metadata;
+      this.payloadBytes += extras[r] as number;
+      this.counters.inserted++;
+    }
+    return evicted;
   }
 
   /** Tombstones the live entry with this id. Returns false when it is not (or no longer) here. */

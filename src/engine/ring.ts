@@ -106,6 +106,11 @@ export class Ring {
     return slot;
   }
 
+  /** Grows now (never past capacity) so that `rows` slots exist: later appends then keep their slots. */
+  reserve(rows: number): void {
+    while (this.rows < Math.min(rows, this.capacity)) this.grow();
+  }
+
   private grow(): void {
     const rows = Math.min(this.capacity, this.rows * 2);
     const dim = this.dim;

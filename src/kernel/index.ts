@@ -15,5 +15,6 @@ export {
   type KernelIsa,
   MAX_TOP_K,
   type RowIngest,
+  type RowsIngest,
   type ScanKernel,
 } from './types.js';

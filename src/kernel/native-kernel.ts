@@ -1,5 +1,5 @@
 import { KernelError } from './errors.js';
-import type { KernelInfo, KernelIsa, RowIngest, ScanKernel } from './types.js';
+import type { KernelInfo, KernelIsa, RowIngest, RowsIngest, ScanKernel } from './types.js';
 import { validateTopKArgs } from './validate.js';
 
 /** The surface of native/build/Release/ringmem_kernel.node (see native/addon.cc). */
@@ -37,6 +37,7 @@ export interface NativeAddon {
   /** See RowIngest in types.ts; absent from addons built before it existed. */
   ingestRow?: RowIngest;
   rowSumSquares?: (src: Float32Array, dim: number, out: Float64Array) => void;
+  ingestRows?: RowsIngest;
 }
 
 export type NativeIsa = Exclude<KernelIsa, 'js'>;
@@ -58,6 +59,7 @@ export const ASYNC_MIN_VALUES = 1_000_000;
 export class NativeKernel implements ScanKernel {
   readonly info: KernelInfo;
   readonly ingestRow: RowIngest | undefined;
+  readonly ingestRows: RowsIngest | undefined;
   readonly rowSumSquares: ((src: Float32Array, dim: number, out: Float64Array) => void) | undefined;
   private readonly isaId: number;
 
@@ -77,6 +79,7 @@ export class NativeKernel implements ScanKernel {
     // Forced to the scalar ISA (parity tests), the engine keeps its JS ingest path too.
     this.ingestRow = isa === 'scalar' ? undefined : addon.ingestRow?.bind(addon);
     this.rowSumSquares = isa === 'scalar' ? undefined : addon.rowSumSquares?.bind(addon);
+    this.ingestRows = isa === 'scalar' ? undefined : addon.ingestRows?.bind(addon);
     this.info = {
       backend: 'native',
       isa,

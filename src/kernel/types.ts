@@ -30,6 +30,8 @@ export interface ScanKernel {
   readonly info: KernelInfo;
   /** Optional accelerator for the engine's raw-vector insert path (native backends only). */
   readonly ingestRow?: RowIngest | undefined;
+  /** Optional accelerator: RowIngest for a whole batch in one call (see RowsIngest). */
+  readonly ingestRows?: RowsIngest | undefined;
   /** Optional accelerator: `out[r]` = squared norm (float64) of each whole row of `src`. */
   readonly rowSumSquares?:
     | ((src: Float32Array, dim: number, out: Float64Array) => void)
@@ -78,6 +80,23 @@ export type RowIngest = (
   scale: number,
   sum: Float64Array,
   replacing: boolean,
+  out: Float64Array,
+) => void;
+
+/**
+ * RowIngest for n rows in one call (n = slots.length): row r of `src` (scaled by `scales[r]`)
+ * goes to slab row `slots[r]`; `flags[r]` is 0 (add), 1 (replace the live row in that slot) or 2
+ * (reset the sum to zero first: the window had emptied). Rows run in order, each seeing the sum
+ * the previous one left; `out[2r]`, `out[2r+1]` receive row r's dot product and squared sum norm.
+ */
+export type RowsIngest = (
+  slab: Float32Array,
+  dim: number,
+  src: Float32Array,
+  scales: Float64Array,
+  slots: Uint32Array,
+  flags: Uint8Array,
+  sum: Float64Array,
   out: Float64Array,
 ) => void;
 
