@@ -16,6 +16,7 @@ import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOnnxEmbedder, EmbedError, type OnnxEmbedder } from '../src/embed/index.js';
 import { type ModelManifest, parseManifest } from '../src/models/manifest.js';
+import { sharedPath } from './helpers/shared.js';
 import { getTestModel, type TestModel } from './helpers/test-model.js';
 
 const dot = (a: Float32Array, i: number, b: Float32Array, j: number, dim: number) => {
@@ -353,13 +354,13 @@ describe('OnnxEmbedder on the full all-MiniLM-L6-v2 shape', () => {
 const REAL_MODELS = [
   {
     name: 'all-MiniLM-L6-v2',
-    dir: process.env.RINGMEM_REAL_MINILM_DIR ?? '/work/shared/models/all-MiniLM-L6-v2',
+    dir: process.env.RINGMEM_REAL_MINILM_DIR ?? sharedPath('models', 'all-MiniLM-L6-v2'),
     text: 'This is an example sentence',
     first: [0.04592697, 0.07328181, 0.05400655],
   },
   {
     name: 'bge-small-en-v1.5',
-    dir: process.env.RINGMEM_REAL_BGE_DIR ?? '/work/shared/models/bge-small-en-v1.5',
+    dir: process.env.RINGMEM_REAL_BGE_DIR ?? sharedPath('models', 'bge-small-en-v1.5'),
     text: 'Hello world.',
     first: [-0.04314827, -0.0294888, 0.02708048],
   },

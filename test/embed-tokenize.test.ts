@@ -14,7 +14,7 @@ const variants = [
 ];
 if (!hasRealTokenizer()) {
   console.warn(
-    '[embed-tokenize] /work/shared/models/all-MiniLM-L6-v2 is absent: tokenizer tests run with the small built-in vocabulary only',
+    '[embed-tokenize] ../shared/models/all-MiniLM-L6-v2 is absent: tokenizer tests run with the small built-in vocabulary only',
   );
 }
 

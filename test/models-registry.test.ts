@@ -10,8 +10,9 @@ import {
 } from '../src/models/registry.js';
 import { sha256File } from '../src/models/verify.js';
 import { makeFixtureModel, tempDir, writeModelFiles } from './fixtures/models/fixture-models.js';
+import { sharedPath } from './helpers/shared.js';
 
-const SHARED = '/work/shared/models';
+const SHARED = sharedPath('models');
 const README = join(SHARED, 'README.md');
 const haveShared = existsSync(README);
 const skipNote = haveShared ? '' : ` (skipped: ${README} is absent on this machine)`;

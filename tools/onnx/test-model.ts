@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type BertConfig, buildBertModel, MINILM_L6_CONFIG, randomBertWeights } from './bert.js';
 import { buildSmallTokenizerJson } from './small-vocab.js';
 
@@ -16,7 +17,10 @@ import { buildSmallTokenizerJson } from './small-vocab.js';
  */
 
 /** Where the real tokenizer lives on the build machines (see ../shared/models/README.md). */
-export const SHARED_MINILM_DIR = '/work/shared/models/all-MiniLM-L6-v2';
+export const SHARED_MINILM_DIR =
+  process.env.RINGMEM_SHARED_DIR !== undefined
+    ? join(process.env.RINGMEM_SHARED_DIR, 'models', 'all-MiniLM-L6-v2')
+    : fileURLToPath(new URL('../../../shared/models/all-MiniLM-L6-v2', import.meta.url));
 
 export interface TestModelOptions {
   outDir: string;
