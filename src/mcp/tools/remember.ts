@@ -2,10 +2,10 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { AnomalyReport } from '../../engine/index.js';
 import type { ToolContext } from '../context.js';
 import { rememberInput, rememberOutput } from '../schemas.js';
-import { round, seconds, toolResult } from '../tool-result.js';
+import { round, toolResult } from '../tool-result.js';
 import { windowOf } from './window.js';
 
-export function anomalyFields(a: AnomalyReport) {
+function anomalyFields(a: AnomalyReport) {
   return {
     score: round(a.score) as number,
     is_anomaly: a.isAnomaly,
@@ -88,5 +88,3 @@ export function registerRememberTool(server: McpServer, ctx: ToolContext): void 
       ),
   );
 }
-
-export { seconds };
