@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { renderConfigTable, renderToolReference } from '../src/docs/reference.js';
+import { DEFAULT_ANOMALY_CONFIG as A } from '../src/engine/anomaly.js';
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 
@@ -18,6 +19,14 @@ describe('README', () => {
 
   it('has the configuration table generated from the current settings (run `npm run docs` when this fails)', () => {
     expect(section('config')).toBe(renderConfigTable());
+  });
+
+  it('states the anomaly rule with the defaults the engine uses', () => {
+    const text = readme.replace(/\s+/g, ' ');
+    expect(text).toContain(`max(σ, ${A.sigmaFloor})`);
+    expect(text).toContain(`logistic(z − ${A.zThreshold})`);
+    expect(text).toContain(`(similarity > ${A.nearestThreshold})`);
+    expect(text).toContain(`holds at least ${A.minWindow} entries`);
   });
 
   it('has no unfilled placeholder sections', () => {
