@@ -124,7 +124,7 @@ export async function runDemo(argv: string[], io: CliIo): Promise<number> {
   out();
   out(
     dim(
-      `done in ${((performance.now() - began) / 1000).toFixed(1)} s. Next: ringmem config claude-desktop, or: tail -f app.log | ringmem watch`,
+      `done in ${Math.max(1, Math.round(performance.now() - began))} ms (model already loaded). Next: ringmem config claude-desktop, or: tail -f app.log | ringmem watch`,
     ),
   );
   await runtime.close();
