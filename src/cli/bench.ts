@@ -1,9 +1,8 @@
-import { ConfigError } from '../config.js';
 import { MemoryEngine } from '../engine/index.js';
 import { JsKernel, loadKernel } from '../kernel/index.js';
 import type { ScanKernel } from '../kernel/types.js';
 import { createRuntime } from '../runtime.js';
-import { parseCommandArgs, settingsHelp } from './flags.js';
+import { parseCommandOrExit, settingsHelp } from './flags.js';
 import type { CliIo } from './io.js';
 import { createProgressBar } from './progress.js';
 
@@ -50,23 +49,17 @@ function unitRows(rows: number, dim: number, seed: number): Float32Array {
 }
 
 export async function runBench(argv: string[], io: CliIo): Promise<number> {
-  let parsed: ReturnType<typeof parseCommandArgs>;
-  try {
-    parsed = parseCommandArgs('bench', argv, io.env, {
+  const parsed = parseCommandOrExit(
+    'bench',
+    argv,
+    io,
+    {
       queries: { type: 'string' },
       json: { type: 'boolean' },
-    });
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      io.stderr.write(`ringmem bench: ${error.message}\n`);
-      return 2;
-    }
-    throw error;
-  }
-  if (parsed.values.help) {
-    io.stdout.write(`${BENCH_HELP}\n`);
-    return 0;
-  }
+    },
+    BENCH_HELP,
+  );
+  if (typeof parsed === 'number') return parsed;
   const queries = Number(parsed.values.queries ?? 200);
   if (!Number.isInteger(queries) || queries < 10 || queries > 100_000) {
     io.stderr.write('ringmem bench: --queries takes an integer from 10 to 100000\n');

@@ -1,9 +1,8 @@
-import { ConfigError } from '../config.js';
 import { stderrLogger } from '../log.js';
 import { formatDuration } from '../mcp/time.js';
 import { createRuntime } from '../runtime.js';
 import { AGENT_SESSION, demoLogLines, QUESTIONS } from './demo-data.js';
-import { parseCommandArgs, settingsHelp } from './flags.js';
+import { parseCommandOrExit, settingsHelp } from './flags.js';
 import type { CliIo } from './io.js';
 import { maskLogLine } from './log-mask.js';
 
@@ -17,20 +16,8 @@ Options:
 ${settingsHelp()}`;
 
 export async function runDemo(argv: string[], io: CliIo): Promise<number> {
-  let parsed: ReturnType<typeof parseCommandArgs>;
-  try {
-    parsed = parseCommandArgs('demo', argv, io.env, {});
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      io.stderr.write(`ringmem demo: ${error.message}\n`);
-      return 2;
-    }
-    throw error;
-  }
-  if (parsed.values.help) {
-    io.stdout.write(`${DEMO_HELP}\n`);
-    return 0;
-  }
+  const parsed = parseCommandOrExit('demo', argv, io, {}, DEMO_HELP);
+  if (typeof parsed === 'number') return parsed;
   const out = (s = '') => io.stdout.write(`${s}\n`);
   const tty = (io.stdout as { isTTY?: boolean }).isTTY === true && !io.env.NO_COLOR;
   const bold = (s: string) => (tty ? `\x1b[1m${s}\x1b[0m` : s);

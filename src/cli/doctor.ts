@@ -1,11 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { ConfigError } from '../config.js';
 import type { LogFn } from '../log.js';
 import { defaultRegistry } from '../models/registry.js';
 import { createRuntime } from '../runtime.js';
-import { parseCommandArgs, settingsHelp } from './flags.js';
+import { parseCommandOrExit, settingsHelp } from './flags.js';
 import type { CliIo } from './io.js';
 
 export const DOCTOR_HELP = `ringmem doctor — check this installation end to end
@@ -42,20 +41,8 @@ function versionOf(pkg: string, entry = pkg): string {
 }
 
 export async function runDoctor(argv: string[], io: CliIo): Promise<number> {
-  let parsed: ReturnType<typeof parseCommandArgs>;
-  try {
-    parsed = parseCommandArgs('doctor', argv, io.env, { json: { type: 'boolean' } });
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      io.stderr.write(`ringmem doctor: ${error.message}\n`);
-      return 2;
-    }
-    throw error;
-  }
-  if (parsed.values.help) {
-    io.stdout.write(`${DOCTOR_HELP}\n`);
-    return 0;
-  }
+  const parsed = parseCommandOrExit('doctor', argv, io, { json: { type: 'boolean' } }, DOCTOR_HELP);
+  if (typeof parsed === 'number') return parsed;
   const checks: Check[] = [];
   const add = (name: string, ok: boolean, detail: string) => checks.push({ name, ok, detail });
   const nodeMajor = Number(process.versions.node.split('.')[0]);

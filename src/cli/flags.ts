@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, SETTINGS, type ServerConfig } from '../config.js';
+import type { CliIo } from './io.js';
 
 export type FlagSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
 
@@ -41,4 +42,33 @@ export function settingsHelp(): string {
     (s) =>
       `  ${`${s.flag} <${s.accepts.split(' ')[0]}>`.padEnd(30)} ${s.description} [${s.env}, default ${s.default || 'none'}]`,
   ).join('\n');
+}
+
+/**
+ * parseCommandArgs for a command's entry point: a bad flag or setting is reported on stderr
+ * (`ringmem <command>: …`) and becomes exit code 2; `--help` prints `help` and exit code 0.
+ * Returns the parsed arguments, or the exit code to return at once.
+ */
+export function parseCommandOrExit(
+  command: string,
+  argv: string[],
+  io: CliIo,
+  own: FlagSpec,
+  help: string,
+): ReturnType<typeof parseCommandArgs> | number {
+  let parsed: ReturnType<typeof parseCommandArgs>;
+  try {
+    parsed = parseCommandArgs(command, argv, io.env, own);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      io.stderr.write(`ringmem ${command}: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  if (parsed.values.help) {
+    io.stdout.write(`${help}\n`);
+    return 0;
+  }
+  return parsed;
 }

@@ -1,10 +1,10 @@
-import { ConfigError, type ServerConfig } from '../config.js';
+import type { ServerConfig } from '../config.js';
 import { type LogFn, stderrLogger } from '../log.js';
 import { buildServer, SERVER_VERSION } from '../mcp/server.js';
 import { createRuntime, type Runtime } from '../runtime.js';
 import { startHttp } from '../transports/http.js';
 import { serveStdio } from '../transports/stdio.js';
-import { parseCommandArgs, settingsHelp } from './flags.js';
+import { parseCommandOrExit, settingsHelp } from './flags.js';
 import type { CliIo } from './io.js';
 
 export const SERVE_HELP = `ringmem serve — run the MCP server
@@ -22,23 +22,6 @@ ${settingsHelp()}
 Security: HTTP binds to loopback by default, checks Host and Origin (403 otherwise), and
 requires "Authorization: Bearer <token>" when RINGMEM_TOKEN is set.`;
 
-/** Parses serve's flags into a configuration; throws ConfigError on unknown flags or bad values. */
-export function parseServeArgs(
-  argv: string[],
-  env: NodeJS.ProcessEnv,
-): { config: ServerConfig; http: boolean; stateless: boolean; help: boolean } {
-  const { config, values } = parseCommandArgs('serve', argv, env, {
-    http: { type: 'boolean' },
-    stateless: { type: 'boolean' },
-  });
-  return {
-    config,
-    http: values.http === true,
-    stateless: values.stateless === true,
-    help: values.help === true,
-  };
-}
-
 function makeServerFactory(runtime: Runtime, config: ServerConfig, log: LogFn) {
   return () =>
     buildServer({
@@ -52,20 +35,16 @@ function makeServerFactory(runtime: Runtime, config: ServerConfig, log: LogFn) {
 }
 
 export async function runServe(argv: string[], io: CliIo): Promise<number> {
-  let parsed: ReturnType<typeof parseServeArgs>;
-  try {
-    parsed = parseServeArgs(argv, io.env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      io.stderr.write(`ringmem: ${error.message}\n`);
-      return 2;
-    }
-    throw error;
-  }
-  if (parsed.help) {
-    io.stdout.write(`${SERVE_HELP}\n`);
-    return 0;
-  }
+  const parsed = parseCommandOrExit(
+    'serve',
+    argv,
+    io,
+    { http: { type: 'boolean' }, stateless: { type: 'boolean' } },
+    SERVE_HELP,
+  );
+  if (typeof parsed === 'number') return parsed;
+  const http = parsed.values.http === true;
+  const stateless = parsed.values.stateless === true;
   const { config } = parsed;
   const log = stderrLogger(config.logLevel, io.stderr);
   let runtime: Runtime;
@@ -80,7 +59,7 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
   const what = `ringmem ${SERVER_VERSION} — model ${modelName}, kernel ${k.backend}/${k.isa}, capacity ${config.capacity}/namespace`;
   const makeServer = makeServerFactory(runtime, config, log);
 
-  if (parsed.http) {
+  if (http) {
     if (!['127.0.0.1', 'localhost', '::1'].includes(config.host) && config.token === undefined) {
       log(
         'warning',
@@ -95,12 +74,12 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
         token: config.token,
         allowedOrigins: config.allowedOrigins,
         maxBodyBytes: config.maxBodyBytes,
-        stateless: parsed.stateless,
+        stateless: stateless,
       },
       log,
     );
     io.stderr.write(
-      `${what}\nlistening on ${handle.url} (Streamable HTTP, ${parsed.stateless ? 'stateless' : 'sessions'}${config.token ? ', bearer token required' : ''})\nconnect a client: ringmem config claude-code --http ${handle.url}   ·   stop: Ctrl-C\n`,
+      `${what}\nlistening on ${handle.url} (Streamable HTTP, ${stateless ? 'stateless' : 'sessions'}${config.token ? ', bearer token required' : ''})\nconnect a client: ringmem config claude-code --http ${handle.url}   ·   stop: Ctrl-C\n`,
     );
     await waitForSignal();
     io.stderr.write('ringmem: shutting down\n');

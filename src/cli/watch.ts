@@ -1,10 +1,9 @@
 import { createInterface } from 'node:readline';
-import { ConfigError } from '../config.js';
 import type { AnomalyReport } from '../engine/index.js';
 import { stderrLogger } from '../log.js';
 import type { Memory } from '../memory.js';
 import { createRuntime } from '../runtime.js';
-import { parseCommandArgs, settingsHelp } from './flags.js';
+import { parseCommandOrExit, settingsHelp } from './flags.js';
 import type { CliIo } from './io.js';
 import { maskLogLine } from './log-mask.js';
 
@@ -56,26 +55,20 @@ export async function runWatch(
   io: CliIo,
   stdin: NodeJS.ReadableStream = process.stdin,
 ): Promise<number> {
-  let parsed: ReturnType<typeof parseCommandArgs>;
-  try {
-    parsed = parseCommandArgs('watch', argv, io.env, {
+  const parsed = parseCommandOrExit(
+    'watch',
+    argv,
+    io,
+    {
       namespace: { type: 'string' },
       json: { type: 'boolean' },
       'only-anomalies': { type: 'boolean' },
       raw: { type: 'boolean' },
-    });
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      io.stderr.write(`ringmem watch: ${error.message}\n`);
-      return 2;
-    }
-    throw error;
-  }
+    },
+    WATCH_HELP,
+  );
+  if (typeof parsed === 'number') return parsed;
   const { config, values } = parsed;
-  if (values.help) {
-    io.stdout.write(`${WATCH_HELP}\n`);
-    return 0;
-  }
   const namespace = typeof values.namespace === 'string' ? values.namespace : 'watch';
   const json = values.json === true;
   const onlyAnomalies = values['only-anomalies'] === true;

@@ -101,9 +101,7 @@ export class RunningCentroid {
     if (this.count === 0) {
       // An empty window has an exactly-zero sum; don't carry rounding residue into the next one.
       sum.fill(0);
-      this.arrivalSum = 0;
-      this.arrivalSumSq = 0;
-      this.arrivalCount = 0;
+      this.resetForEmptyWindow();
     }
   }
 

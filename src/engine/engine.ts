@@ -16,6 +16,7 @@ import {
   assertNamespace,
   assertPositiveInt,
   assertTime,
+  carefulRowScale,
   normalizeRowsInto,
 } from './validate.js';
 
@@ -824,14 +825,8 @@ function rowScales(
       continue;
     }
     // NaN, Infinity, zero or extreme magnitudes: the careful path throws the precise error, or
-    // proves the row is finite and non-zero so a scale can be computed without overflow.
-    const row = Array.prototype.slice.call(vectors, base, base + dim) as number[];
-    normalizeRowsInto(row, dim, new Float32Array(dim));
-    let maxAbs = 0;
-    for (const v of row) maxAbs = Math.max(maxAbs, Math.abs(v));
-    let scaledSq = 0;
-    for (const v of row) scaledSq += (v / maxAbs) * (v / maxAbs);
-    const scale = 1 / (Math.sqrt(scaledSq) * maxAbs);
+    // computes the scale without overflow.
+    const scale = carefulRowScale(vectors, base, dim, r);
     if (!Number.isFinite(scale) || scale === 0) {
       throw new RingmemError(
         'ZERO_VECTOR',

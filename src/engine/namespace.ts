@@ -103,6 +103,28 @@ export class Namespace {
   }
 
   /**
+   * When the ring is full, releases its oldest slot for the next append to overwrite: the entry's
+   * arrival leaves the baseline and its payload bytes are freed, but its row stays in the slab
+   * (the append subtracts it from the centroid as it overwrites it, in the same pass). Returns
+   * whether a live entry is being replaced.
+   */
+  private releaseOldestForOverwrite(): boolean {
+    const ring = this.ring;
+    if (!ring.isFull) return false;
+    const oldest = ring.head;
+    const live = ring.dead[oldest] === 0;
+    if (live) {
+      this.centroid.removeArrival(ring.arrival[oldest] as number);
+      this.counters.evicted++;
+    } else {
+      this.deadCount--;
+    }
+    this.payloadBytes -= ring.extra[oldest] as number;
+    ring.popOldest();
+    return live;
+  }
+
+  /**
    * Appends one entry. The row is written as `source[srcOffset..] × scale` straight into the
    * slab (no intermediate allocation). When the ring is full the oldest slot is overwritten in
    * the same pass; returns whether a live entry was evicted that way.
@@ -119,20 +141,7 @@ export class Namespace {
     extraBytes: number,
   ): boolean {
     const ring = this.ring;
-    let replacing = false;
-    if (ring.isFull) {
-      const oldest = ring.head;
-      replacing = ring.dead[oldest] === 0;
-      if (replacing) {
-        this.centroid.removeArrival(ring.arrival[oldest] as number);
-        this.counters.evicted++;
-      } else {
-        this.deadCount--;
-      }
-      this.payloadBytes -= ring.extra[oldest] as number;
-      // The row stays in the slab: writeRowReturningArrival subtracts it as it overwrites it.
-      ring.popOldest();
-    }
+    const replacing = this.releaseOldestForOverwrite();
     const slot = ring.appendSlot();
     const arrival = this.centroid.writeRowReturningArrival(
       ring.slab,
@@ -183,20 +192,8 @@ export class Namespace {
     const emptyBefore = new Uint8Array(n);
     let evicted = 0;
     for (let r = 0; r < n; r++) {
-      let replacing = false;
-      if (ring.isFull) {
-        const oldest = ring.head;
-        replacing = ring.dead[oldest] === 0;
-        if (replacing) {
-          c.removeArrival(ring.arrival[oldest] as number);
-          this.counters.evicted++;
-          evicted++;
-        } else {
-          this.deadCount--;
-        }
-        this.payloadBytes -= ring.extra[oldest] as number;
-        ring.popOldest();
-      }
+      let replacing = this.releaseOldestForOverwrite();
+      if (replacing) evicted++;
       slots[r] = ring.appendSlot();
       // An eviction plus an add is two centroid updates, as on the row-by-row path.
       c.updatesSinceResum += replacing ? 2 : 1;

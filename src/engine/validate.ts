@@ -23,16 +23,47 @@ export function assertK(k: unknown): asserts k is number {
 }
 
 /**
- * Checks `count` rows of `dim` values in `values` and writes their unit-length versions into
- * `out` (which may be `values` itself). Norms are accumulated in float64 so a vector with tiny
- * or huge components is normalised without overflow or loss.
+ * The factor that makes row `row` (values[base .. base+dim)) unit length, computed without
+ * overflow or underflow: scaled by the largest magnitude first (squaring 1e-200 underflows to
+ * zero, squaring 1e200 overflows). Throws the precise error for a non-finite value or a zero row.
  */
-export function normalizeRowsInto(
+export function carefulRowScale(
   values: ArrayLike<number>,
+  base: number,
   dim: number,
-  out: Float32Array,
-  outOffset = 0,
-): void {
+  row: number,
+): number {
+  let maxAbs = 0;
+  for (let i = 0; i < dim; i++) {
+    const v = values[base + i] as number;
+    if (!Number.isFinite(v)) {
+      throw new RingmemError(
+        'NON_FINITE_VECTOR',
+        `vector ${row} has a non-finite value (${v}) at index ${i}: every value must be a finite number`,
+      );
+    }
+    const a = v < 0 ? -v : v;
+    if (a > maxAbs) maxAbs = a;
+  }
+  if (maxAbs === 0) {
+    throw new RingmemError(
+      'ZERO_VECTOR',
+      `vector ${row} is all zeros: a vector needs a non-zero norm to have a direction`,
+    );
+  }
+  let sumSq = 0;
+  for (let i = 0; i < dim; i++) {
+    const v = (values[base + i] as number) / maxAbs;
+    sumSq += v * v;
+  }
+  return 1 / (Math.sqrt(sumSq) * maxAbs);
+}
+
+/**
+ * Checks rows of `dim` values in `values` and writes their unit-length versions into `out`
+ * (which may be `values` itself).
+ */
+export function normalizeRowsInto(values: ArrayLike<number>, dim: number, out: Float32Array): void {
   if (values.length % dim !== 0 || values.length === 0) {
     throw new RingmemError(
       'DIMENSION_MISMATCH',
@@ -42,34 +73,8 @@ export function normalizeRowsInto(
   const rows = values.length / dim;
   for (let r = 0; r < rows; r++) {
     const base = r * dim;
-    // Scale by the largest magnitude first: squaring 1e30 overflows float64 only past 1e154,
-    // but squaring 1e-200 underflows to zero; scaling keeps both exact enough.
-    let maxAbs = 0;
-    for (let i = 0; i < dim; i++) {
-      const v = values[base + i] as number;
-      if (!Number.isFinite(v)) {
-        throw new RingmemError(
-          'NON_FINITE_VECTOR',
-          `vector ${r} has a non-finite value (${v}) at index ${i}: every value must be a finite number`,
-        );
-      }
-      const a = v < 0 ? -v : v;
-      if (a > maxAbs) maxAbs = a;
-    }
-    if (maxAbs === 0) {
-      throw new RingmemError(
-        'ZERO_VECTOR',
-        `vector ${r} is all zeros: a vector needs a non-zero norm to have a direction`,
-      );
-    }
-    let sumSq = 0;
-    for (let i = 0; i < dim; i++) {
-      const v = (values[base + i] as number) / maxAbs;
-      sumSq += v * v;
-    }
-    const scale = 1 / (Math.sqrt(sumSq) * maxAbs);
-    const o = outOffset + base;
-    for (let i = 0; i < dim; i++) out[o + i] = (values[base + i] as number) * scale;
+    const scale = carefulRowScale(values, base, dim, r);
+    for (let i = 0; i < dim; i++) out[base + i] = (values[base + i] as number) * scale;
   }
 }
 

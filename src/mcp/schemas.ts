@@ -41,9 +41,11 @@ export function textSchema(limits: ToolLimits, what = 'text') {
     });
 }
 
-export const namespaceSchema = z
+const namespaceName = z
   .string({ error: 'namespace must be a string' })
-  .regex(NAMESPACE_PATTERN, 'namespace must be 1–64 characters from A–Z, a–z, 0–9 and . _ : -')
+  .regex(NAMESPACE_PATTERN, 'namespace must be 1–64 characters from A–Z, a–z, 0–9 and . _ : -');
+
+export const namespaceSchema = namespaceName
   .default('default')
   .describe('Memory namespace (an independent window). Default "default".');
 
@@ -204,11 +206,7 @@ export const forgetOlderThanInput = z
   .strictObject({
     age: durationSchema.optional().describe('Forget memories older than this, e.g. "1h", "7d".'),
     before: instantSchema.optional().describe('Forget memories from before this ISO 8601 time.'),
-    namespace: z
-      .string({ error: 'namespace must be a string' })
-      .regex(NAMESPACE_PATTERN, 'namespace must be 1–64 characters from A–Z, a–z, 0–9 and . _ : -')
-      .optional()
-      .describe('One namespace; every namespace when omitted.'),
+    namespace: namespaceName.optional().describe('One namespace; every namespace when omitted.'),
   })
   .refine((v) => (v.age === undefined) !== (v.before === undefined), {
     message: 'give exactly one of "age" (a duration such as "1h") or "before" (an ISO 8601 time)',
@@ -273,9 +271,7 @@ export function forgetInput(limits: ToolLimits) {
       .min(1, 'give at least one id')
       .max(limits.maxIds, `at most ${limits.maxIds} ids per call`)
       .describe('Ids returned by remember or recall.'),
-    namespace: z
-      .string({ error: 'namespace must be a string' })
-      .regex(NAMESPACE_PATTERN, 'namespace must be 1–64 characters from A–Z, a–z, 0–9 and . _ : -')
+    namespace: namespaceName
       .optional()
       .describe('Restrict to one namespace; every namespace when omitted.'),
   });
@@ -284,11 +280,7 @@ export function forgetInput(limits: ToolLimits) {
 export const forgetOutput = z.object({ forgotten: z.array(z.number().int()) });
 
 export const statsInput = z.strictObject({
-  namespace: z
-    .string({ error: 'namespace must be a string' })
-    .regex(NAMESPACE_PATTERN, 'namespace must be 1–64 characters from A–Z, a–z, 0–9 and . _ : -')
-    .optional()
-    .describe('One namespace; all when omitted.'),
+  namespace: namespaceName.optional().describe('One namespace; all when omitted.'),
 });
 
 export const namespaceStatsOut = z.object({
