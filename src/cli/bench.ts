@@ -109,10 +109,15 @@ export async function runBench(argv: string[], io: CliIo): Promise<number> {
     }
   }
 
+  // The insert path follows --kernel / RINGMEM_KERNEL, so `--kernel js` measures the JS fallback.
+  // Without the addon only the JS kernel is there, whatever was asked.
+  const insertKernel =
+    kernels.find((k) => (parsed.config.kernel === 'js') === (k.name === 'JS kernel')) ??
+    kernels[0]!;
   const engine = new MemoryEngine({
     dim,
     capacity: 100_000,
-    kernel: kernels[0]!.kernel,
+    kernel: insertKernel.kernel,
     maxBytes: 8 * 1024 ** 3,
   });
   const batch = unitRows(10_000, dim, 3);
@@ -163,7 +168,7 @@ export async function runBench(argv: string[], io: CliIo): Promise<number> {
 
   if (parsed.values.json) {
     io.stdout.write(
-      `${JSON.stringify({ scan, insert: { insertsPerSec, bytesPerRecord }, embed }, null, 2)}\n`,
+      `${JSON.stringify({ scan, insert: { kernel: insertKernel.name, insertsPerSec, bytesPerRecord }, embed }, null, 2)}\n`,
     );
     return 0;
   }
@@ -178,7 +183,7 @@ export async function runBench(argv: string[], io: CliIo): Promise<number> {
         `| ${r.rows} | ${r.kernel} | ${f(r.timing.p50)} | ${f(r.timing.p99)} | ${f(r.timing.mean)} | ${f(r.gbs)} |`,
     ),
     '',
-    `## Insert: ${Math.round(insertsPerSec).toLocaleString('en-US')} raw vectors/s into a full 100k × ${dim} ring; ${Math.round(bytesPerRecord)} bytes/record`,
+    `## Insert (${insertKernel.name}): ${Math.round(insertsPerSec).toLocaleString('en-US')} raw vectors/s into a full 100k × ${dim} ring; ${Math.round(bytesPerRecord)} bytes/record`,
     '',
   ];
   if ('error' in embed) {
