@@ -164,6 +164,20 @@ describe('ringmem watch', () => {
     );
   });
 
+  it('reports a line it cannot embed on stderr, keeps its neighbours, and exits with 1', async () => {
+    const r = await run(['watch', '--json'], {
+      input: 'first normal line\n\u0001\u0002\u0003\nsecond normal line\n',
+    });
+    expect(r.code).toBe(1);
+    const rows = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(rows.map((x) => x.line)).toEqual(['first normal line', 'second normal line']);
+    expect(r.stderr).toMatch(/line not remembered: .*must contain at least one letter/);
+    expect(r.stderr).toMatch(/2 lines, \d+ anomalies, 1 failed/);
+  });
+
   it('prints a human line per log line when not asked for JSON', async () => {
     const r = await run(['watch'], { input: LOG });
     expect(r.code).toBe(0);
