@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
+import { HUGE_PAGE_ADVICE_MIN_BYTES } from '../src/kernel/aligned.js';
 import { alignedFloat32Array, KernelError, SLAB_ALIGNMENT } from '../src/kernel/index.js';
 import type { NativeAddon } from '../src/kernel/native-kernel.js';
 
@@ -43,4 +45,48 @@ describe('alignedFloat32Array', () => {
       /addressMod64 expects an ArrayBuffer/,
     );
   });
+
+  it.skipIf(addon === undefined)(
+    'has the addon refuse a huge-page range outside the buffer and report a range too small',
+    () => {
+      const buffer = new ArrayBuffer(4096);
+      expect(() => addon!.adviseHugePages!(buffer, 0, 8192)).toThrow(/range must lie inside/);
+      expect(() => addon!.adviseHugePages!(buffer, -1, 10)).toThrow(/range must lie inside/);
+      // No whole 2 MiB page fits in 4 KiB: nothing to advise, and no error.
+      expect(addon!.adviseHugePages!(buffer, 0, 4096)).toBe(false);
+    },
+  );
+
+  it.skipIf(addon === undefined || !transparentHugePagesAvailable())(
+    'backs a large slab with transparent huge pages once it is written',
+    () => {
+      const before = anonHugePagesKb();
+      const slab = alignedFloat32Array((4 * HUGE_PAGE_ADVICE_MIN_BYTES) / 4);
+      slab.fill(1);
+      // 16 MiB with the advice holds at least six whole 2 MiB pages wherever it lands; the
+      // kernel may refuse some under memory fragmentation, so ask for one.
+      expect(anonHugePagesKb() - before).toBeGreaterThanOrEqual(2048);
+      expect(slab[slab.length - 1]).toBe(1);
+    },
+  );
 });
+
+/** Linux with THP set to `always` or `madvise` (not `never`, and not another OS). */
+function transparentHugePagesAvailable(): boolean {
+  try {
+    const mode = readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8');
+    const available = /\[(always|madvise)\]/.test(mode);
+    if (!available)
+      console.warn(`kernel-aligned: THP is off here (${mode.trim()}); huge-page test skipped`);
+    return available;
+  } catch {
+    console.warn('kernel-aligned: no /sys/kernel/mm/transparent_hugepage; huge-page test skipped');
+    return false;
+  }
+}
+
+function anonHugePagesKb(): number {
+  const text = readFileSync('/proc/self/smaps_rollup', 'utf8');
+  const match = /AnonHugePages:\s+(\d+) kB/.exec(text);
+  return match === null ? 0 : Number(match[1]);
+}

@@ -34,6 +34,11 @@ export interface NativeAddon {
   ): Promise<number>;
   /** Address of the buffer's data modulo 64 (for placing views on cache-line boundaries). */
   addressMod64(buffer: ArrayBuffer): number;
+  /**
+   * Advises transparent huge pages for the whole 2 MiB pages inside the range (Linux; elsewhere
+   * false). Absent from addons built before it existed.
+   */
+  adviseHugePages?: (buffer: ArrayBuffer, byteOffset: number, byteLength: number) => boolean;
   /** See RowIngest in types.ts; absent from addons built before it existed. */
   ingestRow?: RowIngest;
   rowSumSquares?: (src: Float32Array, dim: number, out: Float64Array) => void;
