@@ -51,14 +51,16 @@ export type NativeIsa = Exclude<KernelIsa, 'js'>;
  * Scans smaller than this many float32 values (rows scanned × dim) are answered synchronously by
  * topKAsync; larger ones go to the libuv thread pool.
  *
- * Measured by `npm run bench:scan` (table "Async threshold" in bench-results/scan.md; AVX2, the
- * shared 2-core AMD EPYC dev box, two committed runs): the thread-pool round trip (queue, run,
- * resolve the promise) adds 33–46 µs to scans of 16–2048 rows × 384 (one noisy run: up to
- * 116 µs). A scan of 1 M values (≈ 2.6k rows × 384, L3-resident) takes ≈ 95–105 µs, two to three
- * times the typical hop. Below that the hop costs about as much latency as it saves in event-loop
- * blocking; above it the event loop is freed for several times longer than the hop costs.
+ * Measured with `npx tsx tools/bench-scan.ts --async-only` (the "Async threshold" table of
+ * `npm run bench:scan`; AVX2, the shared 2-core AMD EPYC dev VM): the thread-pool round trip
+ * (queue, wake a pool thread, run, wake the main thread, resolve) adds 115–240 µs to scans of
+ * 16–4096 rows × 384 in three runs on 2026-11-22 (earlier runs on the same VM: 33–46 µs; waking
+ * an idle vCPU is what varies). A scan of 4 M values (≈ 10k rows × 384) takes ≈ 0.4 ms from L3
+ * and ≈ 0.9 ms from DRAM — two to eight times the hop — so from there on the event loop is freed
+ * for longer than the hop costs; below it, handing off would add more latency than the blocking
+ * it avoids (a 5k × 384 scan blocks for ≈ 0.15–0.2 ms).
  */
-export const ASYNC_MIN_VALUES = 1_000_000;
+export const ASYNC_MIN_VALUES = 4_000_000;
 
 /** ScanKernel backed by the native addon, pinned to one ISA for its lifetime. */
 export class NativeKernel implements ScanKernel {
