@@ -150,6 +150,31 @@ describe('OnnxEmbedder on a generated model', () => {
     expect(dot(v, 0, v, 0, e.dim)).toBeCloseTo(1, 5);
   });
 
+  it('calls onnxruntime through its binding directly and gets the same vectors as through its public API', async () => {
+    const direct = createOnnxEmbedder({
+      modelDir: tiny.dir,
+      manifest: tiny.manifest,
+      intraOpThreads: 1,
+      cacheSize: 0,
+    });
+    const viaApi = createOnnxEmbedder({
+      modelDir: tiny.dir,
+      manifest: tiny.manifest,
+      intraOpThreads: 1,
+      cacheSize: 0,
+      runnerPath: 'public',
+    });
+    open.push(direct, viaApi);
+    const texts = ['a short one', 'a somewhat longer text that pads the other rows', 'héllo wörld'];
+    const [a, b] = await Promise.all([
+      direct.embed(texts, 'passage'),
+      viaApi.embed(texts, 'passage'),
+    ]);
+    expect(direct.stats().ortCall).toBe('binding');
+    expect(viaApi.stats().ortCall).toBe('public');
+    expect(Array.from(a)).toEqual(Array.from(b));
+  });
+
   it('returns an empty array for no texts', async () => {
     expect(await embedder().embed([], 'passage')).toHaveLength(0);
   });

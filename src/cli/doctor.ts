@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { directRunUnavailableReason } from '../embed/ort-runner.js';
 import type { LogFn } from '../log.js';
 import { defaultRegistry } from '../models/registry.js';
 import { createRuntime } from '../runtime.js';
@@ -80,7 +81,7 @@ export async function runDoctor(argv: string[], io: CliIo): Promise<number> {
     add(
       'model',
       true,
-      `${memory.embedder.modelId}, ${memory.embedder.dim} dims, max ${memory.embedder.maxTokens} tokens, from ${where}`,
+      `${memory.embedder.modelId}, ${memory.embedder.dim} dims, max ${memory.embedder.maxTokens} tokens, from ${where}${ortCallNote(memory.embedder)}`,
     );
   } catch (error) {
     add('model', false, (error as Error).message);
@@ -131,4 +132,14 @@ function report(io: CliIo, checks: Check[], json: boolean): number {
     io.stdout.write(ok ? 'ringmem is ready.\n' : 'ringmem doctor found problems (see ✗ above).\n');
   }
   return ok ? 0 : 1;
+}
+
+/** How the embedder calls onnxruntime, and why not directly when it cannot (see ort-runner.ts). */
+function ortCallNote(embedder: object): string {
+  const stats = (embedder as { stats?: () => { ortCall?: string | null } }).stats?.();
+  if (stats?.ortCall === 'binding') return '; onnxruntime called directly';
+  if (stats?.ortCall === 'public') {
+    return `; onnxruntime through its public API (${directRunUnavailableReason() ?? 'forced'})`;
+  }
+  return '';
 }

@@ -31,6 +31,11 @@ export interface OnnxEmbedderOptions {
   maxBatchTokens?: number;
   /** Entries kept in the (kind, text) → vector LRU cache; 0 disables it (default 1024). */
   cacheSize?: number;
+  /**
+   * How onnxruntime is called: 'binding' directly (no event-loop trip per run) or 'public' through
+   * its JS API. Default: the binding when the installed onnxruntime-node has it (ort-runner.ts).
+   */
+  runnerPath?: 'binding' | 'public';
 }
 
 /** Characters of input kept per allowed token before tokenising (see text-input.ts). */
@@ -50,6 +55,8 @@ export interface EmbedderStats {
   cacheHits: number;
   cacheMisses: number;
   cacheSize: number;
+  /** How onnxruntime is called once loaded ('binding' directly, 'public' API); null before. */
+  ortCall: 'binding' | 'public' | null;
 }
 
 /**
@@ -106,6 +113,7 @@ export class OnnxEmbedder implements Embedder {
       cacheHits: this.cache.hits,
       cacheMisses: this.cache.misses,
       cacheSize: this.cache.size,
+      ortCall: this.loaded?.session.runnerPath ?? null,
     };
   }
 
@@ -216,7 +224,11 @@ export class OnnxEmbedder implements Embedder {
     const tokenizer = await TextTokenizer.load(paths.tokenizer, configPath);
     const session = await OrtSession.create(
       paths.model,
-      { intraOpThreads: options.intraOpThreads, interOpThreads: options.interOpThreads },
+      {
+        intraOpThreads: options.intraOpThreads,
+        interOpThreads: options.interOpThreads,
+        runnerPath: options.runnerPath,
+      },
       verifyCommand(manifest),
     );
     if (manifest.maxTokens < tokenizer.prefixIds.length + tokenizer.suffixIds.length + 1) {

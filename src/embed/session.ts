@@ -1,5 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { describeError, EmbedError } from './errors.js';
+import { createRunner, type OrtRunner } from './ort-runner.js';
 import type { BatchInputs } from './tokenize.js';
 
 /**
@@ -10,6 +11,8 @@ import type { BatchInputs } from './tokenize.js';
 export interface SessionOptions {
   intraOpThreads?: number | undefined;
   interOpThreads?: number | undefined;
+  /** Force how onnxruntime is called (tests compare both); default: see ort-runner.ts. */
+  runnerPath?: 'binding' | 'public' | undefined;
 }
 
 export interface SessionOutput {
@@ -27,13 +30,13 @@ export class OrtSession {
   readonly needsTokenTypeIds: boolean;
   /** Session runs so far; tests observe batching through it. */
   runs = 0;
-  private readonly session: ort.InferenceSession;
+  private readonly session: OrtRunner;
   private readonly idsName: string;
   private readonly maskName: string | null;
   private readonly typeName: string | null;
   private zeroTypes = new BigInt64Array(0);
 
-  private constructor(session: ort.InferenceSession, modelPath: string) {
+  private constructor(session: OrtRunner, modelPath: string) {
     this.session = session;
     this.inputNames = session.inputNames;
     const names = new Set(session.inputNames);
@@ -80,9 +83,9 @@ export class OrtSession {
       sessionOptions.intraOpNumThreads = options.intraOpThreads;
     if (options.interOpThreads !== undefined)
       sessionOptions.interOpNumThreads = options.interOpThreads;
-    let session: ort.InferenceSession;
+    let session: OrtRunner;
     try {
-      session = await ort.InferenceSession.create(modelPath, sessionOptions);
+      session = await createRunner(modelPath, sessionOptions, options.runnerPath);
     } catch (error) {
       throw new EmbedError(
         'MODEL_CORRUPT',
@@ -114,9 +117,10 @@ export class OrtSession {
       feeds[this.typeName] = new ort.Tensor('int64', this.zeroTypes.subarray(0, n), dims);
     }
     this.runs++;
-    let results: ort.InferenceSession.ReturnType;
+    let out: { type: string; data: unknown; dims: readonly number[] };
     try {
-      results = await this.session.run(feeds, [this.outputName]);
+      // The direct binding answers synchronously: no event-loop trip (see ort-runner.ts).
+      out = await this.session.run(feeds, this.outputName);
     } catch (error) {
       throw new EmbedError(
         'RUNTIME_FAILED',
@@ -124,7 +128,6 @@ export class OrtSession {
         { cause: error },
       );
     }
-    const out = results[this.outputName]!;
     if (out.type !== 'float32') {
       throw new EmbedError(
         'MODEL_INCOMPATIBLE',
@@ -132,6 +135,11 @@ export class OrtSession {
       );
     }
     return { data: out.data as Float32Array, dims: out.dims };
+  }
+
+  /** How onnxruntime is called: 'binding' (directly) or 'public' (its JS API). */
+  get runnerPath(): 'binding' | 'public' {
+    return this.session.path;
   }
 
   async release(): Promise<void> {
