@@ -262,7 +262,8 @@ for (const isa of ALL_ISAS) {
     it('resolves topKAsync to the same hits as topK below and above the async threshold', async () => {
       const dim = 384;
       const small = 40;
-      const big = Math.ceil(ASYNC_MIN_VALUES / dim) + 100;
+      // Three quarters of the rows are scanned below; that must still exceed the threshold.
+      const big = Math.ceil((2 * ASYNC_MIN_VALUES) / dim) + 100;
       const slab = unitRows(big, dim, 21);
       const query = unitRows(1, dim, 22);
       for (const rows of [small, big]) {
@@ -276,6 +277,55 @@ for (const isa of ALL_ISAS) {
         expect(Array.from(scores)).toEqual(Array.from(want.scores));
       }
     });
+
+    it.skipIf(isa === 'scalar')(
+      "gives exactly the single scan's hits when a large scan is split across pool threads, across wrap-around segments, skip masks and ties",
+      async () => {
+        const { NativeKernel } = await import('../src/kernel/native-kernel.js');
+        if (!(kernel instanceof NativeKernel)) throw new Error('expected the native kernel');
+        const dim = 64;
+        const rows = 6000;
+        const slab = unitRows(rows, dim, 31);
+        // Exact ties spread over the slab, so parts must settle them by scan order.
+        for (const [from, to] of [
+          [10, 5990],
+          [10, 3000],
+          [2500, 4500],
+        ] as const) {
+          slab.copyWithin(to * dim, from * dim, (from + 1) * dim);
+        }
+        await fc.assert(
+          fc.asyncProperty(
+            fc.integer({ min: 0, max: rows }),
+            fc.integer({ min: 0, max: rows }),
+            fc.integer({ min: 1, max: 40 }),
+            fc.integer({ min: 2, max: 5 }),
+            fc.boolean(),
+            fc.integer({ min: 0, max: 1000 }),
+            async (cut, head, k, parts, withSkip, seed) => {
+              // The engine's wrap-around shape: [head, rows) then [0, cut).
+              const segments = Uint32Array.from([head, rows, 0, Math.min(cut, head)]);
+              const scanned = rows - head + Math.min(cut, head);
+              const next = rng(seed);
+              const skip = withSkip
+                ? Uint8Array.from({ length: rows }, () => (next() < 0.1 ? 1 : 0))
+                : undefined;
+              const query = next() < 0.3 ? slab.slice(10 * dim, 11 * dim) : unitRows(1, dim, seed);
+              const want = run(kernel, slab, dim, Array.from(segments), query, k, skip);
+              const idx = new Int32Array(k).fill(-7);
+              const scores = new Float32Array(k).fill(-7);
+              const { splitSegments } = await import('../src/kernel/native-kernel.js');
+              const pieces = splitSegments(segments, scanned, parts);
+              const n = await kernel.topKInParts(pieces, slab, dim, query, k, idx, scores, skip);
+              expect(n).toBe(want.n);
+              expect(Array.from(idx.subarray(0, n))).toEqual(Array.from(want.idx));
+              expect(Array.from(scores.subarray(0, n))).toEqual(Array.from(want.scores));
+            },
+          ),
+          { numRuns: 60, seed: 20_261_122 },
+        );
+      },
+    );
 
     it('keeps the event loop free while a large scan runs off the main thread', async () => {
       const dim = 384;

@@ -25,7 +25,13 @@ import {
   loadKernel,
   type ScanKernel,
 } from '../src/kernel/index.js';
-import type { NativeAddon, NativeIsa } from '../src/kernel/native-kernel.js';
+import {
+  ASYNC_MIN_VALUES,
+  asyncParts,
+  type NativeAddon,
+  type NativeIsa,
+  NativeKernel,
+} from '../src/kernel/native-kernel.js';
 import { renderScanSvg } from './chart.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -315,6 +321,9 @@ interface AsyncRow {
   syncUs: number;
   asyncUs: number;
   overheadUs: number;
+  /** NativeKernel.topKAsync as the engine calls it: sync below, split across the pool above. */
+  engineUs: number;
+  engineParts: number;
 }
 
 /**
@@ -325,15 +334,17 @@ async function measureAsync(isa: NativeIsa, reps: number): Promise<AsyncRow[]> {
   const addon = require(path.join(ROOT, 'native/build/Release/ringmem_kernel.node')) as NativeAddon;
   const isaId = addon.isaNames.indexOf(isa);
   const out: AsyncRow[] = [];
-  const maxRows = 16_384;
+  const maxRows = 65_536;
+  const kernel = new NativeKernel(addon, isa);
   const slab = unitRows(maxRows, DIM, 77);
   const q = unitRows(1, DIM, 78);
   const idx = new Int32Array(K);
   const scores = new Float32Array(K);
-  for (const rows of [16, 256, 1024, 2048, 4096, 8192, 16_384]) {
+  for (const rows of [16, 256, 1024, 2048, 4096, 8192, 16_384, 32_768, 65_536]) {
     const seg = Uint32Array.of(0, rows);
     const sync: number[] = [];
     const asyncT: number[] = [];
+    const engineT: number[] = [];
     for (let i = 0; i < reps + 20; i++) {
       // Alternate which goes first so neither always finds the slab freshly cached by the other.
       const asyncFirst = i % 2 === 1;
@@ -351,15 +362,27 @@ async function measureAsync(isa: NativeIsa, reps: number): Promise<AsyncRow[]> {
         await addon.topKAsync(isaId, slab, DIM, seg, q, K, idx, scores);
         a = process.hrtime.bigint() - t;
       }
+      const t1 = process.hrtime.bigint();
+      await kernel.topKAsync(slab, DIM, seg, q, K, idx, scores);
+      const e = process.hrtime.bigint() - t1;
       if (i >= 20) {
         sync.push(Number(sy) / 1e3);
         asyncT.push(Number(a) / 1e3);
+        engineT.push(Number(e) / 1e3);
       }
     }
     const med = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     const s = med(sync);
     const a = med(asyncT);
-    out.push({ rows, values: rows * DIM, syncUs: s, asyncUs: a, overheadUs: a - s });
+    out.push({
+      rows,
+      values: rows * DIM,
+      syncUs: s,
+      asyncUs: a,
+      overheadUs: a - s,
+      engineUs: med(engineT),
+      engineParts: rows * DIM < ASYNC_MIN_VALUES ? 0 : asyncParts(rows * DIM),
+    });
   }
   return out;
 }
@@ -573,7 +596,7 @@ async function main(): Promise<void> {
   const asyncRows = nativeIsas.length > 0 ? await asyncTable(nativeIsas[0]!) : [];
   for (const r of asyncRows) {
     console.error(
-      `  async ${r.rows} rows: sync ${fmt(r.syncUs)} µs, async ${fmt(r.asyncUs)} µs, overhead ${fmt(r.overheadUs)} µs`,
+      `  async ${r.rows} rows: sync ${fmt(r.syncUs)} µs, async ${fmt(r.asyncUs)} µs, overhead ${fmt(r.overheadUs)} µs, engine path ${fmt(r.engineUs)} µs`,
     );
   }
   const engine = await engineFigures();
@@ -663,17 +686,20 @@ function renderMarkdown(
     lines.push(
       '## Async threshold (thread-pool hop vs synchronous scan, p50, best ISA, unpinned: any CPU)',
       '',
-      '| rows × 384 | values | sync µs | async µs | hop overhead µs |',
-      '|---:|---:|---:|---:|---:|',
+      '| rows × 384 | values | sync µs | async µs (one task) | hop overhead µs | topKAsync µs (engine path) | engine path |',
+      '|---:|---:|---:|---:|---:|---:|---|',
     );
     for (const r of asyncRows) {
+      const path =
+        r.engineParts === 0 ? 'sync' : `${r.engineParts} pool task${r.engineParts > 1 ? 's' : ''}`;
       lines.push(
-        `| ${r.rows} | ${r.values} | ${fmt(r.syncUs)} | ${fmt(r.asyncUs)} | ${fmt(r.overheadUs)} |`,
+        `| ${r.rows} | ${r.values} | ${fmt(r.syncUs)} | ${fmt(r.asyncUs)} | ${fmt(r.overheadUs)} | ${fmt(r.engineUs)} | ${path} |`,
       );
     }
     lines.push(
       '',
-      'See ASYNC_MIN_VALUES in src/kernel/native-kernel.ts for the threshold chosen from this. The small-scan ' +
+      'See ASYNC_MIN_VALUES and asyncParts in src/kernel/native-kernel.ts for the threshold and the split chosen from this. ' +
+        '"engine path" is what NativeKernel.topKAsync does at that size: the scan on the main thread, or parts of it on that many pool threads at once. The small-scan ' +
         'rows give the cost of the hop; for scans that spill out of L3 the pool thread may land on the other, ' +
         'busy core, so those rows mostly show contention on the shared box.',
       '',
