@@ -171,14 +171,67 @@ Napi::Value TopKSync(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(hits));
 }
 
+// Atomically takes the next chunk number from a counter shared by the workers of one scan.
+int32_t take_chunk(int32_t* counter) {
+#if defined(_MSC_VER) && !defined(__clang__)
+  return static_cast<int32_t>(_InterlockedExchangeAdd(reinterpret_cast<volatile long*>(counter), 1));
+#else
+  return __atomic_fetch_add(counter, 1, __ATOMIC_RELAXED);
+#endif
+}
+
+// One worker of a scan shared by several pool threads: it takes chunks of `chunk_rows` rows of
+// the scan order (the segments, concatenated) from the shared counter until none are left, and
+// keeps its own top-k. Chunks are taken in increasing order, so a worker offers its rows in scan
+// order and its heap's tie rule agrees with the single scan's; the caller merges the workers'
+// lists by (score, scan position). Work stealing instead of fixed halves: on a shared machine one
+// pool thread may get a busy core, and the others then simply take more chunks.
+size_t run_chunked(const ScanCall& c, int32_t* counter, uint32_t chunk_rows) {
+  thread_local std::vector<HeapEntry> storage;
+  TopK heap(storage, c.k);
+  uint64_t total = 0;
+  for (size_t s = 0; s < c.args.segment_count; ++s) {
+    total += c.args.segments[2 * s + 1] - c.args.segments[2 * s];
+  }
+  const uint64_t chunks = (total + chunk_rows - 1) / chunk_rows;
+  std::vector<uint32_t> piece(2 * c.args.segment_count);
+  for (;;) {
+    const int32_t taken = take_chunk(counter);
+    if (taken < 0 || static_cast<uint64_t>(taken) >= chunks) break;
+    const uint64_t begin = static_cast<uint64_t>(taken) * chunk_rows;
+    const uint64_t end = std::min(total, begin + chunk_rows);
+    size_t n = 0;
+    uint64_t pos = 0;  // scan position of the current segment's first row
+    for (size_t s = 0; s < c.args.segment_count && pos < end; ++s) {
+      const uint32_t start = c.args.segments[2 * s];
+      const uint64_t len = c.args.segments[2 * s + 1] - start;
+      const uint64_t from = std::max(begin, pos);
+      const uint64_t to = std::min(end, pos + len);
+      if (from < to) {
+        piece[2 * n] = static_cast<uint32_t>(start + (from - pos));
+        piece[2 * n + 1] = static_cast<uint32_t>(start + (to - pos));
+        ++n;
+      }
+      pos += len;
+    }
+    ScanArgs args = c.args;
+    args.segments = piece.data();
+    args.segment_count = n;
+    c.fn(args, heap);
+  }
+  return heap.finish(c.out_idx, c.out_scores);
+}
+
 // Runs one scan on the libuv thread pool. References to every typed array argument are held
 // until the worker is destroyed, so the GC cannot free the memory the kernel is reading/writing.
 class ScanWorker : public Napi::AsyncWorker {
  public:
-  ScanWorker(Napi::Env env, const Napi::CallbackInfo& info, const ScanCall& call)
+  // With a counter, this is one worker of a shared scan (run_chunked); else the whole scan.
+  ScanWorker(Napi::Env env, const Napi::CallbackInfo& info, const ScanCall& call,
+             int32_t* counter = nullptr, uint32_t chunk_rows = 0)
       : Napi::AsyncWorker(env, "ringmem:scan"), deferred_(Napi::Promise::Deferred::New(env)),
-        call_(call) {
-    for (size_t i = 1; i < info.Length() && i <= 8; ++i) {
+        call_(call), counter_(counter), chunk_rows_(chunk_rows) {
+    for (size_t i = 1; i < info.Length() && i <= 9; ++i) {
       if (info[i].IsObject()) refs_.push_back(Napi::Persistent(info[i].As<Napi::Object>()));
     }
   }
@@ -188,7 +241,7 @@ class ScanWorker : public Napi::AsyncWorker {
  protected:
   void Execute() override {
     try {
-      hits_ = run_scan(call_);
+      hits_ = counter_ != nullptr ? run_chunked(call_, counter_, chunk_rows_) : run_scan(call_);
     } catch (const std::exception& e) {
       SetError(std::string("scan failed: ") + e.what());
     }
@@ -201,6 +254,8 @@ class ScanWorker : public Napi::AsyncWorker {
  private:
   Napi::Promise::Deferred deferred_;
   ScanCall call_;
+  int32_t* counter_;
+  uint32_t chunk_rows_;
   std::vector<Napi::ObjectReference> refs_;
   size_t hits_ = 0;
 };
@@ -210,6 +265,22 @@ Napi::Value TopKAsync(const Napi::CallbackInfo& info) {
   auto* worker = new ScanWorker(info.Env(), info, call);
   Napi::Promise promise = worker->Promise();
   worker->Queue();  // the worker deletes itself after OnOK/OnError
+  return promise;
+}
+
+// topKAsyncShared(isa, slab, dim, segments, query, k, outIdx, outScores, skipMask | undefined,
+// counter, chunkRows): one worker of a scan several pool threads share (see run_chunked). Every
+// worker of one scan gets the same arguments but its own outIdx/outScores; `counter` is an
+// Int32Array whose element 0 starts at 0 and is shared by them all.
+Napi::Value TopKAsyncShared(const Napi::CallbackInfo& info) {
+  if (info.Length() < 11) fail(info.Env(), "topKAsyncShared expects 11 arguments");
+  const ScanCall call = parse_call(info);
+  auto counter = typed_arg<int32_t>(info, 9, napi_int32_array, "counter", "Int32Array");
+  if (counter.ElementLength() < 1) fail(info.Env(), "counter must hold at least one element", true);
+  const uint32_t chunk_rows = uint_arg(info, 10, "chunkRows", 1, 2147483647.0);
+  auto* worker = new ScanWorker(info.Env(), info, call, counter.Data(), chunk_rows);
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
   return promise;
 }
 
@@ -375,6 +446,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("topK", Napi::Function::New(env, TopKSync, "topK"));
   exports.Set("topKAsync", Napi::Function::New(env, TopKAsync, "topKAsync"));
   exports.Set("addressMod64", Napi::Function::New(env, AddressMod64, "addressMod64"));
+  exports.Set("topKAsyncShared", Napi::Function::New(env, TopKAsyncShared, "topKAsyncShared"));
   exports.Set("adviseHugePages", Napi::Function::New(env, AdviseHugePages, "adviseHugePages"));
   exports.Set("ingestRow", Napi::Function::New(env, IngestRow, "ingestRow"));
   exports.Set("ingestRows", Napi::Function::New(env, IngestRows, "ingestRows"));

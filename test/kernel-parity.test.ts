@@ -279,7 +279,7 @@ for (const isa of ALL_ISAS) {
     });
 
     it.skipIf(isa === 'scalar')(
-      "gives exactly the single scan's hits when a large scan is split across pool threads, across wrap-around segments, skip masks and ties",
+      "gives exactly the single scan's hits when pool threads share a scan chunk by chunk, across wrap-around segments, skip masks and ties",
       async () => {
         const { NativeKernel } = await import('../src/kernel/native-kernel.js');
         if (!(kernel instanceof NativeKernel)) throw new Error('expected the native kernel');
@@ -300,12 +300,12 @@ for (const isa of ALL_ISAS) {
             fc.integer({ min: 0, max: rows }),
             fc.integer({ min: 1, max: 40 }),
             fc.integer({ min: 2, max: 5 }),
+            fc.integer({ min: 1, max: 2500 }),
             fc.boolean(),
             fc.integer({ min: 0, max: 1000 }),
-            async (cut, head, k, parts, withSkip, seed) => {
+            async (cut, head, k, workers, chunkRows, withSkip, seed) => {
               // The engine's wrap-around shape: [head, rows) then [0, cut).
               const segments = Uint32Array.from([head, rows, 0, Math.min(cut, head)]);
-              const scanned = rows - head + Math.min(cut, head);
               const next = rng(seed);
               const skip = withSkip
                 ? Uint8Array.from({ length: rows }, () => (next() < 0.1 ? 1 : 0))
@@ -314,9 +314,18 @@ for (const isa of ALL_ISAS) {
               const want = run(kernel, slab, dim, Array.from(segments), query, k, skip);
               const idx = new Int32Array(k).fill(-7);
               const scores = new Float32Array(k).fill(-7);
-              const { splitSegments } = await import('../src/kernel/native-kernel.js');
-              const pieces = splitSegments(segments, scanned, parts);
-              const n = await kernel.topKInParts(pieces, slab, dim, query, k, idx, scores, skip);
+              const n = await kernel.topKShared(
+                workers,
+                chunkRows,
+                slab,
+                dim,
+                segments,
+                query,
+                k,
+                idx,
+                scores,
+                skip,
+              );
               expect(n).toBe(want.n);
               expect(Array.from(idx.subarray(0, n))).toEqual(Array.from(want.idx));
               expect(Array.from(scores.subarray(0, n))).toEqual(Array.from(want.scores));

@@ -33,6 +33,24 @@ export interface NativeAddon {
     outScores: Float32Array,
     skipMask?: Uint8Array,
   ): Promise<number>;
+  /**
+   * One worker of a scan shared by several pool threads: workers take chunks of `chunkRows` rows
+   * of the scan order from `counter[0]` (shared, starting at 0) and each returns its own top-k.
+   * Absent from addons built before it existed.
+   */
+  topKAsyncShared?: (
+    isa: number,
+    slab: Float32Array,
+    dim: number,
+    segments: Uint32Array,
+    query: Float32Array,
+    k: number,
+    outIdx: Int32Array,
+    outScores: Float32Array,
+    skipMask: Uint8Array | undefined,
+    counter: Int32Array,
+    chunkRows: number,
+  ) => Promise<number>;
   /** Address of the buffer's data modulo 64 (for placing views on cache-line boundaries). */
   addressMod64(buffer: ArrayBuffer): number;
   /**
@@ -127,8 +145,8 @@ export class NativeKernel implements ScanKernel {
           this.addon.topK(this.isaId, slab, dim, segments, query, k, outIdx, outScores, skipMask),
         );
       }
-      const parts = asyncParts(rows * dim);
-      if (parts === 1) {
+      const workers = this.addon.topKAsyncShared === undefined ? 1 : asyncParts(rows * dim);
+      if (workers === 1) {
         return this.addon.topKAsync(
           this.isaId,
           slab,
@@ -141,10 +159,12 @@ export class NativeKernel implements ScanKernel {
           skipMask,
         );
       }
-      return this.topKInParts(
-        splitSegments(segments, rows, parts),
+      return this.topKShared(
+        workers,
+        Math.ceil(SHARED_CHUNK_VALUES / dim),
         slab,
         dim,
+        segments,
         query,
         k,
         outIdx,
@@ -157,54 +177,60 @@ export class NativeKernel implements ScanKernel {
   }
 
   /**
-   * Scans consecutive parts of the scan order on separate thread-pool threads at once, then
-   * merges. The result is exactly the single scan's: a row's score does not depend on which
-   * part scored it, every row of the true top-k is in its own part's top-k, and the merge keeps
-   * the tie rule (equal scores: the earlier part, i.e. the earlier scan position, first).
-   * topKAsync calls it for large scans; tests call it with a chosen split. Arguments as
-   * topKAsync, already validated, with `parts` the output of splitSegments.
+   * One scan shared by `workers` pool threads that take chunks of `chunkRows` rows of the scan
+   * order from a common counter (work stealing: a thread that lands on a busy core just takes
+   * fewer chunks). The result is exactly the single scan's: a row's score does not depend on the
+   * thread that scored it, every row of the true top-k is in its own thread's top-k, and the merge
+   * orders by score, then by scan position (the tie rule). topKAsync calls it for large scans;
+   * tests call it with chosen sizes. Arguments as topKAsync, already validated.
    */
-  async topKInParts(
-    parts: Uint32Array[],
+  async topKShared(
+    workers: number,
+    chunkRows: number,
     slab: Float32Array,
     dim: number,
+    segments: Uint32Array,
     query: Float32Array,
     k: number,
     outIdx: Int32Array,
     outScores: Float32Array,
     skipMask: Uint8Array | undefined,
   ): Promise<number> {
-    const idx = parts.map(() => new Int32Array(k));
-    const scores = parts.map(() => new Float32Array(k));
+    const shared = this.addon.topKAsyncShared;
+    if (shared === undefined)
+      throw new KernelError('ERR_KERNEL_ARGUMENT', 'addon lacks topKAsyncShared');
+    const counter = new Int32Array(1);
+    const idx = Array.from({ length: workers }, () => new Int32Array(k));
+    const scores = Array.from({ length: workers }, () => new Float32Array(k));
     const counts = await Promise.all(
-      parts.map((segments, p) =>
-        this.addon.topKAsync(
+      idx.map((out, w) =>
+        shared(
           this.isaId,
           slab,
           dim,
           segments,
           query,
           k,
-          idx[p]!,
-          scores[p]!,
+          out,
+          scores[w]!,
           skipMask,
+          counter,
+          chunkRows,
         ),
       ),
     );
-    const next = new Array<number>(parts.length).fill(0);
-    let n = 0;
-    while (n < k) {
-      let best = -1;
-      for (let p = 0; p < parts.length; p++) {
-        if (next[p]! >= counts[p]!) continue;
-        // Strictly greater: on a tie the earlier part (earlier in scan order) wins.
-        if (best < 0 || scores[p]![next[p]!]! > scores[best]![next[best]!]!) best = p;
+    const hits: { score: number; row: number; position: number }[] = [];
+    for (let w = 0; w < workers; w++) {
+      for (let i = 0; i < counts[w]!; i++) {
+        const row = idx[w]![i]!;
+        hits.push({ score: scores[w]![i]!, row, position: scanPosition(segments, row) });
       }
-      if (best < 0) break;
-      outIdx[n] = idx[best]![next[best]!]!;
-      outScores[n] = scores[best]![next[best]!]!;
-      next[best]!++;
-      n++;
+    }
+    hits.sort((a, b) => b.score - a.score || a.position - b.position);
+    const n = Math.min(k, hits.length);
+    for (let i = 0; i < n; i++) {
+      outIdx[i] = hits[i]!.row;
+      outScores[i] = hits[i]!.score;
     }
     return n;
   }
@@ -214,8 +240,8 @@ export class NativeKernel implements ScanKernel {
  * How many thread-pool tasks an async scan of `values` float32 values is split into: one per
  * core the process may use, at most libuv's pool size (other async work shares it), and no part
  * below ASYNC_MIN_VALUES / 2. Why: one core cannot pull a DRAM-resident slab at the speed two
- * can. Measured by the "Async threshold" table of `npm run bench:scan` (column "split"), and in
- * C on the 2-core dev VM (two std::threads, start-up included): 20k × 384 2.06 → 1.47 ms,
+ * can. Measured by the "Async threshold" table of `npm run bench:scan` (column "engine path"),
+ * and in C on the 2-core dev VM (two std::threads, start-up included): 20k × 384 2.06 → 1.47 ms,
  * 100k × 384 8.7 → 6.3 ms.
  */
 export function asyncParts(values: number): number {
@@ -226,34 +252,17 @@ export function asyncParts(values: number): number {
   return Math.max(1, Math.min(cores, pool, bySize));
 }
 
-/**
- * Cuts a scan's segments ([start, end) row pairs, in scan order, `rows` rows in all) into `parts`
- * consecutive pieces of nearly equal row counts; concatenated, the pieces are the original scan.
- */
-export function splitSegments(segments: Uint32Array, rows: number, parts: number): Uint32Array[] {
-  const out: Uint32Array[] = [];
-  let current: number[] = [];
-  let pos = 0; // rows of the scan order handed out so far
-  let cut = Math.floor(rows / parts); // where the current part ends
+/** Rows per chunk of a shared scan, times dim: about 1 MB of float32, 2.6k rows of 384. */
+export const SHARED_CHUNK_VALUES = 262_144;
+
+/** Where `row` comes in the scan order of `segments` (it must lie in one of them). */
+function scanPosition(segments: Uint32Array, row: number): number {
+  let position = 0;
   for (let s = 0; s < segments.length; s += 2) {
-    let start = segments[s]!;
+    const start = segments[s]!;
     const end = segments[s + 1]!;
-    while (start < end) {
-      const last = out.length === parts - 1;
-      const take = last ? end - start : Math.min(end - start, cut - pos);
-      if (take > 0) {
-        current.push(start, start + take);
-        start += take;
-        pos += take;
-      }
-      if (!last && pos === cut) {
-        out.push(Uint32Array.from(current));
-        current = [];
-        cut = Math.floor(((out.length + 1) * rows) / parts);
-      }
-    }
+    if (row >= start && row < end) return position + (row - start);
+    position += end - start;
   }
-  out.push(Uint32Array.from(current));
-  while (out.length < parts) out.push(new Uint32Array(0));
-  return out;
+  throw new KernelError('ERR_KERNEL_ARGUMENT', `row ${row} is in no scanned segment`);
 }
