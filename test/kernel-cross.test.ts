@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +9,9 @@ import { afterAll, describe, expect, it } from 'vitest';
  * Runs native/test/selftest.cc — every SIMD kernel against the scalar reference, in C++ without
  * Node — natively, and for arm64 under qemu when a cross compiler and qemu-aarch64 are installed
  * (Debian: `apt-get install g++-aarch64-linux-gnu qemu-user-static`). That is how the NEON kernel
- * gets tested on an x86 box; skipped with a note when the tools are missing.
+ * gets tested on an x86 box; skipped with a note when the tools are missing. On x86 without
+ * AVX-512 the AVX-512 kernel's logic runs with stand-ins for its intrinsics
+ * (native/test/avx512_emulated.cc).
  */
 
 const nativeDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'native');
@@ -41,9 +43,35 @@ if (!onArm && (!crossCxx || !qemu)) {
   );
 }
 
-function buildAndRun(compiler: string, extra: string[], runner: string[]): string {
-  const exe = path.join(work, `selftest-${path.basename(compiler)}`);
-  const build = spawnSync(compiler, ['-O2', '-std=c++17', '-I.', ...extra, ...sources, '-o', exe], {
+/** The AVX-512 kernel's logic with portable stand-ins for its intrinsics (needs AVX2 to run). */
+const emulatedSources = [
+  ...sources.filter((f) => f !== 'scan_avx512.cc'),
+  'test/avx512_emulated.cc',
+];
+const hasAvx2 = (() => {
+  if (process.arch !== 'x64') return false;
+  try {
+    const flags = /^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.split(' ');
+    return flags?.includes('avx2') === true && flags.includes('fma');
+  } catch {
+    return false;
+  }
+})();
+if (!hasAvx2) {
+  console.warn(
+    'kernel-cross: emulated AVX-512 selftest skipped — needs an x86-64 Linux CPU with AVX2',
+  );
+}
+
+function buildAndRun(
+  compiler: string,
+  extra: string[],
+  runner: string[],
+  files: string[] = sources,
+  name = path.basename(compiler),
+): string {
+  const exe = path.join(work, `selftest-${name}`);
+  const build = spawnSync(compiler, ['-O2', '-std=c++17', '-I.', ...extra, ...files, '-o', exe], {
     cwd: nativeDir,
     encoding: 'utf8',
     timeout: 180_000,
@@ -60,6 +88,21 @@ describe('native selftest (C++ kernels vs the scalar reference, without Node)', 
     const out = buildAndRun(cxx!, [], []);
     expect(out).toMatch(/^ok \(\d+ SIMD kernels tested\)$/m);
   });
+
+  it.skipIf(!cxx || !hasAvx2)(
+    "agrees for the AVX-512 kernel's logic run on portable stand-ins of its intrinsics",
+    () => {
+      const out = buildAndRun(
+        cxx!,
+        ['-DRINGMEM_AVX512_EMULATED', '-mavx2', '-mfma', '-Wno-psabi'],
+        [],
+        emulatedSources,
+        'avx512-emulated',
+      );
+      expect(out).toMatch(/^avx512f-emulated: \d+ cases compared/m);
+      expect(out).toMatch(/^ok \(\d+ SIMD kernels tested\)$/m);
+    },
+  );
 
   it.skipIf(onArm || !crossCxx || !qemu)(
     'agrees for the NEON kernel built for arm64 and run under qemu',

@@ -5,6 +5,8 @@
 //
 // Build (native):  c++ -O2 -std=c++17 -I.. selftest.cc ../topk.cc ../cpu_features.cc ../scan_*.cc
 // Build (arm64):   aarch64-linux-gnu-g++ -O2 -std=c++17 -static -I.. (same files); run with qemu.
+// Build (AVX-512 logic on an AVX2 CPU): -DRINGMEM_AVX512_EMULATED -mavx2 -mfma -Wno-psabi, with
+//                  test/avx512_emulated.cc in place of scan_avx512.cc.
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -126,8 +128,14 @@ int main() {
 #if defined(__x86_64__) || defined(_M_X64)
   if (f.avx2_fma) test_isa("avx2-fma", scan_avx2_fma), ++tested;
   else std::printf("avx2-fma: not available here, skipped\n");
+#if defined(RINGMEM_AVX512_EMULATED)
+  // Built with test/avx512_emulated.cc in place of scan_avx512.cc: runs on any AVX2 CPU.
+  (void)f;
+  test_isa("avx512f-emulated", scan_avx512f), ++tested;
+#else
   if (f.avx512f) test_isa("avx512f", scan_avx512f), ++tested;
   else std::printf("avx512f: not available here, skipped\n");
+#endif
 #endif
 #if defined(__aarch64__) || defined(_M_ARM64)
   if (f.neon) test_isa("neon", scan_neon), ++tested;
