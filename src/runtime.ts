@@ -76,10 +76,6 @@ export function createRuntime(
     embedder = createOnnxEmbedder({
       modelDir: model.dir,
       manifest: model.manifest,
-      // A model that outputs the sentence vector itself (pooling "none", like the built-in static
-      // model) is a lookup and a sum: handing that to a thread pool costs more than it saves
-      // (measured: batch-1 p50 127 → 112 µs, batched 19k → 26k texts/s on 2 cores).
-      intraOpThreads: model.manifest.pooling === 'none' ? 1 : undefined,
     });
   } catch (error) {
     const entry = 'model' in request ? defaultRegistry().lookup(config.model) : undefined;

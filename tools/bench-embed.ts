@@ -427,7 +427,9 @@ async function main(): Promise<void> {
     date: started.toISOString(),
     command: `npm run bench:embed${quick ? ' -- --quick' : ''}${threads !== undefined ? ` -- --threads ${threads}` : ''}`,
     machine,
-    intraOpThreads: threads ?? 'onnxruntime default (both sides)',
+    intraOpThreads:
+      threads ??
+      'onnxruntime default (both sides); the built-in model 1, the embedder default for pooling-none models',
     notes:
       'Same ONNX files and tokenizer for both; ringmem cache disabled; distinct texts per call. ' +
       'Latency: batch of 1, the two implementations interleaved call by call, after a warm-up of up to ' +
