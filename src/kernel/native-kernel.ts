@@ -237,12 +237,12 @@ export class NativeKernel implements ScanKernel {
 }
 
 /**
- * How many thread-pool tasks an async scan of `values` float32 values is split into: one per
- * core the process may use, at most libuv's pool size (other async work shares it), and no part
- * below ASYNC_MIN_VALUES / 2. Why: one core cannot pull a DRAM-resident slab at the speed two
- * can. Measured by the "Async threshold" table of `npm run bench:scan` (column "engine path"),
- * and in C on the 2-core dev VM (two std::threads, start-up included): 20k × 384 2.06 → 1.47 ms,
- * 100k × 384 8.7 → 6.3 ms.
+ * How many pool threads share an async scan of `values` float32 values: one per core the process
+ * may use, at most libuv's pool size (other async work shares it), and none with less than
+ * ASYNC_MIN_VALUES / 2 to itself. Why: one core cannot pull a DRAM-resident slab as fast as two.
+ * Measured with `npx tsx tools/bench-scan.ts --async-only` (column "engine path" of the
+ * "Async threshold" table) on the 2-core dev VM, three runs at load 1.1–1.3: 16k × 384 rows
+ * 1.43–1.87 ms shared vs 1.72–2.14 ms on one pool thread, 65k rows 4.6–5.8 vs 6.3–7.3 ms.
  */
 export function asyncParts(values: number): number {
   const poolSize = Number.parseInt(process.env.UV_THREADPOOL_SIZE ?? '', 10);
@@ -252,7 +252,7 @@ export function asyncParts(values: number): number {
   return Math.max(1, Math.min(cores, pool, bySize));
 }
 
-/** Rows per chunk of a shared scan, times dim: about 1 MB of float32, 2.6k rows of 384. */
+/** Rows per chunk of a shared scan, times dim: 1 MiB of float32, 683 rows of 384. */
 export const SHARED_CHUNK_VALUES = 262_144;
 
 /** Where `row` comes in the scan order of `segments` (it must lie in one of them). */
