@@ -10,8 +10,9 @@ import * as ort from 'onnxruntime-node';
  * event loop plus the public wrapper's checks: on the built-in model, `npx tsx tools/ort-floor.ts`
  * measures p50 38 µs calling the binding directly vs 51 µs through the public API (2-core EPYC
  * VM). So ringmem loads the model through the binding when the installed onnxruntime-node has the
- * shape it was written against (checked up front, never assumed), and otherwise uses the public API
- * with the reason kept for `ringmem doctor`. Both take the same session options and return the
+ * shape it was written against (checked up front, never assumed; package.json also keeps
+ * onnxruntime-node to 1.30.x patch releases), and otherwise uses the public API with the reason
+ * kept for `ringmem doctor`. Both take the same session options and return the
  * same tensors; test/embed-embedder.test.ts holds them to identical vectors.
  */
 
@@ -126,9 +127,14 @@ function bindingRunner(
         fetches = { [output]: null };
         fetchesByName.set(output, fetches);
       }
-      const result = session.run(feeds, fetches, runOptions)[output];
-      if (result === undefined) throw new Error(`onnxruntime returned no output named ${output}`);
-      return result;
+      const results = session.run(feeds, fetches, runOptions) as
+        | Record<string, RunnerTensor>
+        | PromiseLike<Record<string, RunnerTensor>>;
+      // 1.30's binding answers synchronously; should a later one answer with a promise, wait.
+      if (typeof (results as PromiseLike<unknown>).then === 'function') {
+        return Promise.resolve(results).then((r) => pick(r, output));
+      }
+      return pick(results as Record<string, RunnerTensor>, output);
     },
     async release() {
       if (released) return;
@@ -136,6 +142,21 @@ function bindingRunner(
       session.dispose();
     },
   };
+}
+
+/** The named output, checked to be a tensor, so a changed binding fails loudly, not with NaNs. */
+function pick(results: Record<string, RunnerTensor>, output: string): RunnerTensor {
+  const tensor = results?.[output];
+  if (tensor === undefined || tensor === null) {
+    throw new Error(`onnxruntime returned no output named ${output}`);
+  }
+  if (!ArrayBuffer.isView(tensor.data) || !Array.isArray(tensor.dims)) {
+    throw new Error(
+      `onnxruntime's binding returned output ${output} in an unexpected form: ` +
+        'set RINGMEM_ORT_PATH=public and report the onnxruntime-node version',
+    );
+  }
+  return tensor;
 }
 
 function publicRunner(session: ort.InferenceSession): OrtRunner {
