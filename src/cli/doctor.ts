@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { directRunUnavailableReason } from '../embed/ort-runner.js';
+import { ASYNC_MIN_VALUES, asyncParts } from '../kernel/native-kernel.js';
 import type { LogFn } from '../log.js';
 import { defaultRegistry } from '../models/registry.js';
 import { createRuntime } from '../runtime.js';
@@ -72,7 +73,7 @@ export async function runDoctor(argv: string[], io: CliIo): Promise<number> {
   add(
     'kernel',
     true,
-    `${k.backend}/${k.isa}; this CPU can run: ${k.availableIsas.join(', ') || 'js only'}${k.fallbackReasons.length ? `; fallback because: ${k.fallbackReasons.join('; ')}` : ''}`,
+    `${k.backend}/${k.isa}; this CPU can run: ${k.availableIsas.join(', ') || 'js only'}${k.fallbackReasons.length ? `; fallback because: ${k.fallbackReasons.join('; ')}` : ''}${k.backend === 'native' ? `; scans of ${ASYNC_MIN_VALUES / 1e6}M+ values run off the main thread, shared by up to ${asyncParts(Number.MAX_SAFE_INTEGER)} pool threads` : ''}`,
   );
   const { memory } = runtime;
   try {
