@@ -278,6 +278,14 @@ Napi::Value TopKAsyncShared(const Napi::CallbackInfo& info) {
   auto counter = typed_arg<int32_t>(info, 9, napi_int32_array, "counter", "Int32Array");
   if (counter.ElementLength() < 1) fail(info.Env(), "counter must hold at least one element", true);
   const uint32_t chunk_rows = uint_arg(info, 10, "chunkRows", 1, 2147483647.0);
+  uint64_t total = 0;
+  for (size_t s = 0; s < call.args.segment_count; ++s) {
+    total += call.args.segments[2 * s + 1] - call.args.segments[2 * s];
+  }
+  // The counter is an int32 that every worker bumps once past the last chunk: keep headroom.
+  if ((total + chunk_rows - 1) / chunk_rows > 2147483647ull - 65536ull) {
+    fail(info.Env(), "chunkRows is too small for this scan: more than 2^31 - 65536 chunks", true);
+  }
   auto* worker = new ScanWorker(info.Env(), info, call, counter.Data(), chunk_rows);
   Napi::Promise promise = worker->Promise();
   worker->Queue();

@@ -179,6 +179,24 @@ describe('native addon second-line checks', () => {
     },
   );
 
+  it.skipIf(addon === undefined)(
+    'refuses a shared scan without an Int32Array counter or with no chunk rows, and runs a well-formed one',
+    async () => {
+      const a = addon!;
+      const [slab, d, seg, query, k, idx, scores] = goodArgs();
+      const shared = a.topKAsyncShared as (...x: unknown[]) => Promise<number>;
+      const call =
+        (counter: unknown, chunkRows: unknown, segments: Uint32Array = seg) =>
+        () =>
+          shared(scalar, slab, d, segments, query, k, idx, scores, undefined, counter, chunkRows);
+      expect(call(new Float32Array(1), 4)).toThrow(/counter must be a Int32Array/);
+      expect(call(new Int32Array(0), 4)).toThrow(/counter must hold at least one element/);
+      expect(call(new Int32Array(1), 0)).toThrow(/chunkRows must be an integer from 1/);
+      await expect(call(new Int32Array(1), 2)()).resolves.toBe(3);
+      await expect(call(new Int32Array(1), 1, Uint32Array.of(0, rows - 1))()).resolves.toBe(3);
+    },
+  );
+
   it.skipIf(addon === undefined)('rejects an ISA the CPU cannot run with its own code', () => {
     const a = addon!;
     const missing = a.isaNames.findIndex((n) => !a.availableIsas().includes(n));
