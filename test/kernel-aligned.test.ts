@@ -58,14 +58,15 @@ describe('alignedFloat32Array', () => {
   );
 
   it.skipIf(addon === undefined || !transparentHugePagesAvailable())(
-    'backs a large slab with transparent huge pages once it is written',
+    'asks Linux for transparent huge pages on a large slab (its mapping is marked hg)',
     () => {
-      const before = anonHugePagesKb();
+      // Whether the kernel then grants huge pages depends on free memory and fragmentation; what
+      // ringmem controls, and what this checks, is the advice: madvise(MADV_HUGEPAGE) marks the
+      // mapping "hg" in /proc/self/smaps (splitting it off as a mapping of its own).
+      const before = advisedMappings();
       const slab = alignedFloat32Array((4 * HUGE_PAGE_ADVICE_MIN_BYTES) / 4);
+      expect(advisedMappings()).toBeGreaterThan(before);
       slab.fill(1);
-      // 16 MiB with the advice holds at least six whole 2 MiB pages wherever it lands; the
-      // kernel may refuse some under memory fragmentation, so ask for one.
-      expect(anonHugePagesKb() - before).toBeGreaterThanOrEqual(2048);
       expect(slab[slab.length - 1]).toBe(1);
     },
   );
@@ -85,8 +86,9 @@ function transparentHugePagesAvailable(): boolean {
   }
 }
 
-function anonHugePagesKb(): number {
-  const text = readFileSync('/proc/self/smaps_rollup', 'utf8');
-  const match = /AnonHugePages:\s+(\d+) kB/.exec(text);
-  return match === null ? 0 : Number(match[1]);
+/** Mappings of this process that carry the huge-page advice (VmFlags "hg"). */
+function advisedMappings(): number {
+  return readFileSync('/proc/self/smaps', 'utf8')
+    .split('\n')
+    .filter((line) => line.startsWith('VmFlags:') && /\bhg\b/.test(line)).length;
 }
