@@ -21,17 +21,20 @@ type Op =
   | { kind: 'clockBack'; ms: number }
   | { kind: 'forgetOlderThan'; ageMs: number }
   | { kind: 'forgetId'; pick: number }
-  | {
-      kind: 'query';
-      vector: number[];
-      k: number;
-      sinceBack?: number;
-      untilBack?: number;
-      any?: string[];
-      all?: string[];
-    };
+  | QueryOp
+  | (Omit<QueryOp, 'kind'> & { kind: 'queryAsync'; during: Op[] });
 
-const opArb: fc.Arbitrary<Op> = fc.oneof(
+interface QueryOp {
+  kind: 'query';
+  vector: number[];
+  k: number;
+  sinceBack?: number;
+  untilBack?: number;
+  any?: string[];
+  all?: string[];
+}
+
+const writeOpArbs = [
   {
     weight: 5,
     arbitrary: fc
@@ -70,20 +73,30 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     weight: 2,
     arbitrary: fc.record({ kind: fc.constant('forgetId' as const), pick: fc.nat(1000) }),
   },
+];
+
+const queryArb: fc.Arbitrary<QueryOp> = fc.record(
   {
-    weight: 4,
-    arbitrary: fc.record(
-      {
-        kind: fc.constant('query' as const),
-        vector: vectorArb,
-        k: fc.integer({ min: 1, max: 20 }),
-        sinceBack: fc.integer({ min: 0, max: 150 }),
-        untilBack: fc.integer({ min: 0, max: 60 }),
-        any: fc.subarray([...TAGS], { minLength: 1 }),
-        all: fc.subarray([...TAGS], { minLength: 1 }),
-      },
-      { requiredKeys: ['kind', 'vector', 'k'] },
-    ),
+    kind: fc.constant('query' as const),
+    vector: vectorArb,
+    k: fc.integer({ min: 1, max: 20 }),
+    sinceBack: fc.integer({ min: 0, max: 150 }),
+    untilBack: fc.integer({ min: 0, max: 60 }),
+    any: fc.subarray([...TAGS], { minLength: 1 }),
+    all: fc.subarray([...TAGS], { minLength: 1 }),
+  },
+  { requiredKeys: ['kind', 'vector', 'k'] },
+);
+
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  ...writeOpArbs,
+  { weight: 4, arbitrary: queryArb },
+  {
+    // The product's recall path (searchAsync), with writes landing while its scan is in flight.
+    weight: 2,
+    arbitrary: fc
+      .tuple(queryArb, fc.array(fc.oneof(...writeOpArbs), { maxLength: 3 }))
+      .map(([q, during]) => ({ ...q, kind: 'queryAsync' as const, during })),
   },
 );
 
@@ -123,7 +136,12 @@ function expectSameHits(
   );
 }
 
-function runModel(kernel: ScanKernel, ops: Op[], capacity: number, ttlMs: number): void {
+async function runModel(
+  kernel: ScanKernel,
+  ops: Op[],
+  capacity: number,
+  ttlMs: number,
+): Promise<void> {
   let t = 1_000_000;
   const engine = new MemoryEngine({
     dim: DIM,
@@ -135,7 +153,18 @@ function runModel(kernel: ScanKernel, ops: Op[], capacity: number, ttlMs: number
   });
   const ref = new ReferenceMemory(DIM, capacity, ttlMs);
   const seenIds: number[] = [];
-  for (const op of ops) {
+  const queryOf = (op: Omit<QueryOp, 'kind'>) => {
+    const now = ref.now(t);
+    return {
+      k: op.k,
+      since: op.sinceBack !== undefined ? now - op.sinceBack : undefined,
+      until: op.untilBack !== undefined ? now - op.untilBack : undefined,
+      tags: op.any || op.all ? { any: op.any, all: op.all } : undefined,
+    };
+  };
+  // Synchronous on purpose: the writes of a queryAsync must all land before its scan's
+  // continuation runs, with no await (and so no chance for it to run) between them.
+  const apply = (op: Op): void => {
     switch (op.kind) {
       case 'insert': {
         const flat = op.typed ? new Float32Array(op.vectors.flat()) : op.vectors.flat();
@@ -169,18 +198,35 @@ function runModel(kernel: ScanKernel, ops: Op[], capacity: number, ttlMs: number
         break;
       }
       case 'query': {
-        const now = ref.now(t);
-        const q = {
-          k: op.k,
-          since: op.sinceBack !== undefined ? now - op.sinceBack : undefined,
-          until: op.untilBack !== undefined ? now - op.untilBack : undefined,
-          tags: op.any || op.all ? { any: op.any, all: op.all } : undefined,
-        };
+        const q = queryOf(op);
         const got = engine.search('ns', op.vector, q);
         const want = ref.search(t, op.vector, q);
         expectSameHits(got.hits, want);
         break;
       }
+      case 'queryAsync':
+        throw new Error('queryAsync is run by the loop below');
+    }
+  };
+  for (const op of ops) {
+    if (op.kind === 'queryAsync') {
+      // The scan is planned now; the writes land before its continuation runs. The answer must
+      // be the window as it was when the scan was planned or as it is when the promise resolves
+      // (both are moments the recall can be said to have happened at) — never a mix of the two,
+      // never a hit that had been overwritten or forgotten by then.
+      const q = queryOf(op);
+      const pending = engine.searchAsync('ns', op.vector, q);
+      const atPlan = ref.search(t, op.vector, q);
+      for (const w of op.during) apply(w);
+      const got = (await pending).hits;
+      const atEnd = ref.search(t, op.vector, q);
+      try {
+        expectSameHits(got, atEnd);
+      } catch {
+        expectSameHits(got, atPlan);
+      }
+    } else {
+      apply(op);
     }
     const live = ref.liveAt(t);
     const stats = engine.stats('ns')[0];
@@ -195,9 +241,9 @@ function runModel(kernel: ScanKernel, ops: Op[], capacity: number, ttlMs: number
 }
 
 describe.each(engineKernels())('engine vs a brute-force reference ($name kernel)', ({ kernel }) => {
-  it('agrees on hits, order, counts, eviction and centroid under random operation sequences', () => {
-    fc.assert(
-      fc.property(
+  it('agrees on hits, order, counts, eviction and centroid under random operation sequences, also for recalls with writes landing mid-scan', async () => {
+    await fc.assert(
+      fc.asyncProperty(
         fc.array(opArb, { minLength: 1, maxLength: 60 }),
         fc.integer({ min: 1, max: 12 }),
         fc.constantFrom(Number.POSITIVE_INFINITY, 50, 100),
@@ -207,9 +253,9 @@ describe.each(engineKernels())('engine vs a brute-force reference ($name kernel)
     );
   });
 
-  it('agrees when the ring grows past its initial allocation and wraps many times', () => {
-    fc.assert(
-      fc.property(
+  it('agrees when the ring grows past its initial allocation and wraps many times', async () => {
+    await fc.assert(
+      fc.asyncProperty(
         fc.array(opArb, { minLength: 200, maxLength: 400 }),
         fc.constantFrom(300, 513),
         (ops, capacity) => runModel(kernel, ops, capacity, Number.POSITIVE_INFINITY),

@@ -360,9 +360,12 @@ export class MemoryEngine {
   anomaly(namespace: string, vector: ArrayLike<number>): AnomalyReport {
     assertNamespace(namespace);
     const q = this.normalizeQuery(vector);
+    // Every call reads the clock, even for a namespace that does not exist yet: the monotonic
+    // clamp must see every moment the caller has observed (test/engine-model.test.ts).
+    const now = this.clock.now();
     const ns = this.spaces.get(namespace);
     if (!ns) return this.scoreEmpty();
-    ns.expire(this.clock.now());
+    ns.expire(now);
     return this.scoreAgainst(ns, q);
   }
 
@@ -499,9 +502,9 @@ export class MemoryEngine {
         `minScore must be a finite number, got ${options.minScore}`,
       );
     }
+    const now = this.clock.now();
     const ns = this.spaces.get(namespace);
     if (!ns) return { q, k: options.k, plan: undefined };
-    const now = this.clock.now();
     ns.expire(now);
     let since = Number.NEGATIVE_INFINITY;
     let until = Number.POSITIVE_INFINITY;
@@ -593,9 +596,9 @@ export class MemoryEngine {
   /** A live entry by id, or undefined. */
   get(namespace: string, id: number): MemoryEntry | undefined {
     assertNamespace(namespace);
+    const now = this.clock.now();
     const ns = this.spaces.get(namespace);
     if (!ns) return undefined;
-    const now = this.clock.now();
     ns.expire(now);
     const slot = ns.ring.findSlot(id);
     if (slot < 0 || ns.ring.dead[slot] !== 0) return undefined;
@@ -606,9 +609,9 @@ export class MemoryEngine {
   recent(namespace: string, limit: number): MemoryEntry[] {
     assertNamespace(namespace);
     assertPositiveInt(limit, 'limit', 100_000);
+    const now = this.clock.now();
     const ns = this.spaces.get(namespace);
     if (!ns) return [];
-    const now = this.clock.now();
     ns.expire(now);
     const out: MemoryEntry[] = [];
     const ring = ns.ring;
@@ -726,9 +729,10 @@ export class MemoryEngine {
 
   /** The running centroid (mean of live vectors) of a namespace, for tests and diagnostics. */
   centroidOf(namespace: string): Float64Array | undefined {
+    const now = this.clock.now();
     const ns = this.spaces.get(namespace);
     if (!ns) return undefined;
-    ns.expire(this.clock.now());
+    ns.expire(now);
     const out = new Float64Array(this.dim);
     ns.centroid.meanInto(out);
     return out;
