@@ -1,8 +1,8 @@
 // Micro-benchmark of the best native kernel on one slab, without Node: used to measure kernel
-// design choices (prefetching, slab alignment) with less noise than the full bench.
+// design choices (rows per step, prefetching, slab alignment) with less noise than the full bench.
 //
 //   c++ -O3 -std=c++17 -Inative native/test/microbench.cc native/topk.cc native/cpu_features.cc
-//       native/scan_*.cc -o /tmp/mb     (one line; add -DRINGMEM_NO_PREFETCH to compare)
+//       native/scan_*.cc -o /tmp/mb     (one line; build two copies of a kernel to compare)
 //   taskset -c 1 /tmp/mb <rows> <reps> <byte offset of the slab from a 64-byte boundary>
 //
 // Prints min and p50 µs of a top-10 scan over rows × 384 random floats.
