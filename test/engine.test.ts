@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryEngine } from '../src/engine/index.js';
 import { RingmemError } from '../src/errors.js';
 import { MAX_TOP_K } from '../src/kernel/types.js';
+import { seededRandom } from '../src/seeded-rows.js';
 import { naiveKernel } from './helpers/naive-kernel.js';
 
 const DIM = 4;
@@ -28,17 +29,6 @@ function expectCode(fn: () => unknown, code: string, message: RegExp): void {
     return;
   }
   throw new Error(`expected a ${code} error`);
-}
-
-function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('MemoryEngine input validation', () => {
@@ -496,7 +486,7 @@ describe('MemoryEngine anomaly score', () => {
 
 describe('MemoryEngine asynchronous search', () => {
   it('returns the same hits as the synchronous search', async () => {
-    const { engine } = makeEngine({ capacity: 50, asyncScanThreshold: 0 });
+    const { engine } = makeEngine({ capacity: 50 });
     const rand = seededRandom(9);
     for (let i = 0; i < 40; i++) engine.insert('default', [rand(), rand(), rand(), rand()]);
     const q = [0.3, 0.1, 0.9, 0.2];
@@ -506,7 +496,7 @@ describe('MemoryEngine asynchronous search', () => {
   });
 
   it('reflects a write that lands while the scan is in flight instead of returning torn rows', async () => {
-    const { engine } = makeEngine({ capacity: 4, asyncScanThreshold: 0 });
+    const { engine } = makeEngine({ capacity: 4 });
     for (let i = 0; i < 4; i++) engine.insert('default', [0, 1, i, 0], [{ text: `old${i}` }]);
     const pending = engine.searchAsync('default', [1, 0, 0, 0], { k: 1 });
     engine.insert('default', [1, 0, 0, 0], [{ text: 'fresh' }]);

@@ -124,13 +124,13 @@ export class RunningCentroid {
   }
 
   /** Cosine similarity between a unit vector and the centroid; 0 when the sum has no direction. */
-  similarity(vector: Float32Array, offset = 0): number {
+  similarity(vector: Float32Array): number {
     const sum = this.sum;
     let dot = 0;
     let sumSq = 0;
     for (let i = 0; i < this.dim; i++) {
       const s = sum[i] as number;
-      dot += s * (vector[offset + i] as number);
+      dot += s * (vector[i] as number);
       sumSq += s * s;
     }
     return sumSq > 0 ? dot / Math.sqrt(sumSq) : 0;
@@ -164,10 +164,7 @@ export class RunningCentroid {
   /** Starts an exact re-sum; the caller feeds every live row and arrival, then calls `endResum`. */
   beginResum(): void {
     this.sum.fill(0);
-    this.count = 0;
-    this.arrivalSum = 0;
-    this.arrivalSumSq = 0;
-    this.arrivalCount = 0;
+    this.resetForEmptyWindow();
   }
 
   resumRow(slab: Float32Array, offset: number, arrival: number): void {

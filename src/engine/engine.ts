@@ -16,6 +16,7 @@ import {
   assertNamespace,
   assertPositiveInt,
   assertTime,
+  assertTtlMs,
   carefulRowScale,
   normalizeRowsInto,
 } from './validate.js';
@@ -35,8 +36,6 @@ export interface EngineConfig {
   anomaly?: Partial<AnomalyConfig>;
   /** Exact centroid re-sum after this many updates per namespace (drift guard). */
   resumEvery?: number;
-  /** Rows × dim from which `searchAsync` runs the scan off the main thread. */
-  asyncScanThreshold?: number;
 }
 
 export const ENGINE_DEFAULTS = {
@@ -169,7 +168,6 @@ export class MemoryEngine {
   readonly kernel: ScanKernel;
   private readonly clock: MonotonicClock;
   private readonly resumEvery: number;
-  private readonly asyncScanThreshold: number;
   private readonly spaces = new Map<string, Namespace>();
   private nextId = 1;
   private readonly queryScratch: Float32Array;
@@ -183,9 +181,7 @@ export class MemoryEngine {
     const capacity = config.capacity ?? ENGINE_DEFAULTS.capacity;
     assertPositiveInt(capacity, 'capacity', ENGINE_DEFAULTS.maxCapacity);
     const ttlMs = config.ttlMs ?? ENGINE_DEFAULTS.ttlMs;
-    assertDurationMs(ttlMs, 'ttlMs');
-    if (ttlMs === 0)
-      throw new RingmemError('INVALID_ARGUMENT', 'ttlMs must be > 0 (Infinity for none)');
+    assertTtlMs(ttlMs);
     this.defaults = { capacity, ttlMs };
     this.maxNamespaces = config.maxNamespaces ?? ENGINE_DEFAULTS.maxNamespaces;
     assertPositiveInt(this.maxNamespaces, 'maxNamespaces', 1_000_000);
@@ -197,7 +193,6 @@ export class MemoryEngine {
     this.kernel = config.kernel;
     this.anomalyConfig = { ...DEFAULT_ANOMALY_CONFIG, ...config.anomaly };
     this.resumEvery = config.resumEvery ?? ENGINE_DEFAULTS.resumEvery;
-    this.asyncScanThreshold = config.asyncScanThreshold ?? 0;
     this.queryScratch = new Float32Array(this.dim);
   }
 
@@ -214,12 +209,7 @@ export class MemoryEngine {
   configureNamespace(name: string, options: NamespaceOptions): void {
     assertNamespace(name);
     const existing = this.spaces.get(name);
-    if (options.ttlMs !== undefined) {
-      assertDurationMs(options.ttlMs, 'ttlMs');
-      if (options.ttlMs === 0) {
-        throw new RingmemError('INVALID_ARGUMENT', 'ttlMs must be > 0 (Infinity for none)');
-      }
-    }
+    if (options.ttlMs !== undefined) assertTtlMs(options.ttlMs);
     if (existing) {
       if (options.capacity !== undefined && options.capacity !== existing.ring.capacity) {
         throw new RingmemError(
@@ -321,16 +311,13 @@ export class MemoryEngine {
         anomalies.push(this.scoreAgainst(ns, q));
       }
       const id = this.nextId++;
-      const entry = entries?.[r];
       const replaced = ns.append(
         vectors,
         offset,
         scale,
         id,
         now,
-        entry?.text,
-        entry?.tags && entry.tags.length > 0 ? entry.tags : undefined,
-        entry?.metadata,
+        entries?.[r],
         extras[r] as number,
       );
       if (replaced) evicted++;
@@ -342,10 +329,7 @@ export class MemoryEngine {
 
   private assertRoomFor(ns: Namespace, n: number, extras: Uint32Array): void {
     const ring = ns.ring;
-    const required = Math.min(ring.capacity, ring.size + n);
-    let rows = ring.rows;
-    while (rows < required) rows = Math.min(ring.capacity, rows * 2);
-    const growth = Ring.bytesForRows(rows - ring.rows, ring.dim);
+    const growth = Ring.bytesForRows(ring.rowsAfterReserve(ring.size + n) - ring.rows, ring.dim);
     let added = 0;
     for (let i = 0; i < extras.length; i++) added += extras[i] as number;
     const evictions = Math.max(0, ring.size + n - ring.capacity);
@@ -463,10 +447,6 @@ export class MemoryEngine {
   ): Promise<SearchResult> {
     const { q, k, plan } = this.prepareSearch(namespace, query, options);
     if (!plan) return { namespace, hits: [], searched: 0, windowSize: 0 };
-    const rowsScanned = segmentRows(plan.segments);
-    if (rowsScanned * this.dim < this.asyncScanThreshold) {
-      return this.search(namespace, q, options);
-    }
     // The plan's scratch mask would be reused by the next query while this one is in flight.
     const mask = plan.mask === plan.ns.ring.filterMask ? plan.mask.slice() : plan.mask;
     const outIdx = new Int32Array(k);
@@ -600,8 +580,8 @@ export class MemoryEngine {
     const ns = this.spaces.get(namespace);
     if (!ns) return undefined;
     ns.expire(now);
-    const slot = ns.ring.findSlot(id);
-    if (slot < 0 || ns.ring.dead[slot] !== 0) return undefined;
+    const slot = ns.liveSlot(id);
+    if (slot < 0) return undefined;
     return this.entryAt(ns, slot, now);
   }
 
@@ -683,13 +663,7 @@ export class MemoryEngine {
     const targets = this.targets(namespace);
     const now = this.clock.now();
     for (const ns of targets) ns.expire(now);
-    return ids.filter(
-      (id) =>
-        !targets.some((ns) => {
-          const slot = ns.ring.findSlot(id);
-          return slot >= 0 && ns.ring.dead[slot] === 0;
-        }),
-    );
+    return ids.filter((id) => !targets.some((ns) => ns.liveSlot(id) >= 0));
   }
 
   private targets(namespace: string | undefined): Namespace[] {

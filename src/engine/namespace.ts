@@ -51,13 +51,16 @@ export class Namespace {
     return this.ring.allocatedBytes + this.payloadBytes;
   }
 
-  /** Drops the oldest slot, taking a live entry out of the centroid and baseline. */
-  private dropOldest(): boolean {
+  /**
+   * Drops the oldest slot, taking a live entry out of the baseline and — unless the caller is about
+   * to overwrite the row and subtract it in that same pass (`subtractRow` false) — the centroid.
+   */
+  private dropOldest(subtractRow = true): boolean {
     const ring = this.ring;
     const slot = ring.head;
     const wasLive = ring.dead[slot] === 0;
     if (wasLive) {
-      this.centroid.subtract(ring.slab, slot * ring.dim);
+      if (subtractRow) this.centroid.subtract(ring.slab, slot * ring.dim);
       this.centroid.removeArrival(ring.arrival[slot] as number);
     } else {
       this.deadCount--;
@@ -94,34 +97,16 @@ export class Namespace {
     return dropped;
   }
 
-  /** Makes room for one more entry: overwrites the oldest slot when the ring is full. */
-  evictIfFull(): boolean {
+  /**
+   * Makes room for one more entry when the ring is full by releasing its oldest slot; returns
+   * whether a live entry was evicted. With `subtractRow` false the row stays in the centroid: the
+   * append that overwrites the slot subtracts it in the same pass.
+   */
+  evictIfFull(subtractRow = true): boolean {
     if (!this.ring.isFull) return false;
-    const wasLive = this.dropOldest();
+    const wasLive = this.dropOldest(subtractRow);
     if (wasLive) this.counters.evicted++;
     return wasLive;
-  }
-
-  /**
-   * When the ring is full, releases its oldest slot for the next append to overwrite: the entry's
-   * arrival leaves the baseline and its payload bytes are freed, but its row stays in the slab
-   * (the append subtracts it from the centroid as it overwrites it, in the same pass). Returns
-   * whether a live entry is being replaced.
-   */
-  private releaseOldestForOverwrite(): boolean {
-    const ring = this.ring;
-    if (!ring.isFull) return false;
-    const oldest = ring.head;
-    const live = ring.dead[oldest] === 0;
-    if (live) {
-      this.centroid.removeArrival(ring.arrival[oldest] as number);
-      this.counters.evicted++;
-    } else {
-      this.deadCount--;
-    }
-    this.payloadBytes -= ring.extra[oldest] as number;
-    ring.popOldest();
-    return live;
   }
 
   /**
@@ -135,13 +120,11 @@ export class Namespace {
     scale: number,
     id: number,
     time: number,
-    text: string | undefined,
-    tags: readonly string[] | undefined,
-    metadata: Readonly<Record<string, unknown>> | undefined,
+    entry: EntryInput | undefined,
     extraBytes: number,
   ): boolean {
     const ring = this.ring;
-    const replacing = this.releaseOldestForOverwrite();
+    const replacing = this.evictIfFull(false);
     const slot = ring.appendSlot();
     const arrival = this.centroid.writeRowReturningArrival(
       ring.slab,
@@ -151,6 +134,20 @@ export class Namespace {
       scale,
       replacing,
     );
+    this.fillSlot(slot, arrival, id, time, entry, extraBytes);
+    return replacing;
+  }
+
+  /** Everything but the vector work of an append: arrival, baseline, time, id, payload. */
+  private fillSlot(
+    slot: number,
+    arrival: number,
+    id: number,
+    time: number,
+    entry: EntryInput | undefined,
+    extraBytes: number,
+  ): void {
+    const ring = this.ring;
     // Stored as float32 like the row; the baseline adds the stored value so that removal later
     // subtracts exactly what was added.
     ring.arrival[slot] = arrival;
@@ -159,12 +156,11 @@ export class Namespace {
     ring.ids[slot] = id;
     ring.dead[slot] = 0;
     ring.extra[slot] = extraBytes;
-    ring.texts[slot] = text;
-    ring.tags[slot] = tags;
-    ring.metadata[slot] = metadata;
+    ring.texts[slot] = entry?.text;
+    ring.tags[slot] = entry?.tags && entry.tags.length > 0 ? entry.tags : undefined;
+    ring.metadata[slot] = entry?.metadata;
     this.payloadBytes += extraBytes;
     this.counters.inserted++;
-    return replacing;
   }
 
   /**
@@ -192,7 +188,7 @@ export class Namespace {
     const emptyBefore = new Uint8Array(n);
     let evicted = 0;
     for (let r = 0; r < n; r++) {
-      let replacing = this.releaseOldestForOverwrite();
+      let replacing = this.evictIfFull(false);
       if (replacing) evicted++;
       slots[r] = ring.appendSlot();
       // An eviction plus an add is two centroid updates, as on the row-by-row path.
@@ -218,27 +214,22 @@ export class Namespace {
         : sumSq > 0
           ? (out[2 * r] as number) / Math.sqrt(sumSq)
           : 0;
-      ring.arrival[slot] = arrival;
-      c.addArrival(ring.arrival[slot] as number);
-      const entry = entries?.[r];
-      ring.times[slot] = time;
-      ring.ids[slot] = firstId + r;
-      ring.dead[slot] = 0;
-      ring.extra[slot] = extras[r] as number;
-      ring.texts[slot] = entry?.text;
-      ring.tags[slot] = entry?.tags && entry.tags.length > 0 ? entry.tags : undefined;
-      ring.metadata[slot] = entry?.metadata;
-      this.payloadBytes += extras[r] as number;
-      this.counters.inserted++;
+      this.fillSlot(slot, arrival, firstId + r, time, entries?.[r], extras[r] as number);
     }
     return evicted;
+  }
+
+  /** The slot of the live entry with this id, or -1 when it is not (or no longer) here. */
+  liveSlot(id: number): number {
+    const slot = this.ring.findSlot(id);
+    return slot >= 0 && this.ring.dead[slot] === 0 ? slot : -1;
   }
 
   /** Tombstones the live entry with this id. Returns false when it is not (or no longer) here. */
   tombstone(id: number): boolean {
     const ring = this.ring;
-    const slot = ring.findSlot(id);
-    if (slot < 0 || ring.dead[slot] !== 0) return false;
+    const slot = this.liveSlot(id);
+    if (slot < 0) return false;
     ring.dead[slot] = 1;
     this.deadCount++;
     this.centroid.subtract(ring.slab, slot * ring.dim);

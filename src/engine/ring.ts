@@ -70,12 +70,6 @@ export class Ring {
     return Ring.bytesForRows(this.rows, this.dim);
   }
 
-  /** Rows the next growth step would allocate (0 when no growth is due on the next append). */
-  get pendingGrowthRows(): number {
-    if (this.size < this.rows || this.rows >= this.capacity) return 0;
-    return Math.min(this.capacity, this.rows * 2) - this.rows;
-  }
-
   get isFull(): boolean {
     return this.size === this.capacity;
   }
@@ -109,6 +103,14 @@ export class Ring {
   /** Grows now (never past capacity) so that `rows` slots exist: later appends then keep their slots. */
   reserve(rows: number): void {
     while (this.rows < Math.min(rows, this.capacity)) this.grow();
+  }
+
+  /** How many rows the slab would have after `reserve(rows)`: doubling, capped at capacity. */
+  rowsAfterReserve(rows: number): number {
+    const required = Math.min(rows, this.capacity);
+    let n = this.rows;
+    while (n < required) n = Math.min(this.capacity, n * 2);
+    return n;
   }
 
   private grow(): void {

@@ -87,6 +87,13 @@ export function assertDurationMs(value: unknown, what: string): asserts value is
   }
 }
 
+/** A namespace TTL: a duration in ms, > 0 (Infinity for none). */
+export function assertTtlMs(value: unknown): asserts value is number {
+  assertDurationMs(value, 'ttlMs');
+  if (value === 0)
+    throw new RingmemError('INVALID_ARGUMENT', 'ttlMs must be > 0 (Infinity for none)');
+}
+
 export function assertTime(value: unknown, what: string): asserts value is number {
   if (typeof value !== 'number' || !Number.isFinite(value)) {
     throw new RingmemError(
