@@ -8,6 +8,7 @@ import {
   type NativeIsa,
   type ScanKernel,
 } from '../src/kernel/index.js';
+import { seededRandom as rng, seededUnitRows as unitRows } from '../src/seeded-rows.js';
 
 /**
  * Differential tests: every native ISA kernel against the JS kernel (and a float64 brute force),
@@ -33,35 +34,6 @@ if (native.info === undefined) {
     `kernel-parity: testing native ISAs ${[...available].join(', ')}; skipped (this CPU/OS ` +
       `cannot run them): ${missing.join(', ') || 'none'}`,
   );
-}
-
-/** Small deterministic PRNG (mulberry32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** `rows` unit vectors of `dim` (what the engine stores), from a seeded PRNG. */
-function unitRows(rows: number, dim: number, seed: number): Float32Array {
-  const next = rng(seed);
-  const out = new Float32Array(rows * dim);
-  for (let r = 0; r < rows; r++) {
-    let norm = 0;
-    for (let i = 0; i < dim; i++) {
-      const v = next() * 2 - 1;
-      out[r * dim + i] = v;
-      norm += v * v;
-    }
-    const inv = 1 / Math.sqrt(norm || 1);
-    for (let i = 0; i < dim; i++) out[r * dim + i] = out[r * dim + i]! * inv;
-  }
-  return out;
 }
 
 interface Hits {

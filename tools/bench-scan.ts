@@ -32,6 +32,7 @@ import {
   type NativeIsa,
   NativeKernel,
 } from '../src/kernel/native-kernel.js';
+import { seededUnitRows as unitRows } from '../src/seeded-rows.js';
 import { renderScanSvg } from './chart.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -100,33 +101,6 @@ function repinned(opts: Options): boolean {
   );
   process.exitCode = res.status ?? 1;
   return true;
-}
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function unitRows(rows: number, dim: number, seed: number): Float32Array {
-  const next = rng(seed);
-  const out = new Float32Array(rows * dim);
-  for (let r = 0; r < rows; r++) {
-    let norm = 0;
-    for (let i = 0; i < dim; i++) {
-      const v = next() * 2 - 1;
-      out[r * dim + i] = v;
-      norm += v * v;
-    }
-    const inv = 1 / Math.sqrt(norm);
-    for (let i = 0; i < dim; i++) out[r * dim + i] = out[r * dim + i]! * inv;
-  }
-  return out;
 }
 
 interface Stats {

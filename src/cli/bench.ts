@@ -2,6 +2,7 @@ import { MemoryEngine } from '../engine/index.js';
 import { JsKernel, loadKernel } from '../kernel/index.js';
 import type { ScanKernel } from '../kernel/types.js';
 import { createRuntime } from '../runtime.js';
+import { seededUnitRows as unitRows } from '../seeded-rows.js';
 import { parseCommandOrExit, settingsHelp } from './flags.js';
 import type { CliIo } from './io.js';
 import { createProgressBar } from './progress.js';
@@ -29,23 +30,6 @@ function summarize(samples: number[]): Timing {
   const s = [...samples].sort((a, b) => a - b);
   const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
   return { p50: at(0.5), p99: at(0.99), mean: s.reduce((a, b) => a + b, 0) / s.length };
-}
-
-function unitRows(rows: number, dim: number, seed: number): Float32Array {
-  const out = new Float32Array(rows * dim);
-  let x = seed >>> 0;
-  for (let r = 0; r < rows; r++) {
-    let ss = 0;
-    for (let i = 0; i < dim; i++) {
-      x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-      const v = x / 2 ** 32 - 0.5;
-      out[r * dim + i] = v;
-      ss += v * v;
-    }
-    const scale = 1 / Math.sqrt(ss);
-    for (let i = 0; i < dim; i++) out[r * dim + i]! *= scale;
-  }
-  return out;
 }
 
 export async function runBench(argv: string[], io: CliIo): Promise<number> {
