@@ -87,6 +87,7 @@ uint32_t uint_arg(const Napi::CallbackInfo& info, size_t i, const char* name, do
 struct ScanCall {
   ScanFn fn;
   ScanArgs args;
+  uint64_t rows_scanned;  // total length of the segments
   size_t k;
   int32_t* out_idx;
   float* out_scores;
@@ -145,16 +146,20 @@ ScanCall parse_call(const Napi::CallbackInfo& info) {
   ScanCall call;
   call.fn = g_kernels[isa];
   call.args = ScanArgs{slab.Data(), dim, seg, segments.ElementLength() / 2, query.Data(), skip};
+  call.rows_scanned = scanned;
   call.k = k;
   call.out_idx = out_idx.Data();
   call.out_scores = out_scores.Data();
   return call;
 }
 
-// Heap storage reused by every scan on the same thread (main thread or a libuv pool thread).
+// Heap storage reused by every scan on the same thread (main thread or a libuv pool thread), so a
+// scan allocates nothing once the buffers have grown.
+thread_local std::vector<HeapEntry> t_heap_storage;
+thread_local std::vector<uint32_t> t_chunk_segments;
+
 size_t run_scan(const ScanCall& c) {
-  thread_local std::vector<HeapEntry> storage;
-  TopK heap(storage, c.k);
+  TopK heap(t_heap_storage, c.k);
   c.fn(c.args, heap);
   return heap.finish(c.out_idx, c.out_scores);
 }
@@ -187,14 +192,11 @@ int32_t take_chunk(int32_t* counter) {
 // lists by (score, scan position). Work stealing instead of fixed halves: on a shared machine one
 // pool thread may get a busy core, and the others then simply take more chunks.
 size_t run_chunked(const ScanCall& c, int32_t* counter, uint32_t chunk_rows) {
-  thread_local std::vector<HeapEntry> storage;
-  TopK heap(storage, c.k);
-  uint64_t total = 0;
-  for (size_t s = 0; s < c.args.segment_count; ++s) {
-    total += c.args.segments[2 * s + 1] - c.args.segments[2 * s];
-  }
+  TopK heap(t_heap_storage, c.k);
+  const uint64_t total = c.rows_scanned;
   const uint64_t chunks = (total + chunk_rows - 1) / chunk_rows;
-  std::vector<uint32_t> piece(2 * c.args.segment_count);
+  std::vector<uint32_t>& piece = t_chunk_segments;
+  if (piece.size() < 2 * c.args.segment_count) piece.resize(2 * c.args.segment_count);
   for (;;) {
     const int32_t taken = take_chunk(counter);
     if (taken < 0 || static_cast<uint64_t>(taken) >= chunks) break;
@@ -278,12 +280,8 @@ Napi::Value TopKAsyncShared(const Napi::CallbackInfo& info) {
   auto counter = typed_arg<int32_t>(info, 9, napi_int32_array, "counter", "Int32Array");
   if (counter.ElementLength() < 1) fail(info.Env(), "counter must hold at least one element", true);
   const uint32_t chunk_rows = uint_arg(info, 10, "chunkRows", 1, 2147483647.0);
-  uint64_t total = 0;
-  for (size_t s = 0; s < call.args.segment_count; ++s) {
-    total += call.args.segments[2 * s + 1] - call.args.segments[2 * s];
-  }
   // The counter is an int32 that every worker bumps once past the last chunk: keep headroom.
-  if ((total + chunk_rows - 1) / chunk_rows > 2147483647ull - 65536ull) {
+  if ((call.rows_scanned + chunk_rows - 1) / chunk_rows > 2147483647ull - 65536ull) {
     fail(info.Env(), "chunkRows is too small for this scan: more than 2^31 - 65536 chunks", true);
   }
   auto* worker = new ScanWorker(info.Env(), info, call, counter.Data(), chunk_rows);
@@ -344,6 +342,15 @@ Napi::Value AvailableIsas(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// The best ingest routine this CPU runs (AVX2 where available), for ingestRow and ingestRows.
+IngestSums ingest_best(float* row, const float* from, double scale, double* sum, size_t dim,
+                       bool replacing) {
+#if defined(__x86_64__) || defined(_M_X64)
+  if (g_features.avx2_fma) return ingest_avx2(row, from, scale, sum, dim, replacing);
+#endif
+  return ingest_scalar(row, from, scale, sum, dim, replacing);
+}
+
 // ingestRow(slab, rowOffset, src, srcOffset, scale, sum, replacing, out): see ingest.h. Writes
 // out[0] = dot, out[1] = |sum|² of the sum before the row joined. Bounds are checked here so a
 // direct caller can never write outside the slab or the sum.
@@ -371,16 +378,7 @@ Napi::Value IngestRow(const Napi::CallbackInfo& info) {
   const bool replacing = info[6].ToBoolean().Value();
   float* row = slab.Data() + static_cast<size_t>(row_offset);
   const float* from = src.Data() + static_cast<size_t>(src_offset);
-  IngestSums r;
-#if defined(__x86_64__) || defined(_M_X64)
-  if (g_features.avx2_fma) {
-    r = ingest_avx2(row, from, scale, sum.Data(), dim, replacing);
-  } else {
-    r = ingest_scalar(row, from, scale, sum.Data(), dim, replacing);
-  }
-#else
-  r = ingest_scalar(row, from, scale, sum.Data(), dim, replacing);
-#endif
+  const IngestSums r = ingest_best(row, from, scale, sum.Data(), dim, replacing);
   out[0] = r.dot;
   out[1] = r.sum_sq;
   return env.Undefined();
@@ -418,13 +416,7 @@ Napi::Value IngestRows(const Napi::CallbackInfo& info) {
     float* row = slab.Data() + static_cast<size_t>(slots[r]) * dim;
     const float* from = src.Data() + r * dim;
     const bool replacing = flags[r] == 1;
-    IngestSums res;
-#if defined(__x86_64__) || defined(_M_X64)
-    res = g_features.avx2_fma ? ingest_avx2(row, from, scales[r], s, dim, replacing)
-                              : ingest_scalar(row, from, scales[r], s, dim, replacing);
-#else
-    res = ingest_scalar(row, from, scales[r], s, dim, replacing);
-#endif
+    const IngestSums res = ingest_best(row, from, scales[r], s, dim, replacing);
     out[2 * r] = res.dot;
     out[2 * r + 1] = res.sum_sq;
   }
@@ -449,7 +441,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Napi::Array names = Napi::Array::New(env, kIsaCount);
   for (uint32_t i = 0; i < kIsaCount; ++i) names.Set(i, Napi::String::New(env, kIsaNames[i]));
   exports.Set("isaNames", names);
-  exports.Set("maxTopK", Napi::Number::New(env, kMaxTopK));
   exports.Set("availableIsas", Napi::Function::New(env, AvailableIsas, "availableIsas"));
   exports.Set("topK", Napi::Function::New(env, TopKSync, "topK"));
   exports.Set("topKAsync", Napi::Function::New(env, TopKAsync, "topKAsync"));

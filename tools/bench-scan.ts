@@ -25,10 +25,10 @@ import {
   loadKernel,
   type ScanKernel,
 } from '../src/kernel/index.js';
+import { optionalAddon } from '../src/kernel/loader.js';
 import {
   ASYNC_MIN_VALUES,
   asyncParts,
-  type NativeAddon,
   type NativeIsa,
   NativeKernel,
 } from '../src/kernel/native-kernel.js';
@@ -305,7 +305,8 @@ interface AsyncRow {
  * call, for growing scans. The overhead is what an async scan costs beyond the scan itself.
  */
 async function measureAsync(isa: NativeIsa, reps: number): Promise<AsyncRow[]> {
-  const addon = require(path.join(ROOT, 'native/build/Release/ringmem_kernel.node')) as NativeAddon;
+  const addon = optionalAddon();
+  if (addon === undefined) throw new Error('bench-scan: the native addon is not built');
   const isaId = addon.isaNames.indexOf(isa);
   const out: AsyncRow[] = [];
   const maxRows = 65_536;
@@ -404,23 +405,10 @@ interface EngineFigures {
  */
 async function engineFigures(): Promise<EngineFigures | undefined> {
   const { MemoryEngine } = await import('../src/engine/index.js');
-  const { loadKernel } = await import('../src/kernel/index.js');
   const dim = 384;
   const capacity = 100_000;
   const batchRows = 10_000;
-  const batch = new Float32Array(batchRows * dim);
-  let seed = 12345;
-  for (let r = 0; r < batchRows; r++) {
-    let ss = 0;
-    for (let i = 0; i < dim; i++) {
-      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-      const v = seed / 2 ** 32 - 0.5;
-      batch[r * dim + i] = v;
-      ss += v * v;
-    }
-    const scale = 1 / Math.sqrt(ss);
-    for (let i = 0; i < dim; i++) batch[r * dim + i]! *= scale;
-  }
+  const batch = unitRows(batchRows, dim, 12345);
   const rates: number[] = [];
   let bytesPerRecord = 0;
   for (let round = 0; round < 5; round++) {

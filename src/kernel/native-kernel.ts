@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { KernelError } from './errors.js';
+import { argumentError, KernelError } from './errors.js';
 import type { KernelInfo, KernelIsa, RowIngest, RowsIngest, ScanKernel } from './types.js';
 import { validateTopKArgs } from './validate.js';
 
@@ -7,7 +7,6 @@ import { validateTopKArgs } from './validate.js';
 export interface NativeAddon {
   /** Index = the small integer passed as `isa` to topK/topKAsync. */
   readonly isaNames: readonly string[];
-  readonly maxTopK: number;
   /** ISAs this CPU and OS can run, best first. */
   availableIsas(): string[];
   topK(
@@ -92,7 +91,6 @@ export class NativeKernel implements ScanKernel {
   constructor(
     private readonly addon: NativeAddon,
     isa: NativeIsa,
-    fallbackReasons: readonly string[] = [],
   ) {
     const available = addon.availableIsas() as KernelIsa[];
     if (!available.includes(isa)) {
@@ -110,7 +108,7 @@ export class NativeKernel implements ScanKernel {
       backend: 'native',
       isa,
       availableIsas: available,
-      fallbackReasons: [...fallbackReasons],
+      fallbackReasons: [],
     };
   }
 
@@ -197,8 +195,7 @@ export class NativeKernel implements ScanKernel {
     skipMask: Uint8Array | undefined,
   ): Promise<number> {
     const shared = this.addon.topKAsyncShared;
-    if (shared === undefined)
-      throw new KernelError('ERR_KERNEL_ARGUMENT', 'addon lacks topKAsyncShared');
+    if (shared === undefined) throw argumentError('addon lacks topKAsyncShared');
     const counter = new Int32Array(1);
     const idx = Array.from({ length: workers }, () => new Int32Array(k));
     const scores = Array.from({ length: workers }, () => new Float32Array(k));
@@ -236,6 +233,13 @@ export class NativeKernel implements ScanKernel {
   }
 }
 
+/** Cores this process may use, capped by libuv's pool size (read once: libuv reads it once). */
+const ASYNC_THREADS = (() => {
+  const poolSize = Number.parseInt(process.env.UV_THREADPOOL_SIZE ?? '', 10);
+  const pool = Number.isInteger(poolSize) && poolSize > 0 ? poolSize : 4;
+  return Math.min(availableParallelism(), pool);
+})();
+
 /**
  * How many pool threads share an async scan of `values` float32 values: one per core the process
  * may use, at most libuv's pool size (other async work shares it), and none with less than
@@ -245,11 +249,7 @@ export class NativeKernel implements ScanKernel {
  * 1.43–1.87 ms shared vs 1.72–2.14 ms on one pool thread, 65k rows 4.6–5.8 vs 6.3–7.3 ms.
  */
 export function asyncParts(values: number): number {
-  const poolSize = Number.parseInt(process.env.UV_THREADPOOL_SIZE ?? '', 10);
-  const pool = Number.isInteger(poolSize) && poolSize > 0 ? poolSize : 4;
-  const cores = availableParallelism();
-  const bySize = Math.floor(values / (ASYNC_MIN_VALUES / 2));
-  return Math.max(1, Math.min(cores, pool, bySize));
+  return Math.max(1, Math.min(ASYNC_THREADS, Math.floor(values / (ASYNC_MIN_VALUES / 2))));
 }
 
 /** Rows per chunk of a shared scan, times dim: 1 MiB of float32, 683 rows of 384. */
@@ -264,5 +264,5 @@ function scanPosition(segments: Uint32Array, row: number): number {
     if (row >= start && row < end) return position + (row - start);
     position += end - start;
   }
-  throw new KernelError('ERR_KERNEL_ARGUMENT', `row ${row} is in no scanned segment`);
+  throw argumentError(`row ${row} is in no scanned segment`);
 }
