@@ -27,3 +27,8 @@ export class RingmemError extends Error {
 export function isRingmemError(value: unknown): value is RingmemError {
   return value instanceof RingmemError;
 }
+
+/** The message of anything thrown: an Error's message, or the value as a string. */
+export function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

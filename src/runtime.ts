@@ -6,7 +6,7 @@ import { loadKernel } from './kernel/index.js';
 import type { ScanKernel } from './kernel/types.js';
 import type { LogFn } from './log.js';
 import { Memory } from './memory.js';
-import { defaultRegistry } from './models/registry.js';
+import { defaultRegistry, type ModelRegistry } from './models/registry.js';
 import { type ResolvedModel, resolveModel } from './models/resolve.js';
 
 export type ModelStatus = { status: 'loading' | 'ready' | 'failed'; error: string | null };
@@ -15,6 +15,8 @@ export interface Runtime {
   memory: Memory;
   kernel: ScanKernel;
   model: ResolvedModel | undefined;
+  /** The model registry the model was resolved with (read once: it parses the built-in manifest). */
+  registry: ModelRegistry;
   modelStatus(): ModelStatus;
   close(): Promise<void>;
 }
@@ -69,16 +71,17 @@ export function createRuntime(
       : looksLikePath(config.model)
         ? { path: config.model }
         : { model: config.model };
+  const registry = defaultRegistry();
   let model: ResolvedModel | undefined;
   let embedder: Embedder;
   try {
-    model = resolveModel(request, { env });
+    model = resolveModel(request, { env, registry });
     embedder = createOnnxEmbedder({
       modelDir: model.dir,
       manifest: model.manifest,
     });
   } catch (error) {
-    const entry = 'model' in request ? defaultRegistry().lookup(config.model) : undefined;
+    const entry = 'model' in request ? registry.lookup(config.model) : undefined;
     // The failure is logged once, when `ready` rejects below.
     if (!entry) throw error;
     embedder = new UnavailableEmbedder(
@@ -113,6 +116,7 @@ export function createRuntime(
     memory,
     kernel,
     model,
+    registry,
     modelStatus: () => status,
     close: () => memory.close(),
   };

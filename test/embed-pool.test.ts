@@ -142,7 +142,17 @@ describe('l2NormalizeRowsInPlace', () => {
 
   it('turns tiny rows into finite values instead of dividing by zero', () => {
     const data = Float32Array.of(0, 0, 1e-30, 0);
-    l2NormalizeRowsInPlace(data, 2, 0, 2);
+    expect(l2NormalizeRowsInPlace(data, 2, 0, 2)).toBe(-1);
     expect(data.every(Number.isFinite)).toBe(true);
+  });
+
+  it('reports the first row holding a NaN or an infinity, so the embedder can refuse the batch', () => {
+    const data = Float32Array.of(1, 0, 0, Number.NaN, Number.POSITIVE_INFINITY, 0, 3, 4);
+    expect(l2NormalizeRowsInPlace(data, 2, 0, 4)).toBe(1);
+    expect(
+      l2NormalizeRowsInPlace(Float32Array.of(3, 4, 0, Number.NEGATIVE_INFINITY), 2, 0, 2),
+    ).toBe(1);
+    // Huge but finite float32 values do not overflow the float64 sum.
+    expect(l2NormalizeRowsInPlace(Float32Array.of(3e38, 3e38), 2, 0, 1)).toBe(-1);
   });
 });

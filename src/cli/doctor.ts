@@ -4,7 +4,6 @@ import { dirname, join } from 'node:path';
 import { directRunUnavailableReason } from '../embed/ort-runner.js';
 import { ASYNC_MIN_VALUES, asyncParts } from '../kernel/native-kernel.js';
 import type { LogFn } from '../log.js';
-import { defaultRegistry } from '../models/registry.js';
 import { createRuntime } from '../runtime.js';
 import { parseCommandOrExit, settingsHelp } from './flags.js';
 import type { CliIo } from './io.js';
@@ -87,7 +86,7 @@ export async function runDoctor(argv: string[], io: CliIo): Promise<number> {
   } catch (error) {
     add('model', false, (error as Error).message);
   }
-  const registry = defaultRegistry();
+  const { registry } = runtime;
   for (const w of registry.warnings) add('registry', false, w);
   if (checks.every((c) => c.ok)) {
     try {

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { describeError } from '../errors.js';
 import { isModelError, ModelError } from '../models/errors.js';
 import type { FetchEvent, FetchModelOptions } from '../models/fetch.js';
 import { DEFAULT_IDLE_TIMEOUT_MS, fetchModel } from '../models/fetch.js';
@@ -163,7 +164,7 @@ function reportError(command: string, error: unknown, io: ModelsCommandIo): numb
     io.stderr.write(`${prefix}: ${error.message} [${error.code}]\n`);
     return error.code === 'MODEL_UNKNOWN' ? EXIT_USAGE : EXIT_FAIL;
   }
-  io.stderr.write(`${prefix}: ${error instanceof Error ? error.message : String(error)}\n`);
+  io.stderr.write(`${prefix}: ${describeError(error)}\n`);
   return EXIT_FAIL;
 }
 

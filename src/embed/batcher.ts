@@ -91,10 +91,6 @@ export class Batcher {
     this.options = options;
   }
 
-  get pending(): number {
-    return this.queue.length;
-  }
-
   submit(rows: readonly BatchRow[]): void {
     for (const r of rows) this.queue.push(r);
     this.schedule();

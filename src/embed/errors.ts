@@ -37,11 +37,5 @@ export class EmbedError extends Error {
   }
 }
 
-export function isEmbedError(value: unknown, code?: EmbedErrorCode): value is EmbedError {
-  return value instanceof EmbedError && (code === undefined || value.code === code);
-}
-
 /** The message of any thrown value, for wrapping errors we did not create. */
-export function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
+export { describeError } from '../errors.js';

@@ -14,7 +14,7 @@
  * MODEL_CORRUPT / MODEL_INCOMPATIBLE / TOKENIZER_INVALID naming the file and the fixing command.
  */
 export { EmbeddingCache } from './cache.js';
-export { EmbedError, type EmbedErrorCode, isEmbedError } from './errors.js';
+export { EmbedError, type EmbedErrorCode } from './errors.js';
 export {
   CHARS_PER_TOKEN_CAP,
   createOnnxEmbedder,

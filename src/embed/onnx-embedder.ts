@@ -186,9 +186,10 @@ export class OnnxEmbedder implements Embedder {
       }));
       this.batcher.submit(rows);
       await group.done;
-      for (const { index: i } of misses) {
-        const key = keys[i];
-        if (key === null || key === undefined || prepared[i]!.cut) continue;
+      // Only when caching: the stored copy would be thrown away with a zero-size cache.
+      for (const { index: i } of this.cache.capacity > 0 ? misses : []) {
+        const key = keys[i] as string | null;
+        if (key === null || prepared[i]!.cut) continue;
         this.cache.set(key, {
           vector: vectors.slice(i * this.dim, (i + 1) * this.dim),
           truncated: truncated[i] === 1,
@@ -282,20 +283,17 @@ export class OnnxEmbedder implements Embedder {
           "vector needs 'none'",
       );
     }
-    l2NormalizeRowsInPlace(pooled, dim, 0, n);
+    const bad = l2NormalizeRowsInPlace(pooled, dim, 0, n);
+    if (bad >= 0) {
+      throw new EmbedError(
+        'RUNTIME_FAILED',
+        `the model produced a non-finite value for a ${rows[bad]!.ids.length}-token text: ` +
+          `the model file may be damaged; run \`${verifyCommand(this.manifest)}\``,
+      );
+    }
     for (let r = 0; r < n; r++) {
       const row = rows[r]!;
-      const src = pooled.subarray(r * dim, (r + 1) * dim);
-      for (let k = 0; k < dim; k++) {
-        if (!Number.isFinite(src[k]!)) {
-          throw new EmbedError(
-            'RUNTIME_FAILED',
-            `the model produced a non-finite value for a ${row.ids.length}-token text: ` +
-              `the model file may be damaged; run \`${verifyCommand(this.manifest)}\``,
-          );
-        }
-      }
-      row.out.set(src, row.outRow * dim);
+      row.out.set(pooled.subarray(r * dim, (r + 1) * dim), row.outRow * dim);
     }
   }
 }

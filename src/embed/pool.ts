@@ -67,13 +67,18 @@ export function poolNone(
   out.set(sentence.subarray(0, rows * dim), outOffsetRows * dim);
 }
 
-/** In place: divides each of `rows` rows (from `firstRow`) by max(‖row‖₂, NORM_EPSILON). */
+/**
+ * In place: divides each of `rows` rows (from `firstRow`) by max(‖row‖₂, NORM_EPSILON). Returns
+ * the first row holding a NaN or infinity (its float64 sum of squares is then not finite; finite
+ * float32 values cannot overflow it), or -1 when every row is finite.
+ */
 export function l2NormalizeRowsInPlace(
   data: Float32Array,
   dim: number,
   firstRow: number,
   rows: number,
-): void {
+): number {
+  let firstBad = -1;
   for (let r = firstRow; r < firstRow + rows; r++) {
     const base = r * dim;
     let sum = 0;
@@ -81,8 +86,10 @@ export function l2NormalizeRowsInPlace(
       const v = data[base + k]!;
       sum += v * v;
     }
+    if (firstBad < 0 && !Number.isFinite(sum)) firstBad = r;
     const norm = Math.sqrt(sum);
     const inv = 1 / Math.max(norm, NORM_EPSILON);
     for (let k = 0; k < dim; k++) data[base + k] = data[base + k]! * inv;
   }
+  return firstBad;
 }

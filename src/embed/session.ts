@@ -25,9 +25,7 @@ export interface SessionOutput {
 const PREFERRED_OUTPUTS = ['sentence_embedding', 'last_hidden_state'];
 
 export class OrtSession {
-  readonly inputNames: readonly string[];
   readonly outputName: string;
-  readonly needsTokenTypeIds: boolean;
   /** Session runs so far; tests observe batching through it. */
   runs = 0;
   private readonly session: OrtRunner;
@@ -38,7 +36,6 @@ export class OrtSession {
 
   private constructor(session: OrtRunner, modelPath: string) {
     this.session = session;
-    this.inputNames = session.inputNames;
     const names = new Set(session.inputNames);
     const find = (candidates: string[]) => candidates.find((n) => names.has(n)) ?? null;
     const ids = find(['input_ids']);
@@ -63,7 +60,6 @@ export class OrtSession {
         { file: modelPath },
       );
     }
-    this.needsTokenTypeIds = this.typeName !== null;
     this.outputName =
       PREFERRED_OUTPUTS.find((n) => session.outputNames.includes(n)) ?? session.outputNames[0]!;
   }
@@ -94,12 +90,18 @@ export class OrtSession {
         { file: modelPath, cause: error },
       );
     }
-    if (session.outputNames.length === 0) {
-      throw new EmbedError('MODEL_INCOMPATIBLE', `model ${modelPath} has no outputs`, {
-        file: modelPath,
-      });
+    try {
+      if (session.outputNames.length === 0) {
+        throw new EmbedError('MODEL_INCOMPATIBLE', `model ${modelPath} has no outputs`, {
+          file: modelPath,
+        });
+      }
+      return new OrtSession(session, modelPath);
+    } catch (error) {
+      // A model ringmem cannot use: free the native session it loaded before saying so.
+      await session.release();
+      throw error;
     }
-    return new OrtSession(session, modelPath);
   }
 
   async run(batch: BatchInputs): Promise<SessionOutput> {

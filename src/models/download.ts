@@ -4,6 +4,7 @@ import { createReadStream } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { describeError } from '../errors.js';
 import { ModelError } from './errors.js';
 import type { ByteSource } from './sources.js';
 import { FetchStatusError } from './sources.js';
@@ -40,8 +41,6 @@ export interface DownloadResult {
   status: 'downloaded' | 'resumed';
   /** Bytes actually transferred by this call (less than the size when resumed). */
   transferred: number;
-  /** Number of requests made. */
-  requests: number;
 }
 
 const PARTIAL = '.partial';
@@ -99,10 +98,6 @@ function isRetryable(error: unknown): boolean {
   );
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 export async function downloadFile(
   target: DownloadTarget,
   source: ByteSource,
@@ -129,23 +124,26 @@ export async function downloadFile(
   let startedFromOldPrefix = have > 0;
   let restartedClean = false;
   let transferred = 0;
-  let requests = 0;
   let resumedAny = false;
   let failures = 0;
-  const restartFromZero = async () => {
-    await removeIfPresent(partial);
+  const startOver = () => {
     have = 0;
     hash = createHash('sha256');
     startedFromOldPrefix = false;
     resumedAny = false;
   };
+  const restartFromZero = async () => {
+    await removeIfPresent(partial);
+    startOver();
+  };
 
   for (;;) {
     if (have === target.bytes) {
-      const got = hash.copy().digest('hex');
+      // Digesting ends this hash: the file is then renamed, refused, or restarted with a new one.
+      const got = hash.digest('hex');
       if (got === target.sha256) {
         await rename(partial, target.path);
-        return { status: resumedAny ? 'resumed' : 'downloaded', transferred, requests };
+        return { status: resumedAny ? 'resumed' : 'downloaded', transferred };
       }
       if (startedFromOldPrefix && !restartedClean) {
         restartedClean = true;
@@ -165,7 +163,6 @@ export async function downloadFile(
     let where = 'the source';
     let handle: FileHandle | undefined;
     try {
-      requests++;
       opened = await source.open(have);
       where = opened.where;
       if (opened.kind === 'range-not-satisfiable') {
@@ -200,10 +197,7 @@ export async function downloadFile(
           );
         }
         // A 200 to a Range request: the server ignores ranges, so take the file from byte 0.
-        have = 0;
-        hash = createHash('sha256');
-        startedFromOldPrefix = false;
-        resumedAny = false;
+        startOver();
       }
       if (have > 0) resumedAny = true;
       handle = await open(partial, have === 0 ? 'w' : 'a');
@@ -230,12 +224,9 @@ export async function downloadFile(
       if (have < target.bytes) {
         // A clean end of the body before the pinned size: a connection closed early (e.g. a server
         // without Content-Length). Resumable like a reset.
-        throw Object.assign(
-          new ModelError(
-            'FETCH_NETWORK',
-            `${where} closed the connection after ${have} of ${target.bytes} bytes`,
-          ),
-          { closedEarly: true },
+        throw new ModelError(
+          'FETCH_NETWORK',
+          `${where} closed the connection after ${have} of ${target.bytes} bytes`,
         );
       }
     } catch (error) {
@@ -245,13 +236,12 @@ export async function downloadFile(
       if (onDisk !== have) {
         await restartFromZero();
       }
-      const retryable =
-        isRetryable(error) || (error as { closedEarly?: boolean }).closedEarly === true;
+      const retryable = isRetryable(error);
       if (!retryable || failures >= options.retries) {
         if (retryable) {
           throw new ModelError(
             (error as ModelError).code === 'FETCH_TIMEOUT' ? 'FETCH_TIMEOUT' : 'FETCH_NETWORK',
-            `${describe(error)} (after ${failures + 1} attempt${failures === 0 ? '' : 's'}; ` +
+            `${describeError(error)} (after ${failures + 1} attempt${failures === 0 ? '' : 's'}; ` +
               `${have} of ${target.bytes} bytes kept in ${partial} — run the fetch again to resume)`,
             { cause: error },
           );
