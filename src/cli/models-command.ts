@@ -12,6 +12,7 @@ import { defaultRegistry, totalBytes } from '../models/registry.js';
 import { readManifestFile, resolveModel } from '../models/resolve.js';
 import type { VerifyStatus } from '../models/verify.js';
 import { checkPresence, verifyModelFiles } from '../models/verify.js';
+import type { CliIo } from './io.js';
 import type { ProgressBar } from './progress.js';
 import { createProgressBar, formatBytes } from './progress.js';
 
@@ -22,11 +23,7 @@ import { createProgressBar, formatBytes } from './progress.js';
  * through `io`, the registry and fetch tunables through `deps`.
  */
 
-export interface ModelsCommandIo {
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-  env: NodeJS.ProcessEnv;
-}
+export type ModelsCommandIo = CliIo;
 
 export interface ModelsCommandDeps {
   registry?: ModelRegistry;

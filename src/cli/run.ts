@@ -1,4 +1,4 @@
-import { SERVER_VERSION } from '../mcp/server.js';
+import { SERVER_VERSION } from '../version.js';
 import type { CliIo } from './io.js';
 
 export const MAIN_HELP = `ringmem ${SERVER_VERSION} — short-term semantic memory for AI agents, over MCP

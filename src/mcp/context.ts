@@ -1,6 +1,7 @@
 import type { ServerConfig } from '../config.js';
 import type { KernelInfo } from '../kernel/types.js';
 import type { Memory } from '../memory.js';
+import type { ModelStatus } from '../runtime.js';
 import type { ToolLimits } from './schemas.js';
 import type { Logger } from './tool-result.js';
 
@@ -11,5 +12,5 @@ export interface ToolContext {
   config: Pick<ServerConfig, 'maxBytes' | 'maxNamespaces'>;
   log: Logger;
   kernel: KernelInfo;
-  modelStatus(): { status: 'loading' | 'ready' | 'failed'; error: string | null };
+  modelStatus(): ModelStatus;
 }

@@ -30,6 +30,23 @@ export const DEFAULT_LIMITS: ToolLimits = {
 
 const utf8Bytes = (s: string) => Buffer.byteLength(s, 'utf8');
 
+/**
+ * Input schemas depend only on the limits, and buildServer runs once per HTTP session (per request
+ * when stateless): build each schema once per distinct limits instead. zod schemas are immutable.
+ */
+function perLimits<T>(build: (limits: ToolLimits) => T): (limits: ToolLimits) => T {
+  const built = new Map<string, T>();
+  return (limits) => {
+    const key = JSON.stringify(limits);
+    let schema = built.get(key);
+    if (schema === undefined) {
+      schema = build(limits);
+      built.set(key, schema);
+    }
+    return schema;
+  };
+}
+
 export function textSchema(limits: ToolLimits, what = 'text') {
   return z
     .string({ error: `${what} must be a string` })
@@ -100,7 +117,7 @@ export const instantSchema = z
     return ms;
   });
 
-export function rememberInput(limits: ToolLimits) {
+export const rememberInput = perLimits(function rememberInput(limits: ToolLimits) {
   return z
     .strictObject({
       text: textSchema(limits).optional().describe('One text to remember.'),
@@ -119,7 +136,7 @@ export function rememberInput(limits: ToolLimits) {
     .refine((v) => (v.text === undefined) !== (v.texts === undefined), {
       message: 'give exactly one of "text" (a string) or "texts" (an array of strings)',
     });
-}
+});
 
 const anomalyOut = z.object({
   score: z.number().describe('0 = ordinary … 1 = unlike anything in the window'),
@@ -147,7 +164,7 @@ export const rememberOutput = z.object({
   window: windowOut,
 });
 
-export function recallInput(limits: ToolLimits) {
+export const recallInput = perLimits(function recallInput(limits: ToolLimits) {
   return z
     .strictObject({
       query: textSchema(limits, 'query').describe('What to look for, in natural language.'),
@@ -179,7 +196,7 @@ export function recallInput(limits: ToolLimits) {
     .refine((v) => v.since === undefined || v.until === undefined || v.since <= v.until, {
       message: '"since" is after "until": the window would be empty',
     });
-}
+});
 
 export const hitOut = z.object({
   id: z.number().int(),
@@ -219,7 +236,7 @@ export const forgetOlderThanOutput = z.object({
   cutoff: z.string().describe('ISO 8601: memories before this were forgotten'),
 });
 
-export function anomalyInput(limits: ToolLimits) {
+export const anomalyInput = perLimits(function anomalyInput(limits: ToolLimits) {
   return z.strictObject({
     text: textSchema(limits).describe('The text to score against the window.'),
     namespace: namespaceSchema,
@@ -229,7 +246,7 @@ export function anomalyInput(limits: ToolLimits) {
       .describe('Also store the text after scoring it.'),
     tags: tagsSchema(limits).optional().describe('Tags, when remember is true.'),
   });
-}
+});
 
 export const anomalyOutput = z.object({
   namespace: z.string(),
@@ -256,7 +273,7 @@ export const anomalyOutput = z.object({
   remembered_id: z.number().int().nullable(),
 });
 
-export function forgetInput(limits: ToolLimits) {
+export const forgetInput = perLimits(function forgetInput(limits: ToolLimits) {
   return z.strictObject({
     ids: z
       .array(
@@ -275,7 +292,7 @@ export function forgetInput(limits: ToolLimits) {
       .optional()
       .describe('Restrict to one namespace; every namespace when omitted.'),
   });
-}
+});
 
 export const forgetOutput = z.object({ forgotten: z.array(z.number().int()) });
 

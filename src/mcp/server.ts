@@ -1,6 +1,8 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { KernelInfo } from '../kernel/types.js';
 import type { Memory } from '../memory.js';
+import type { ModelStatus } from '../runtime.js';
+import { SERVER_NAME, SERVER_VERSION } from '../version.js';
 import type { ToolContext } from './context.js';
 import { registerResources } from './resources.js';
 import { DEFAULT_LIMITS, type ToolLimits } from './schemas.js';
@@ -12,8 +14,7 @@ import { registerMemoryStatsTool } from './tools/memory-stats.js';
 import { registerRecallTool } from './tools/recall.js';
 import { registerRememberTool } from './tools/remember.js';
 
-export const SERVER_NAME = 'ringmem';
-export const SERVER_VERSION = '0.1.0';
+export { SERVER_NAME, SERVER_VERSION } from '../version.js';
 
 export const SERVER_INSTRUCTIONS = `ringmem is short-term semantic memory: recent texts kept in RAM for a limited time (a ring per namespace; the oldest entries are overwritten when it is full, and entries expire after the TTL). Nothing leaves this machine.
 - remember: store observations, tool results, decisions or log lines you may need again in this session. Put unrelated streams in separate namespaces.
@@ -30,7 +31,7 @@ export interface ServerDeps {
   config: { maxBytes: number; maxNamespaces: number };
   /** Where tool failures and internal errors are reported (stderr in the CLI). */
   log?: Logger;
-  modelStatus: () => { status: 'loading' | 'ready' | 'failed'; error: string | null };
+  modelStatus: () => ModelStatus;
 }
 
 /**

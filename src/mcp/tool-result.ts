@@ -1,6 +1,7 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { EmbedError } from '../embed/errors.js';
 import { RingmemError } from '../errors.js';
+import type { LogFn } from '../log.js';
 import { ModelError } from '../models/errors.js';
 
 /** Errors whose message is written for the caller: what was wrong and what is accepted. */
@@ -10,7 +11,8 @@ function isCallerFacing(error: unknown): error is Error & { code: string } {
   );
 }
 
-export type Logger = (level: 'debug' | 'info' | 'warning' | 'error', message: string) => void;
+/** Where tools report failures: the project's one logging signature. */
+export type Logger = LogFn;
 
 /**
  * Runs a tool body and turns the outcome into a CallToolResult: structured content plus a compact

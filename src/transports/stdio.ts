@@ -5,19 +5,12 @@ import type { LogFn } from '../log.js';
 /**
  * Serves one MCP session over stdin/stdout. A line that is not JSON gets a JSON-RPC parse error
  * (-32700) and one that is JSON but not a JSON-RPC message an invalid-request error (-32600);
- * either way the server keeps serving. Resolves when stdin closes.
+ * either way the server keeps serving. Resolves when stdin closes; closing the server is the
+ * caller's.
  */
-export async function serveStdio(
-  server: McpServer,
-  log: LogFn,
-  io: {
-    stdin?: NodeJS.ReadableStream & { on: NodeJS.ReadableStream['on'] };
-    stdout?: NodeJS.WritableStream;
-  } = {},
-): Promise<void> {
-  const stdin = (io.stdin ?? process.stdin) as typeof process.stdin;
-  const stdout = (io.stdout ?? process.stdout) as typeof process.stdout;
-  const transport = new StdioServerTransport(stdin, stdout);
+export async function serveStdio(server: McpServer, log: LogFn): Promise<void> {
+  const stdin = process.stdin;
+  const transport = new StdioServerTransport(stdin, process.stdout);
   server.server.onerror = (error: Error) => {
     const isParse = error instanceof SyntaxError;
     const isShape =
@@ -45,5 +38,5 @@ export async function serveStdio(
   });
   await server.connect(transport);
   await closed;
-  await server.close().catch(() => {});
+  // The caller closes the server (it also has to on a signal), so it is closed once either way.
 }
