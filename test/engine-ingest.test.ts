@@ -2,14 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { MemoryEngine } from '../src/engine/index.js';
 import { JsKernel, loadKernel } from '../src/kernel/index.js';
 import type { ScanKernel } from '../src/kernel/types.js';
+import { nativeUnavailable } from './helpers/native-required.js';
 
 function nativeKernel(): ScanKernel | undefined {
   try {
     const k = loadKernel({ backend: 'native', warn: () => {} });
-    return k.ingestRow && k.rowSumSquares ? k : undefined;
-  } catch {
-    return undefined;
+    if (k.ingestRow && k.rowSumSquares) return k;
+    nativeUnavailable('engine-ingest', 'ingest parity', 'the addon has no ingestRow/rowSumSquares');
+  } catch (error) {
+    nativeUnavailable('engine-ingest', 'ingest parity', error);
   }
+  return undefined;
 }
 
 const native = nativeKernel();
@@ -23,8 +26,6 @@ function seeded(seed: number) {
 }
 
 describe.skipIf(!native)('native row ingest vs the JS path', () => {
-  if (!native) console.warn('native kernel with ingestRow not built: skipping ingest parity');
-
   for (const dim of [1, 3, 7, 8, 9, 16, 33, 384, 385]) {
     it(`leaves the same slab and centroid, bit for bit, at dim ${dim} through growth and wrap-around`, () => {
       const make = (kernel: ScanKernel) =>

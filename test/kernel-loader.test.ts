@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { KernelError, kernelInfo, loadKernel } from '../src/kernel/index.js';
+import { nativeUnavailable } from './helpers/native-required.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const missingAddon = path.join(tmpdir(), 'ringmem-no-such-addon', 'ringmem_kernel.node');
@@ -13,12 +14,12 @@ function nativeBuilt(): boolean {
   try {
     loadKernel({ backend: 'native' });
     return true;
-  } catch {
+  } catch (error) {
+    nativeUnavailable('kernel-loader', 'the native-only cases', error);
     return false;
   }
 }
 const built = nativeBuilt();
-if (!built) console.warn('kernel-loader: native addon not built; native-only cases skipped');
 
 describe('loadKernel', () => {
   it('selects the JS kernel when RINGMEM_KERNEL=js', () => {

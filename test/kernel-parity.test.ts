@@ -9,6 +9,7 @@ import {
   type ScanKernel,
 } from '../src/kernel/index.js';
 import { seededRandom as rng, seededUnitRows as unitRows } from '../src/seeded-rows.js';
+import { nativeUnavailable } from './helpers/native-required.js';
 
 /**
  * Differential tests: every native ISA kernel against the JS kernel (and a float64 brute force),
@@ -27,7 +28,7 @@ function probeNative(): { info?: KernelInfo; why?: string } {
 const native = probeNative();
 const available = new Set(native.info?.availableIsas ?? []);
 if (native.info === undefined) {
-  console.warn(`kernel-parity: native kernel unavailable, native tests skipped: ${native.why}`);
+  nativeUnavailable('kernel-parity', 'the native parity tests', native.why);
 } else {
   const missing = ALL_ISAS.filter((isa) => !available.has(isa));
   console.info(

@@ -9,6 +9,7 @@ import {
   type ScanKernel,
 } from '../src/kernel/index.js';
 import type { NativeAddon } from '../src/kernel/native-kernel.js';
+import { nativeUnavailable } from './helpers/native-required.js';
 
 /**
  * Bad arguments must fail with a KernelError (code ERR_KERNEL_ARGUMENT) whose message names the
@@ -105,7 +106,7 @@ function kernels(): [string, ScanKernel][] {
       list.push([`native ${isa}`, loadKernel({ isa: isa as 'scalar' })]);
     }
   } catch (error) {
-    console.warn(`kernel-validation: native kernel unavailable, testing JS only: ${String(error)}`);
+    nativeUnavailable('kernel-validation', 'the native argument checks', error);
   }
   return list;
 }
@@ -142,9 +143,7 @@ describe('native addon second-line checks', () => {
   try {
     addon = require('../native/build/Release/ringmem_kernel.node') as NativeAddon;
   } catch (error) {
-    console.warn(
-      `kernel-validation: addon not built, second-line checks skipped: ${String(error)}`,
-    );
+    nativeUnavailable('kernel-validation', 'the addon second-line checks', error);
   }
   const scalar = 0;
 

@@ -1,6 +1,7 @@
 import { JsKernel, loadKernel } from '../../src/kernel/index.js';
 import type { ScanKernel } from '../../src/kernel/types.js';
 import { naiveKernel } from './naive-kernel.js';
+import { nativeUnavailable } from './native-required.js';
 
 /**
  * Every kernel the engine tests run against: the naive reference, the JS kernel, and the native
@@ -15,7 +16,7 @@ export function engineKernels(): { name: string; kernel: ScanKernel }[] {
     const native = loadKernel({ backend: 'native', warn: () => {} });
     kernels.push({ name: `native ${native.info.isa}`, kernel: native });
   } catch (error) {
-    console.warn(`engine tests: native kernel not available, skipped: ${(error as Error).message}`);
+    nativeUnavailable('engine tests', 'the native engine cases', error);
   }
   return kernels;
 }
