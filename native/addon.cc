@@ -23,6 +23,7 @@
 
 #include "cpu_features.h"
 #include "ingest.h"
+#include "many.h"
 #include "scan.h"
 
 namespace ringmem {
@@ -37,16 +38,18 @@ constexpr uint32_t kMaxTopK = 10000;
 
 CpuFeatures g_features;
 ScanFn g_kernels[kIsaCount] = {nullptr, nullptr, nullptr, nullptr};
+ManyFn g_many[kIsaCount] = {nullptr, nullptr, nullptr, nullptr};
 
 void init_kernels() {
   g_features = probe_cpu_features();
   g_kernels[kScalar] = scan_scalar;
+  g_many[kScalar] = many_scalar;
 #if defined(__x86_64__) || defined(_M_X64)
-  if (g_features.avx2_fma) g_kernels[kAvx2Fma] = scan_avx2_fma;
-  if (g_features.avx512f) g_kernels[kAvx512f] = scan_avx512f;
+  if (g_features.avx2_fma) g_kernels[kAvx2Fma] = scan_avx2_fma, g_many[kAvx2Fma] = many_avx2_fma;
+  if (g_features.avx512f) g_kernels[kAvx512f] = scan_avx512f, g_many[kAvx512f] = many_avx512f;
 #endif
 #if defined(__aarch64__) || defined(_M_ARM64)
-  if (g_features.neon) g_kernels[kNeon] = scan_neon;
+  if (g_features.neon) g_kernels[kNeon] = scan_neon, g_many[kNeon] = many_neon;
 #endif
 }
 
@@ -290,6 +293,92 @@ Napi::Value TopKAsyncShared(const Napi::CallbackInfo& info) {
   return promise;
 }
 
+// topKMany(isa, slab, dim, segments, queries, k, outIdx, outScores, outHits, skipMask?, from?, to?,
+// countAtLeast?, outCounts?): nq = queries.length / dim queries in one pass over the rows (many.h);
+// query q's hits go to outIdx/outScores[q·k, q·k + outHits[q]); with outCounts, outCounts[q] = rows
+// scoring >= countAtLeast. The TS wrapper validates first; these checks keep direct callers in bounds.
+thread_local std::vector<HeapEntry> t_many_storage;
+thread_local std::vector<TopK> t_many_heaps;
+
+Napi::Value TopKMany(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 9) fail(env, "topKMany expects 9 to 14 arguments");
+  const uint32_t isa = uint_arg(info, 0, "isa", 0, kIsaCount - 1);
+  if (g_many[isa] == nullptr) {
+    fail(env, std::string("ISA ") + kIsaNames[isa] + " is not available on this CPU", false,
+         "ERR_KERNEL_ISA_UNAVAILABLE");
+  }
+  auto slab = typed_arg<float>(info, 1, napi_float32_array, "slab", "Float32Array");
+  const uint32_t dim = uint_arg(info, 2, "dim", 1, 2147483647.0);
+  auto segments = typed_arg<uint32_t>(info, 3, napi_uint32_array, "segments", "Uint32Array");
+  auto queries = typed_arg<float>(info, 4, napi_float32_array, "queries", "Float32Array");
+  const uint32_t k = uint_arg(info, 5, "k", 1, kMaxTopK);
+  auto out_idx = typed_arg<int32_t>(info, 6, napi_int32_array, "outIdx", "Int32Array");
+  auto out_scores = typed_arg<float>(info, 7, napi_float32_array, "outScores", "Float32Array");
+  auto out_hits = typed_arg<uint32_t>(info, 8, napi_uint32_array, "outHits", "Uint32Array");
+  if (queries.ElementLength() % dim != 0) fail(env, "queries must hold whole rows of dim", true);
+  const size_t nq = queries.ElementLength() / dim;
+  if (out_idx.ElementLength() < nq * k || out_scores.ElementLength() < nq * k ||
+      out_hits.ElementLength() < nq) {
+    fail(env, "outIdx and outScores must hold nq × k entries and outHits nq", true);
+  }
+  if (segments.ElementLength() % 2 != 0) fail(env, "segments must have even length", true);
+  const size_t rows = slab.ElementLength() / dim;
+  if (rows > 2147483647u) fail(env, "slab holds more rows than an Int32Array can index", true);
+  uint64_t scanned = 0;
+  const uint32_t* seg = segments.Data();
+  for (size_t s = 0; s + 1 < segments.ElementLength(); s += 2) {
+    if (seg[s] > seg[s + 1] || seg[s + 1] > rows) fail(env, "a segment lies outside the slab", true);
+    scanned += seg[s + 1] - seg[s];
+  }
+  if (scanned > 0xFFFFFFFFull) fail(env, "segments cover more than 2^32 - 1 rows in total", true);
+  auto present = [&](size_t i) {
+    return info.Length() > i && !info[i].IsUndefined() && !info[i].IsNull();
+  };
+  const uint8_t* skip = nullptr;
+  if (present(9)) {
+    auto mask = typed_arg<uint8_t>(info, 9, napi_uint8_array, "skipMask", "Uint8Array");
+    if (mask.ElementLength() < rows) fail(env, "skipMask must cover every row of the slab", true);
+    skip = mask.Data();
+  }
+  const uint32_t* from = nullptr;
+  const uint32_t* to = nullptr;
+  if (present(10) || present(11)) {
+    auto f = typed_arg<uint32_t>(info, 10, napi_uint32_array, "from", "Uint32Array");
+    auto t = typed_arg<uint32_t>(info, 11, napi_uint32_array, "to", "Uint32Array");
+    if (f.ElementLength() < nq || t.ElementLength() < nq) fail(env, "from and to need nq entries", true);
+    from = f.Data();
+    to = t.Data();
+  }
+  float at_least = 0.0f;
+  uint32_t* counts = nullptr;
+  if (present(13)) {
+    if (!info[12].IsNumber()) fail(env, "countAtLeast must be a number");
+    const double d = info[12].As<Napi::Number>().DoubleValue();
+    if (!std::isfinite(d)) fail(env, "countAtLeast must be finite", true);
+    at_least = static_cast<float>(d);
+    auto c = typed_arg<uint32_t>(info, 13, napi_uint32_array, "outCounts", "Uint32Array");
+    if (c.ElementLength() < nq) fail(env, "outCounts needs nq entries", true);
+    counts = c.Data();
+    std::fill(counts, counts + nq, 0u);
+  }
+  try {
+    if (t_many_storage.size() < nq * k) t_many_storage.resize(nq * k);
+    t_many_heaps.clear();
+    for (size_t q = 0; q < nq; ++q) t_many_heaps.emplace_back(t_many_storage.data() + q * k, k);
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(env, std::string("scan failed: ") + e.what());
+  }
+  const ManyArgs args{slab.Data(), dim, seg, segments.ElementLength() / 2, queries.Data(), nq,
+                      skip, from, to, at_least, counts};
+  g_many[isa](args, t_many_heaps.data());
+  for (size_t q = 0; q < nq; ++q) {
+    out_hits[q] = static_cast<uint32_t>(
+        t_many_heaps[q].finish(out_idx.Data() + q * k, out_scores.Data() + q * k));
+  }
+  return env.Undefined();
+}
+
 // Address of an ArrayBuffer's data modulo 64, so JS can place a Float32Array view on a cache-line
 // boundary (see src/kernel/aligned.ts for what that is measured to buy).
 Napi::Value AddressMod64(const Napi::CallbackInfo& info) {
@@ -449,6 +538,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("adviseHugePages", Napi::Function::New(env, AdviseHugePages, "adviseHugePages"));
   exports.Set("ingestRow", Napi::Function::New(env, IngestRow, "ingestRow"));
   exports.Set("ingestRows", Napi::Function::New(env, IngestRows, "ingestRows"));
+  exports.Set("topKMany", Napi::Function::New(env, TopKMany, "topKMany"));
   exports.Set("rowSumSquares", Napi::Function::New(env, RowSumSquares, "rowSumSquares"));
   return exports;
 }

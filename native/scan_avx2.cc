@@ -24,6 +24,7 @@
 #define RINGMEM_BLOCK_ATTR __attribute__((target("avx2,fma")))
 #endif
 
+#include "many_block.h"
 #include "scan_block.h"
 
 namespace ringmem {
@@ -69,6 +70,35 @@ RINGMEM_BLOCK_ATTR void scan_avx2_fma(const ScanArgs& a, TopK& heap) {
   Avx2Dot1 dot{a.dim, a.query,
                _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kMaskTable + 8 - rem))};
   scan_rows(a, heap, dot);
+}
+
+namespace {
+
+// The ISA for many_block.h's tiled driver.
+struct Avx2Ops {
+  using Reg = __m256;
+  static constexpr size_t W = 8;
+  __m256i tail;
+
+  RINGMEM_BLOCK_ATTR inline Reg zero() const { return _mm256_setzero_ps(); }
+  RINGMEM_BLOCK_ATTR inline Reg load(const float* p) const { return _mm256_loadu_ps(p); }
+  RINGMEM_BLOCK_ATTR inline Reg load_tail(const float* p) const { return _mm256_maskload_ps(p, tail); }
+  RINGMEM_BLOCK_ATTR inline Reg fma(Reg a, Reg b, Reg c) const { return _mm256_fmadd_ps(a, b, c); }
+  RINGMEM_BLOCK_ATTR inline float reduce(Reg s8) const {
+    const __m128 s4 = _mm_add_ps(_mm256_castps256_ps128(s8), _mm256_extractf128_ps(s8, 1));
+    const __m128 s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
+    const __m128 s1 = _mm_add_ss(s2, _mm_movehdup_ps(s2));
+    return _mm_cvtss_f32(s1);
+  }
+};
+
+}  // namespace
+
+// 3 rows × 4 queries: 12 accumulators + 3 row chunks + 1 query chunk = the 16 YMM registers.
+RINGMEM_BLOCK_ATTR void many_avx2_fma(const ManyArgs& a, TopK* heaps) {
+  const size_t rem = a.dim % 8;
+  Avx2Ops ops{_mm256_loadu_si256(reinterpret_cast<const __m256i*>(kMaskTable + 8 - rem))};
+  many_tiled<Avx2Ops, 3, 4>(a, heaps, ops);
 }
 
 }  // namespace ringmem

@@ -30,6 +30,7 @@
 #endif
 #endif
 
+#include "many_block.h"
 #include "scan_block.h"
 
 namespace ringmem {
@@ -78,6 +79,38 @@ RINGMEM_BLOCK_ATTR void scan_avx512f(const ScanArgs& a, TopK& heap) {
   const unsigned rem = static_cast<unsigned>(a.dim % 16);
   Avx512Dot1 dot{a.dim, a.query, static_cast<__mmask16>((1u << rem) - 1u)};
   scan_rows(a, heap, dot);
+}
+
+namespace {
+
+// The ISA for many_block.h's tiled driver.
+struct Avx512Ops {
+  using Reg = __m512;
+  static constexpr size_t W = 16;
+  __mmask16 tail;
+
+  RINGMEM_BLOCK_ATTR inline Reg zero() const { return _mm512_setzero_ps(); }
+  RINGMEM_BLOCK_ATTR inline Reg load(const float* p) const { return _mm512_loadu_ps(p); }
+  RINGMEM_BLOCK_ATTR inline Reg load_tail(const float* p) const {
+    return _mm512_maskz_loadu_ps(tail, p);
+  }
+  RINGMEM_BLOCK_ATTR inline Reg fma(Reg a, Reg b, Reg c) const { return _mm512_fmadd_ps(a, b, c); }
+  RINGMEM_BLOCK_ATTR inline float reduce(Reg t) const {
+    const __m256 s8 = fold(t);
+    const __m128 s4 = _mm_add_ps(_mm256_castps256_ps128(s8), _mm256_extractf128_ps(s8, 1));
+    const __m128 s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
+    const __m128 s1 = _mm_add_ss(s2, _mm_movehdup_ps(s2));
+    return _mm_cvtss_f32(s1);
+  }
+};
+
+}  // namespace
+
+// 4 rows × 6 queries: 24 accumulators + 4 row chunks + 1 query chunk of the 32 ZMM registers.
+RINGMEM_BLOCK_ATTR void many_avx512f(const ManyArgs& a, TopK* heaps) {
+  const unsigned rem = static_cast<unsigned>(a.dim % 16);
+  Avx512Ops ops{static_cast<__mmask16>((1u << rem) - 1u)};
+  many_tiled<Avx512Ops, 4, 6>(a, heaps, ops);
 }
 
 }  // namespace ringmem

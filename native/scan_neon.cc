@@ -11,6 +11,7 @@
 
 #define RINGMEM_BLOCK_ATTR
 
+#include "many_block.h"
 #include "scan_block.h"
 
 namespace ringmem {
@@ -70,6 +71,34 @@ struct NeonDot4 {
 void scan_neon(const ScanArgs& a, TopK& heap) {
   NeonDot4 dot{a.dim, a.query};
   scan_blocks(a, heap, dot);
+}
+
+namespace {
+
+// The ISA for many_block.h's tiled driver. NEON has no masked load: the tail is copied into a
+// zeroed register-sized buffer, so nothing past the row (or the slab) is read.
+struct NeonOps {
+  using Reg = float32x4_t;
+  static constexpr size_t W = 4;
+  size_t rem;
+
+  inline Reg zero() const { return vdupq_n_f32(0); }
+  inline Reg load(const float* p) const { return vld1q_f32(p); }
+  inline Reg load_tail(const float* p) const {
+    float buf[4] = {0, 0, 0, 0};
+    for (size_t i = 0; i < rem; ++i) buf[i] = p[i];
+    return vld1q_f32(buf);
+  }
+  inline Reg fma(Reg a, Reg b, Reg c) const { return vfmaq_f32(c, a, b); }
+  inline float reduce(Reg s) const { return vaddvq_f32(s); }
+};
+
+}  // namespace
+
+// 4 rows × 6 queries: 24 accumulators + 4 row chunks + 1 query chunk of the 32 vector registers.
+void many_neon(const ManyArgs& a, TopK* heaps) {
+  NeonOps ops{a.dim % 4};
+  many_tiled<NeonOps, 4, 6>(a, heaps, ops);
 }
 
 }  // namespace ringmem

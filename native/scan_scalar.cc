@@ -9,6 +9,7 @@
 #pragma GCC optimize("no-tree-vectorize", "no-tree-slp-vectorize")
 #endif
 
+#include "many.h"
 #include "scan.h"
 
 namespace ringmem {
@@ -41,6 +42,23 @@ void scan_scalar(const ScanArgs& a, TopK& heap) {
       if (a.skip != nullptr && a.skip[r] != 0) continue;
       const float score = dot_scalar(a.slab + static_cast<size_t>(r) * a.dim, a.query, a.dim);
       if (score > heap.threshold()) heap.push(score, static_cast<int32_t>(r));
+    }
+  }
+}
+
+// Row-major: each row is read once and scored against every query in turn.
+void many_scalar(const ManyArgs& a, TopK* heaps) {
+  uint64_t pos = 0;
+  for (size_t s = 0; s < a.segment_count; ++s) {
+    const uint32_t start = a.segments[2 * s];
+    const uint32_t end = a.segments[2 * s + 1];
+    for (uint32_t r = start; r < end; ++r, ++pos) {
+      if (a.skip != nullptr && a.skip[r] != 0) continue;
+      const float* row = a.slab + static_cast<size_t>(r) * a.dim;
+      for (size_t q = 0; q < a.nq; ++q) {
+        if (a.from != nullptr && (pos < a.from[q] || pos >= a.to[q])) continue;
+        offer_many(a, heaps, q, r, pos, dot_scalar(row, a.queries + q * a.dim, a.dim));
+      }
     }
   }
 }

@@ -32,6 +32,9 @@ class TopK {
   // `storage` is reused between calls (thread-local in the addon) so a scan allocates nothing
   // once the buffer has grown to k.
   TopK(std::vector<HeapEntry>& storage, size_t k);
+  // Over caller-owned storage of at least k entries (the many-queries scan keeps nq heaps in one
+  // buffer).
+  TopK(HeapEntry* storage, size_t k) : heap_(storage), k_(k) {}
 
   // The score a row must strictly exceed to enter. -inf until the heap holds k entries.
   inline float threshold() const { return threshold_; }

@@ -86,6 +86,7 @@ function buildAndRun(
 describe('native selftest (C++ kernels vs the scalar reference, without Node)', () => {
   it.skipIf(!cxx)('agrees for every SIMD kernel this CPU runs', () => {
     const out = buildAndRun(cxx!, [], []);
+    expect(out).toMatch(/^scalar many: \d+ cases compared/m);
     expect(out).toMatch(/^ok \(\d+ SIMD kernels tested\)$/m);
   });
 
@@ -100,6 +101,7 @@ describe('native selftest (C++ kernels vs the scalar reference, without Node)', 
         'avx512-emulated',
       );
       expect(out).toMatch(/^avx512f-emulated: \d+ cases compared/m);
+      expect(out).toMatch(/^avx512f-emulated many: \d+ cases compared/m);
       expect(out).toMatch(/^ok \(\d+ SIMD kernels tested\)$/m);
     },
   );
@@ -109,6 +111,7 @@ describe('native selftest (C++ kernels vs the scalar reference, without Node)', 
     () => {
       const out = buildAndRun(crossCxx!, ['-static'], [qemu!]);
       expect(out).toMatch(/^neon: \d+ cases compared/m);
+      expect(out).toMatch(/^neon many: \d+ cases compared/m);
       expect(out).toMatch(/^ok \(1 SIMD kernels tested\)$/m);
     },
   );

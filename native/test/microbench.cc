@@ -5,15 +5,18 @@
 //       native/scan_*.cc -o /tmp/mb     (one line; build two copies of a kernel to compare)
 //   taskset -c 1 /tmp/mb <rows> <reps> <byte offset of the slab from a 64-byte boundary>
 //
-// Prints min and p50 µs of a top-10 scan over rows × 384 random floats.
+// Prints min and p50 µs of a top-10 scan over rows × 384 random floats. With a fifth argument nq
+// (and optional sixth: isa name), times the many-queries kernel instead: nq queries, top-10 each.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "cpu_features.h"
+#include "many.h"
 #include "scan.h"
 
 using namespace ringmem;
@@ -33,8 +36,8 @@ int main(int argc, char** argv) {
   }
   ScanFn fn = scan_scalar;
   const char* name = "scalar";
-#if defined(__x86_64__) || defined(_M_X64)
   const CpuFeatures f = probe_cpu_features();
+#if defined(__x86_64__) || defined(_M_X64)
   if (f.avx512f) fn = scan_avx512f, name = "avx512f";
   else if (f.avx2_fma) fn = scan_avx2_fma, name = "avx2-fma";
 #elif defined(__aarch64__)
@@ -49,6 +52,41 @@ int main(int argc, char** argv) {
   for (auto& x : q) x = u(gen);
   const uint32_t seg[2] = {0, static_cast<uint32_t>(rows)};
   const ScanArgs a{slab, dim, seg, 1, q.data(), nullptr};
+  if (argc >= 5) {
+    const size_t nq = std::strtoul(argv[4], nullptr, 10);
+    ManyFn many = many_scalar;
+    const char* mname = "scalar";
+#if defined(__x86_64__) || defined(_M_X64)
+    const std::string want = argc >= 6 ? argv[5] : "";
+    if (f.avx512f && (want.empty() || want == "avx512f")) many = many_avx512f, mname = "avx512f";
+    else if (f.avx2_fma && want != "scalar") many = many_avx2_fma, mname = "avx2-fma";
+#elif defined(__aarch64__)
+    many = many_neon, mname = "neon";
+#endif
+    std::vector<float> qs(nq * dim);
+    for (auto& x : qs) x = u(gen);
+    std::vector<HeapEntry> hs(nq * 10);
+    std::vector<int32_t> ro(nq * 10);
+    std::vector<float> so(nq * 10);
+    std::vector<double> t;
+    for (int r = 0; r < reps + 2; ++r) {
+      const auto t0 = std::chrono::steady_clock::now();
+      std::vector<TopK> heaps;
+      for (size_t q = 0; q < nq; ++q) heaps.emplace_back(hs.data() + q * 10, 10);
+      const ManyArgs ma{slab, dim, seg, 1, qs.data(), nq, nullptr, nullptr, nullptr, 0.0f, nullptr};
+      many(ma, heaps.data());
+      for (size_t q = 0; q < nq; ++q) heaps[q].finish(ro.data() + q * 10, so.data() + q * 10);
+      const auto t1 = std::chrono::steady_clock::now();
+      if (r >= 2) t.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
+    }
+    std::sort(t.begin(), t.end());
+    const double p50 = t[t.size() / 2];
+    std::printf("many %s rows=%zu nq=%zu: min %.0f us, p50 %.0f us, %.1f GFMA/s, %.2f us/query\n",
+                mname, rows, nq, t.front(), p50,
+                static_cast<double>(rows) * dim * nq / (p50 * 1e3), p50 / nq);
+    std::free(base);
+    return 0;
+  }
   std::vector<HeapEntry> storage;
   int32_t out_rows[10];
   float out_scores[10];

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "cpu_features.h"
+#include "many.h"
 #include "scan.h"
 
 using namespace ringmem;
@@ -120,25 +121,133 @@ void test_isa(const char* isa, ScanFn fn) {
   std::printf("%s: %zu cases compared with the scalar reference\n", isa, cases);
 }
 
+// The many-queries kernels. Each (row, query) pair must score the same whatever the batch around it
+// (the engine relies on it), hits must match the scalar reference within tolerance, the per-query
+// visible ranges and counts must hold, and many_scalar must equal scan_scalar query by query, bit for
+// bit (the JS kernel mirrors both).
+struct ManyHits {
+  std::vector<size_t> n;
+  std::vector<int32_t> rows;
+  std::vector<float> scores;
+  std::vector<uint32_t> counts;
+};
+
+ManyHits run_many(ManyFn fn, ManyArgs a, size_t k, bool count) {
+  static std::vector<HeapEntry> storage;
+  if (storage.size() < a.nq * k) storage.resize(a.nq * k);
+  std::vector<TopK> heaps;
+  for (size_t q = 0; q < a.nq; ++q) heaps.emplace_back(storage.data() + q * k, k);
+  ManyHits h{std::vector<size_t>(a.nq), std::vector<int32_t>(a.nq * k, -1),
+             std::vector<float>(a.nq * k, -7.0f), std::vector<uint32_t>(a.nq, 0)};
+  a.counts = count ? h.counts.data() : nullptr;
+  fn(a, heaps.data());
+  for (size_t q = 0; q < a.nq; ++q) {
+    h.n[q] = heaps[q].finish(h.rows.data() + q * k, h.scores.data() + q * k);
+  }
+  return h;
+}
+
+Hits slice(const ManyHits& m, size_t q, size_t k) {
+  Hits h{m.n[q], std::vector<int32_t>(m.rows.begin() + q * k, m.rows.begin() + (q + 1) * k),
+         std::vector<float>(m.scores.begin() + q * k, m.scores.begin() + (q + 1) * k)};
+  return h;
+}
+
+void test_many(const char* isa, ManyFn fn) {
+  std::mt19937 gen(777);
+  const size_t dims[] = {1, 3, 7, 8, 9, 16, 17, 31, 33, 64, 65, 100, 384, 385, 129};
+  std::vector<float> slab, qs;
+  size_t cases = 0;
+  for (size_t dim : dims) {
+    for (int trial = 0; trial < 24; ++trial) {
+      const size_t rows = gen() % 70;
+      const size_t nq = 1 + gen() % 13;
+      unit_rows(slab, rows, dim, gen);
+      unit_rows(qs, nq, dim, gen);
+      if (rows >= 6) std::memcpy(&slab[5 * dim], &slab[2 * dim], dim * sizeof(float));
+      if (rows >= 1 && nq >= 2) std::memcpy(&qs[dim], &slab[0], dim * sizeof(float));
+      const uint32_t cut = rows == 0 ? 0 : gen() % (rows + 1);
+      const uint32_t head = cut == 0 ? 0 : gen() % (cut + 1);
+      const uint32_t segs[4] = {cut, static_cast<uint32_t>(rows), 0, head};
+      const uint32_t scanned = static_cast<uint32_t>(rows) - cut + head;
+      std::vector<uint8_t> skip(rows);
+      for (auto& b : skip) b = (gen() % 5 == 0) ? 1 : 0;
+      std::vector<uint32_t> from(nq), to(nq);
+      for (size_t q = 0; q < nq; ++q) {
+        from[q] = gen() % (scanned + 2);
+        to[q] = gen() % (scanned + 2);
+        if (q == 0) from[q] = 0, to[q] = scanned;
+      }
+      const bool masked = trial % 2 == 0;
+      const bool ranged = trial % 3 != 0;
+      const float thr = static_cast<float>(gen() % 100) / 100.0f - 0.3f;
+      ManyArgs a{slab.data(), dim, segs, 2, qs.data(), nq, masked ? skip.data() : nullptr,
+                 ranged ? from.data() : nullptr, ranged ? to.data() : nullptr, thr, nullptr};
+      const size_t k = 1 + gen() % (rows + 3);
+      const ManyHits got = run_many(fn, a, k, true);
+      const ManyHits want = run_many(many_scalar, a, k, true);
+      for (size_t q = 0; q < nq; ++q) {
+        std::vector<float> one(qs.begin() + q * dim, qs.begin() + (q + 1) * dim);
+        compare(isa, slice(got, q, k), slice(want, q, k), slab, dim, one);
+        // Counts are exact unless a score sits within rounding of the threshold.
+        if (got.counts[q] != want.counts[q]) {
+          const double tol = 1e-6 * (dim < 8 ? 8 : dim);
+          size_t near = 0;
+          for (size_t r = 0; r < rows; ++r) {
+            if (std::fabs(ref_score(slab, dim, one, static_cast<int32_t>(r)) - thr) <= tol) ++near;
+          }
+          expect(near > 0, isa, "count above threshold differs", dim, q);
+        }
+        // The same query alone: every score bit-identical to its score inside the batch.
+        ManyArgs solo = a;
+        solo.queries = qs.data() + q * dim;
+        solo.nq = 1;
+        if (ranged) solo.from = from.data() + q, solo.to = to.data() + q;
+        const ManyHits alone = run_many(fn, solo, k, true);
+        expect(alone.n[0] == got.n[q], isa, "hit count depends on the batch", dim, q);
+        for (size_t i = 0; i < alone.n[0] && i < got.n[q]; ++i) {
+          expect(alone.rows[i] == got.rows[q * k + i] && alone.scores[i] == got.scores[q * k + i],
+                 isa, "score depends on the batch", dim, i);
+        }
+        expect(alone.counts[0] == got.counts[q], isa, "count depends on the batch", dim, q);
+        // The scalar reference equals the single-query scalar scan exactly (no ranges there).
+        if (!ranged && fn == many_scalar) {
+          ScanArgs sa{slab.data(), dim, segs, 2, one.data(), masked ? skip.data() : nullptr};
+          const Hits single = run(scan_scalar, sa, k);
+          expect(single.n == got.n[q], isa, "many_scalar count differs from scan_scalar", dim, q);
+          for (size_t i = 0; i < single.n; ++i) {
+            expect(single.rows[i] == got.rows[q * k + i] &&
+                       single.scores[i] == got.scores[q * k + i],
+                   isa, "many_scalar differs from scan_scalar", dim, i);
+          }
+        }
+      }
+      ++cases;
+    }
+  }
+  std::printf("%s many: %zu cases compared with the scalar reference\n", isa, cases);
+}
+
 }  // namespace
 
 int main() {
+  test_many("scalar", many_scalar);
   const CpuFeatures f = probe_cpu_features();
   int tested = 0;
 #if defined(__x86_64__) || defined(_M_X64)
-  if (f.avx2_fma) test_isa("avx2-fma", scan_avx2_fma), ++tested;
+  if (f.avx2_fma) test_isa("avx2-fma", scan_avx2_fma), test_many("avx2-fma", many_avx2_fma), ++tested;
   else std::printf("avx2-fma: not available here, skipped\n");
 #if defined(RINGMEM_AVX512_EMULATED)
   // Built with test/avx512_emulated.cc in place of scan_avx512.cc: runs on any AVX2 CPU.
   (void)f;
-  test_isa("avx512f-emulated", scan_avx512f), ++tested;
+  test_isa("avx512f-emulated", scan_avx512f), test_many("avx512f-emulated", many_avx512f), ++tested;
 #else
-  if (f.avx512f) test_isa("avx512f", scan_avx512f), ++tested;
+  if (f.avx512f) test_isa("avx512f", scan_avx512f), test_many("avx512f", many_avx512f), ++tested;
   else std::printf("avx512f: not available here, skipped\n");
 #endif
 #endif
 #if defined(__aarch64__) || defined(_M_ARM64)
-  if (f.neon) test_isa("neon", scan_neon), ++tested;
+  if (f.neon) test_isa("neon", scan_neon), test_many("neon", many_neon), ++tested;
 #endif
   if (failures > 0) {
     std::printf("%d failures\n", failures);

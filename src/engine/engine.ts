@@ -7,6 +7,7 @@ import {
   type NearestEntry,
   scoreAnomaly,
 } from './anomaly.js';
+import { type BatchNeighbours, batchNeighbours } from './batch-neighbours.js';
 import { type Clock, MonotonicClock, systemClock } from './clock.js';
 import { Namespace, type NamespaceCounters } from './namespace.js';
 import { Ring } from './ring.js';
@@ -170,10 +171,6 @@ export class MemoryEngine {
   private readonly resumEvery: number;
   private readonly spaces = new Map<string, Namespace>();
   private nextId = 1;
-  private readonly queryScratch: Float32Array;
-  private readonly segScratch = new Uint32Array(4);
-  private readonly oneIdx = new Int32Array(1);
-  private readonly oneScore = new Float32Array(1);
 
   constructor(config: EngineConfig) {
     assertPositiveInt(config.dim, 'dim', 65_536);
@@ -193,7 +190,6 @@ export class MemoryEngine {
     this.kernel = config.kernel;
     this.anomalyConfig = { ...DEFAULT_ANOMALY_CONFIG, ...config.anomaly };
     this.resumEvery = config.resumEvery ?? ENGINE_DEFAULTS.resumEvery;
-    this.queryScratch = new Float32Array(this.dim);
   }
 
   /** The engine's current time (clamped monotonic). */
@@ -299,6 +295,10 @@ export class MemoryEngine {
       ns.resumIfDue(this.resumEvery);
       return { namespace, ids, evicted, expired, anomalies, windowSize: ns.liveCount };
     }
+    // Scored: every row's neighbours in the window as it will be when the row arrives, for the
+    // whole batch in one pass, before anything changes (see batch-neighbours.ts).
+    const units = anomalies ? unitRows(vectors, scales, dim) : undefined;
+    const neighbours = units ? this.neighbours(ns, units, true) : undefined;
     for (let r = 0; r < n; r++) {
       const offset = r * dim;
       const scale = scales[r] as number;
@@ -306,9 +306,8 @@ export class MemoryEngine {
         // Scored against the window as it is just before this row joins: after the eviction its
         // arrival causes, so evict first (unfused) and score.
         if (ns.evictIfFull()) evicted++;
-        const q = this.queryScratch;
-        for (let i = 0; i < dim; i++) q[i] = (vectors[offset + i] as number) * scale;
-        anomalies.push(this.scoreAgainst(ns, q));
+        const unit = units!.subarray(offset, offset + dim);
+        anomalies.push(this.scoreAgainst(ns, unit, nearestOf(neighbours!, r)));
       }
       const id = this.nextId++;
       const replaced = ns.append(
@@ -350,7 +349,20 @@ export class MemoryEngine {
     const ns = this.spaces.get(namespace);
     if (!ns) return this.scoreEmpty();
     ns.expire(now);
-    return this.scoreAgainst(ns, q);
+    return this.scoreAgainst(ns, q, nearestOf(this.neighbours(ns, q, false), 0));
+  }
+
+  /** Neighbours of new rows in a namespace's window: one path for a probe, one row or a batch. */
+  private neighbours(ns: Namespace, units: Float32Array, joins: boolean): BatchNeighbours {
+    return batchNeighbours({
+      kernel: this.kernel,
+      ring: ns.ring,
+      skipMask: ns.deadCount > 0 ? ns.ring.dead : undefined,
+      units,
+      firstId: this.nextId,
+      k: 1,
+      joins,
+    });
   }
 
   private scoreEmpty(): AnomalyReport {
@@ -367,7 +379,11 @@ export class MemoryEngine {
     );
   }
 
-  private scoreAgainst(ns: Namespace, unit: Float32Array): AnomalyReport {
+  private scoreAgainst(
+    ns: Namespace,
+    unit: Float32Array,
+    nearest: NearestEntry | null,
+  ): AnomalyReport {
     if (ns.liveCount === 0) return this.scoreEmpty();
     const c = ns.centroid;
     return scoreAnomaly(
@@ -377,32 +393,10 @@ export class MemoryEngine {
         baselineMean: c.baselineMean,
         baselineStd: c.baselineStd,
         baselineCount: c.arrivalCount,
-        nearest: this.nearest(ns, unit),
+        nearest,
       },
       this.anomalyConfig,
     );
-  }
-
-  private nearest(ns: Namespace, unit: Float32Array): NearestEntry | null {
-    const ring = ns.ring;
-    const nseg = ring.segments(0, ring.size, this.segScratch);
-    const segs = this.segScratch.subarray(0, nseg * 2);
-    const mask = ns.deadCount > 0 ? ring.dead : undefined;
-    const found = this.kernel.topK(
-      ring.slab,
-      ring.dim,
-      segs,
-      unit,
-      1,
-      this.oneIdx,
-      this.oneScore,
-      mask,
-    );
-    if (found === 0) return null;
-    return {
-      id: ring.ids[this.oneIdx[0] as number] as number,
-      similarity: this.oneScore[0] as number,
-    };
   }
 
   private normalizeQuery(vector: ArrayLike<number>): Float32Array {
@@ -711,6 +705,24 @@ export class MemoryEngine {
     ns.centroid.meanInto(out);
     return out;
   }
+}
+
+/** The most similar neighbour of item i, or null when its window was empty. */
+function nearestOf(found: BatchNeighbours, i: number): NearestEntry | null {
+  if (found.hits[i] === 0) return null;
+  const at = i * found.k;
+  return { id: found.ids[at] as number, similarity: found.similarities[at] as number };
+}
+
+/** Each row times its scale, rounded to float32: the rows exactly as the ring will store them. */
+function unitRows(vectors: ArrayLike<number>, scales: Float64Array, dim: number): Float32Array {
+  const out = new Float32Array(scales.length * dim);
+  for (let r = 0; r < scales.length; r++) {
+    const scale = scales[r] as number;
+    const base = r * dim;
+    for (let i = 0; i < dim; i++) out[base + i] = (vectors[base + i] as number) * scale;
+  }
+  return out;
 }
 
 function oldestLiveTime(ns: Namespace): number | undefined {

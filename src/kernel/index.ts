@@ -14,6 +14,7 @@ export {
   type KernelInfo,
   type KernelIsa,
   MAX_TOP_K,
+  type ManyRequest,
   type RowIngest,
   type RowsIngest,
   type ScanKernel,

@@ -1,5 +1,5 @@
-import type { KernelInfo, ScanKernel } from './types.js';
-import { validateTopKArgs } from './validate.js';
+import type { KernelInfo, ManyRequest, ScanKernel } from './types.js';
+import { validateManyRequest, validateTopKArgs } from './validate.js';
 
 /**
  * The portable scan kernel: same contract as the native one (types.ts), plain JS.
@@ -61,6 +61,87 @@ export class JsKernel implements ScanKernel {
       this.heapOrder,
       this.heapRow,
     );
+  }
+
+  /**
+   * Rows outer, queries inner: each row is read once for the batch. Per pair the arithmetic is
+   * `topK`'s, so query q's hits equal a single topK of query q over the rows it sees, bit for bit.
+   */
+  topKMany(req: ManyRequest): void {
+    const nq = validateManyRequest(req);
+    const { slab, dim, segments, queries, k, outIdx, outScores, outHits, skipMask, from, to } = req;
+    const counts = req.outCounts;
+    const atLeast = req.countAtLeast === undefined ? 0 : Math.fround(req.countAtLeast);
+    if (counts !== undefined) counts.fill(0, 0, nq);
+    const cells = nq * k;
+    if (this.heapScore.length < cells) {
+      this.heapScore = new Float32Array(cells);
+      this.heapOrder = new Uint32Array(cells);
+      this.heapRow = new Int32Array(cells);
+    }
+    const hs = this.heapScore;
+    const ho = this.heapOrder;
+    const hr = this.heapRow;
+    const size = new Uint32Array(nq);
+    const next = new Uint32Array(nq);
+    const threshold = new Float64Array(nq).fill(Number.NEGATIVE_INFINITY);
+    const dim4 = dim - (dim % 4);
+    let pos = 0;
+    for (let s = 0; s < segments.length; s += 2) {
+      const end = segments[s + 1]!;
+      for (let r = segments[s]!; r < end; r++, pos++) {
+        if (skipMask !== undefined && skipMask[r] !== 0) continue;
+        const base = r * dim;
+        for (let q = 0; q < nq; q++) {
+          if (from !== undefined && (pos < from[q]! || pos >= to![q]!)) continue;
+          const qb = q * dim;
+          let s0 = 0;
+          let s1 = 0;
+          let s2 = 0;
+          let s3 = 0;
+          let i = 0;
+          for (; i < dim4; i += 4) {
+            s0 += slab[base + i]! * queries[qb + i]!;
+            s1 += slab[base + i + 1]! * queries[qb + i + 1]!;
+            s2 += slab[base + i + 2]! * queries[qb + i + 2]!;
+            s3 += slab[base + i + 3]! * queries[qb + i + 3]!;
+          }
+          for (; i < dim; i++) s0 += slab[base + i]! * queries[qb + i]!;
+          const score = Math.fround(s0 + s1 + (s2 + s3));
+          if (counts !== undefined && score >= atLeast) counts[q]!++;
+          if (!(score > threshold[q]!)) continue;
+          const hb = q * k;
+          const n = size[q]!;
+          if (n < k) {
+            hs[hb + n] = score;
+            ho[hb + n] = next[q]!++;
+            hr[hb + n] = r;
+            siftUp(hs, ho, hr, n, hb);
+            size[q] = n + 1;
+            if (n + 1 === k) threshold[q] = hs[hb]!;
+          } else {
+            hs[hb] = score;
+            ho[hb] = next[q]!++;
+            hr[hb] = r;
+            siftDown(hs, ho, hr, 0, n, hb);
+            threshold[q] = hs[hb]!;
+          }
+        }
+      }
+    }
+    for (let q = 0; q < nq; q++) {
+      const hb = q * k;
+      const n = size[q]!;
+      for (let m = n; m > 1; m--) {
+        swap(hs, ho, hr, hb, hb + m - 1);
+        siftDown(hs, ho, hr, 0, m - 1, hb);
+      }
+      for (let i = 0; i < n; i++) {
+        outIdx[hb + i] = hr[hb + i]!;
+        outScores[hb + i] = hs[hb + i]!;
+      }
+      outHits[q] = n;
+    }
   }
 
   /**
@@ -169,11 +250,12 @@ function swap(hs: Float32Array, ho: Uint32Array, hr: Int32Array, a: number, b: n
   hr[b] = r;
 }
 
-function siftUp(hs: Float32Array, ho: Uint32Array, hr: Int32Array, i: number): void {
+/** Heap indices are relative to `base` (the many-queries scan keeps one heap per query). */
+function siftUp(hs: Float32Array, ho: Uint32Array, hr: Int32Array, i: number, base = 0): void {
   while (i > 0) {
     const parent = (i - 1) >> 1;
-    if (!worse(hs, ho, i, parent)) return;
-    swap(hs, ho, hr, i, parent);
+    if (!worse(hs, ho, base + i, base + parent)) return;
+    swap(hs, ho, hr, base + i, base + parent);
     i = parent;
   }
 }
@@ -184,13 +266,14 @@ function siftDown(
   hr: Int32Array,
   i: number,
   size: number,
+  base = 0,
 ): void {
   for (;;) {
     let child = 2 * i + 1;
     if (child >= size) return;
-    if (child + 1 < size && worse(hs, ho, child + 1, child)) child++;
-    if (!worse(hs, ho, child, i)) return;
-    swap(hs, ho, hr, i, child);
+    if (child + 1 < size && worse(hs, ho, base + child + 1, base + child)) child++;
+    if (!worse(hs, ho, base + child, base + i)) return;
+    swap(hs, ho, hr, base + i, base + child);
     i = child;
   }
 }

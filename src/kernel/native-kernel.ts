@@ -1,7 +1,14 @@
 import { availableParallelism } from 'node:os';
 import { argumentError, KernelError } from './errors.js';
-import type { KernelInfo, KernelIsa, RowIngest, RowsIngest, ScanKernel } from './types.js';
-import { validateTopKArgs } from './validate.js';
+import type {
+  KernelInfo,
+  KernelIsa,
+  ManyRequest,
+  RowIngest,
+  RowsIngest,
+  ScanKernel,
+} from './types.js';
+import { validateManyRequest, validateTopKArgs } from './validate.js';
 
 /** The surface of native/build/Release/ringmem_kernel.node (see native/addon.cc). */
 export interface NativeAddon {
@@ -50,6 +57,23 @@ export interface NativeAddon {
     counter: Int32Array,
     chunkRows: number,
   ) => Promise<number>;
+  /** See ManyRequest in types.ts; positional here. Absent from addons built before it existed. */
+  topKMany?: (
+    isa: number,
+    slab: Float32Array,
+    dim: number,
+    segments: Uint32Array,
+    queries: Float32Array,
+    k: number,
+    outIdx: Int32Array,
+    outScores: Float32Array,
+    outHits: Uint32Array,
+    skipMask: Uint8Array | undefined,
+    from: Uint32Array | undefined,
+    to: Uint32Array | undefined,
+    countAtLeast: number | undefined,
+    outCounts: Uint32Array | undefined,
+  ) => void;
   /** Address of the buffer's data modulo 64 (for placing views on cache-line boundaries). */
   addressMod64(buffer: ArrayBuffer): number;
   /**
@@ -124,6 +148,33 @@ export class NativeKernel implements ScanKernel {
   ): number {
     validateTopKArgs(slab, dim, segments, query, k, outIdx, outScores, skipMask);
     return this.addon.topK(this.isaId, slab, dim, segments, query, k, outIdx, outScores, skipMask);
+  }
+
+  topKMany(req: ManyRequest): void {
+    validateManyRequest(req);
+    const many = this.addon.topKMany;
+    if (many === undefined) {
+      throw new KernelError(
+        'ERR_KERNEL_UNAVAILABLE',
+        'the native addon predates topKMany: rebuild it with `npm run build:native`',
+      );
+    }
+    many(
+      this.isaId,
+      req.slab,
+      req.dim,
+      req.segments,
+      req.queries,
+      req.k,
+      req.outIdx,
+      req.outScores,
+      req.outHits,
+      req.skipMask,
+      req.from,
+      req.to,
+      req.countAtLeast,
+      req.outCounts,
+    );
   }
 
   topKAsync(

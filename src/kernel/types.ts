@@ -62,6 +62,45 @@ export interface ScanKernel {
     outScores: Float32Array,
     skipMask?: Uint8Array,
   ): Promise<number>;
+  /**
+   * The same scan for many queries at once (see ManyRequest): every row is read once for the
+   * whole batch, so scoring nq queries costs far less than nq scans. Writes into the request's
+   * caller-owned outputs; throws a `KernelError` (ERR_KERNEL_ARGUMENT) on a bad request.
+   */
+  topKMany(request: ManyRequest): void;
+}
+
+/**
+ * One many-queries scan. Per query the semantics are topK's (scan order, skip mask, tie rule,
+ * NaN never a hit), with two additions:
+ * - `from`/`to` (given together, nq entries each): query q sees only rows whose *scan position*
+ *   p (index in the scan order of `segments`, skipped rows included) satisfies from[q] <= p <
+ *   to[q]. The engine uses it to give each item of a batch the window as it is when that item
+ *   arrives (rows evicted by earlier items of the batch are out of sight).
+ * - `countAtLeast` with `outCounts`: outCounts[q] = rows query q sees whose score is >=
+ *   Math.fround(countAtLeast) (the threshold is compared in float32, like the scores).
+ *
+ * A (row, query) pair's score depends only on the two vectors, within one backend: not on nq,
+ * the other queries, nor where the row is stored. Native SIMD scores agree with the JS kernel
+ * within rounding (the native scalar ISA bit for bit); per backend they are deterministic.
+ */
+export interface ManyRequest {
+  slab: Float32Array;
+  dim: number;
+  segments: Uint32Array;
+  /** nq query rows of `dim` values, each finite (nq = queries.length / dim, at least 1). */
+  queries: Float32Array;
+  k: number;
+  /** nq × k: query q's hits, best first, at [q·k, q·k + outHits[q]). */
+  outIdx: Int32Array;
+  outScores: Float32Array;
+  /** nq: hits written for each query (min(k, rows it sees)). */
+  outHits: Uint32Array;
+  skipMask?: Uint8Array | undefined;
+  from?: Uint32Array | undefined;
+  to?: Uint32Array | undefined;
+  countAtLeast?: number | undefined;
+  outCounts?: Uint32Array | undefined;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { argumentError } from './errors.js';
-import { MAX_TOP_K } from './types.js';
+import { MAX_TOP_K, type ManyRequest } from './types.js';
 
 /** Rows are reported through an Int32Array, so the slab may not hold more than this many. */
 const MAX_ROWS = 0x7fff_ffff;
@@ -98,4 +98,72 @@ function describe(value: unknown): string {
   if (value === null) return 'null';
   if (typeof value === 'object') return (value as object).constructor?.name ?? 'object';
   return typeof value;
+}
+
+/**
+ * Checks a topKMany request against the contract in types.ts (topK's rules per query, plus the
+ * batch outputs, the per-query ranges and the count). Returns nq. Cost: O(nq × dim + segments).
+ */
+export function validateManyRequest(req: ManyRequest): number {
+  if (req === null || typeof req !== 'object') {
+    throw argumentError(`topKMany takes a request object, got ${describe(req)}`);
+  }
+  const { slab, dim, segments, queries, k, outIdx, outScores, outHits, skipMask } = req;
+  if (!(queries instanceof Float32Array)) {
+    throw argumentError(`queries must be a Float32Array, got ${describe(queries)}`);
+  }
+  if (!Number.isInteger(dim) || dim < 1 || dim > MAX_ROWS) {
+    throw argumentError(`dim must be an integer from 1 to ${MAX_ROWS}, got ${String(dim)}`);
+  }
+  if (queries.length === 0 || queries.length % dim !== 0) {
+    throw argumentError(
+      `queries length ${queries.length} must be a positive multiple of dim ${dim} (nq rows)`,
+    );
+  }
+  const nq = queries.length / dim;
+  // One query's worth through the single-scan checks (slab, segments, k, mask); then the rest.
+  validateTopKArgs(slab, dim, segments, queries.subarray(0, dim), k, outIdx, outScores, skipMask);
+  for (let i = dim; i < queries.length; i++) {
+    if (!Number.isFinite(queries[i]!)) {
+      throw argumentError(
+        `queries[${i}] (query ${Math.floor(i / dim)}) is ${queries[i]}; every query value must be finite`,
+      );
+    }
+  }
+  if (outIdx.length < nq * k || outScores.length < nq * k) {
+    throw argumentError(
+      `outIdx (length ${outIdx.length}) and outScores (length ${outScores.length}) must each ` +
+        `hold nq × k = ${nq} × ${k} = ${nq * k} entries`,
+    );
+  }
+  if (!(outHits instanceof Uint32Array) || outHits.length < nq) {
+    throw argumentError(`outHits must be a Uint32Array of at least nq = ${nq} entries`);
+  }
+  const { from, to } = req;
+  if ((from === undefined) !== (to === undefined)) {
+    throw argumentError('give from and to together (per-query visible scan positions), or neither');
+  }
+  if (from !== undefined || to !== undefined) {
+    if (!(from instanceof Uint32Array) || !(to instanceof Uint32Array)) {
+      throw argumentError('from and to must be Uint32Arrays');
+    }
+    if (from.length < nq || to.length < nq) {
+      throw argumentError(
+        `from (length ${from.length}) and to (length ${to.length}) need nq = ${nq} entries`,
+      );
+    }
+  }
+  const { countAtLeast, outCounts } = req;
+  if ((countAtLeast === undefined) !== (outCounts === undefined)) {
+    throw argumentError('give countAtLeast and outCounts together, or neither');
+  }
+  if (countAtLeast !== undefined) {
+    if (typeof countAtLeast !== 'number' || !Number.isFinite(countAtLeast)) {
+      throw argumentError(`countAtLeast must be a finite number, got ${String(countAtLeast)}`);
+    }
+    if (!(outCounts instanceof Uint32Array) || outCounts.length < nq) {
+      throw argumentError(`outCounts must be a Uint32Array of at least nq = ${nq} entries`);
+    }
+  }
+  return nq;
 }

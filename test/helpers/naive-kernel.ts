@@ -25,6 +25,32 @@ export const naiveKernel: ScanKernel = {
     }
     return n;
   },
+  topKMany(req) {
+    const { slab, dim, segments, queries, k, outIdx, outScores, outHits, skipMask, from, to } = req;
+    const nq = queries.length / dim;
+    const atLeast = req.countAtLeast === undefined ? 0 : Math.fround(req.countAtLeast);
+    for (let q = 0; q < nq; q++) {
+      const scored: { row: number; order: number; score: number }[] = [];
+      let pos = 0;
+      for (let s = 0; s + 1 < segments.length; s += 2) {
+        for (let row = segments[s]!; row < segments[s + 1]!; row++, pos++) {
+          if (skipMask && skipMask[row] !== 0) continue;
+          if (from && to && (pos < from[q]! || pos >= to[q]!)) continue;
+          let score = 0;
+          for (let i = 0; i < dim; i++) score += slab[row * dim + i]! * queries[q * dim + i]!;
+          scored.push({ row, order: pos, score: Math.fround(score) });
+        }
+      }
+      if (req.outCounts) req.outCounts[q] = scored.filter((e) => e.score >= atLeast).length;
+      scored.sort((a, b) => b.score - a.score || a.order - b.order);
+      const n = Math.min(k, scored.length);
+      for (let i = 0; i < n; i++) {
+        outIdx[q * k + i] = scored[i]!.row;
+        outScores[q * k + i] = scored[i]!.score;
+      }
+      outHits[q] = n;
+    }
+  },
   async topKAsync(slab, dim, segments, query, k, outIdx, outScores, skipMask) {
     await new Promise((resolve) => setImmediate(resolve));
     return this.topK(slab, dim, segments, query, k, outIdx, outScores, skipMask);
