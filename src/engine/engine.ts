@@ -10,7 +10,7 @@ import {
 import { type Clock, MonotonicClock, systemClock } from './clock.js';
 import type { FusionConfig, RecallMode } from './fusion.js';
 import { rankTextModes, semanticPoolSize } from './hybrid-search.js';
-import { type AnalyzedText, analyzeText } from './lexical-index.js';
+import { type AnalyzedText, analyzeText, type Bm25Params, DEFAULT_BM25 } from './lexical-index.js';
 import { Namespace, type NamespaceCounters } from './namespace.js';
 import { Ring } from './ring.js';
 import {
@@ -39,6 +39,8 @@ export interface EngineConfig {
   anomaly?: Partial<AnomalyConfig>;
   /** Exact centroid re-sum after this many updates per namespace (drift guard). */
   resumEvery?: number;
+  /** BM25 constants of the lexical index (default k1 1.2, b 0.5; see lexical-index.ts). */
+  bm25?: Partial<Bm25Params>;
 }
 
 export const ENGINE_DEFAULTS = {
@@ -188,6 +190,7 @@ export class MemoryEngine {
   readonly kernel: ScanKernel;
   private readonly clock: MonotonicClock;
   private readonly resumEvery: number;
+  private readonly bm25: Bm25Params;
   private readonly spaces = new Map<string, Namespace>();
   private nextId = 1;
   private readonly queryScratch: Float32Array;
@@ -213,6 +216,13 @@ export class MemoryEngine {
     this.kernel = config.kernel;
     this.anomalyConfig = { ...DEFAULT_ANOMALY_CONFIG, ...config.anomaly };
     this.resumEvery = config.resumEvery ?? ENGINE_DEFAULTS.resumEvery;
+    this.bm25 = { ...DEFAULT_BM25, ...config.bm25 };
+    if (!(this.bm25.k1 >= 0 && this.bm25.b >= 0 && this.bm25.b <= 1)) {
+      throw new RingmemError(
+        'INVALID_ARGUMENT',
+        `bm25 needs k1 ≥ 0 and b from 0 to 1, got k1 ${this.bm25.k1}, b ${this.bm25.b}`,
+      );
+    }
     this.queryScratch = new Float32Array(this.dim);
   }
 
@@ -255,7 +265,7 @@ export class MemoryEngine {
         `cannot create namespace "${name}": the server holds its maximum of ${this.maxNamespaces} namespaces; reuse one, forget one, or raise the namespace limit`,
       );
     }
-    const ns = new Namespace(name, this.dim, capacity, ttlMs, this.kernel.ingestRow);
+    const ns = new Namespace(name, this.dim, capacity, ttlMs, this.kernel.ingestRow, this.bm25);
     if (this.totalBytes() + ns.bytes > this.maxBytes) {
       throw this.memoryLimitError(name, ns.bytes);
     }

@@ -25,7 +25,7 @@ export interface Bm25Params {
   b: number;
 }
 
-export const DEFAULT_BM25: Readonly<Bm25Params> = { k1: 1.2, b: 0.75 };
+export const DEFAULT_BM25: Readonly<Bm25Params> = { k1: 1.2, b: 0.5 };
 
 /** A text as the index stores it: distinct terms, their counts, its length in terms. */
 export interface AnalyzedText {
@@ -209,7 +209,7 @@ export class LexicalIndex {
       this.liveDocs++;
       return;
     }
-    if (this.heldDocs === this.docLength.length) this.growDocs();
+    if (this.docMask < 0 || this.heldDocs === this.docLength.length) this.growDocs();
     const seq = this.nextSeq++;
     const at = seq & this.docMask;
     this.liveDocs++;

@@ -1,7 +1,7 @@
 import type { RowIngest, RowsIngest } from '../kernel/types.js';
 import { RunningCentroid } from './centroid.js';
 import type { EntryInput } from './engine.js';
-import { type AnalyzedText, LexicalIndex } from './lexical-index.js';
+import { type AnalyzedText, type Bm25Params, LexicalIndex } from './lexical-index.js';
 import { Ring } from './ring.js';
 
 export interface NamespaceCounters {
@@ -25,7 +25,7 @@ export class Namespace {
   readonly ring: Ring;
   readonly centroid: RunningCentroid;
   /** BM25 index over the same entries as the ring (see lexical-index.ts). */
-  readonly lexical = new LexicalIndex();
+  readonly lexical: LexicalIndex;
   ttlMs: number;
   /** Tombstoned slots still in the ring. */
   deadCount = 0;
@@ -39,8 +39,16 @@ export class Namespace {
     deleted: 0,
   };
 
-  constructor(name: string, dim: number, capacity: number, ttlMs: number, ingest?: RowIngest) {
+  constructor(
+    name: string,
+    dim: number,
+    capacity: number,
+    ttlMs: number,
+    ingest?: RowIngest,
+    bm25?: Bm25Params,
+  ) {
     this.name = name;
+    this.lexical = new LexicalIndex(bm25);
     this.ring = new Ring(dim, capacity);
     this.centroid = new RunningCentroid(dim, ingest);
     this.ttlMs = ttlMs;
