@@ -1,4 +1,5 @@
 import type { Embedder, EmbedKind } from './embed/types.js';
+import type { RecallMode } from './engine/fusion.js';
 import type {
   AnomalyReport,
   ForgetResult,
@@ -32,9 +33,14 @@ export interface RememberResult extends InsertResult {
   truncated: boolean[];
 }
 
-export interface RecallOptions extends SearchOptions {
+export interface RecallOptions extends Omit<SearchOptions, 'text'> {
   namespace: string;
   signal?: AbortSignal;
+  /**
+   * "hybrid" (default): meaning and words fused; "semantic": meaning only (cosine of the
+   * vectors); "lexical": words only (BM25, no embedding at all).
+   */
+  mode?: RecallMode;
 }
 
 export interface RecallResult extends SearchResult {
@@ -116,9 +122,17 @@ export class Memory {
 
   async recall(query: string, options: RecallOptions): Promise<RecallResult> {
     const started = performance.now();
+    const mode = options.mode ?? 'hybrid';
+    const search = { ...options, mode, text: query };
+    if (mode === 'lexical') {
+      // Words only: nothing to embed, and nothing is ever truncated.
+      checkAbort(options.signal);
+      const found = this.engine.search(options.namespace, undefined, search);
+      return { ...found, tookMs: performance.now() - started, queryTruncated: false };
+    }
     const res = await this.embedder.embedWithInfo([query], 'query');
     checkAbort(options.signal);
-    const found = await this.engine.searchAsync(options.namespace, res.vectors, options);
+    const found = await this.engine.searchAsync(options.namespace, res.vectors, search);
     return {
       ...found,
       tookMs: performance.now() - started,

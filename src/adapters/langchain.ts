@@ -4,6 +4,7 @@ import { BaseRetriever, type BaseRetrieverInput } from '@langchain/core/retrieve
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { RECALL_MODES, type RecallMode } from '../engine/fusion.js';
 import { parseDuration } from '../mcp/time.js';
 import type { Memory } from '../memory.js';
 
@@ -23,14 +24,18 @@ export interface RingmemRetrieverInput extends BaseRetrieverInput {
   tagMode?: 'any' | 'all';
   /** Only memories younger than this: a duration such as "30m" or "2h". */
   within?: string;
-  /** Drop hits with a lower cosine similarity. */
+  /** Drop hits with a lower score (its meaning depends on `mode`; see the recall tool). */
   minScore?: number;
+  /** "hybrid" (default), "semantic" or "lexical". */
+  mode?: RecallMode;
 }
 
 interface RecallHit {
   id: number;
   text: string | null;
   score: number;
+  semantic_score: number | null;
+  lexical_score: number | null;
   timestamp: string;
   age_seconds: number;
   tags: string[];
@@ -55,6 +60,7 @@ export class RingmemRetriever extends BaseRetriever {
   readonly tagMode: 'any' | 'all';
   readonly within: string | undefined;
   readonly minScore: number | undefined;
+  readonly mode: RecallMode;
   private client: Promise<Client> | undefined;
 
   constructor(fields: RingmemRetrieverInput) {
@@ -66,6 +72,12 @@ export class RingmemRetriever extends BaseRetriever {
     this.tagMode = fields.tagMode ?? 'any';
     this.within = fields.within;
     this.minScore = fields.minScore;
+    this.mode = fields.mode ?? 'hybrid';
+    if (!RECALL_MODES.includes(this.mode)) {
+      throw new TypeError(
+        `Expected \`mode\` to be "hybrid", "semantic" or "lexical", got ${JSON.stringify(fields.mode)}`,
+      );
+    }
     if (!Number.isInteger(this.k) || this.k < 1 || this.k > 100) {
       throw new TypeError(`Expected \`k\` to be an integer from 1 to 100, got ${fields.k}`);
     }
@@ -91,6 +103,8 @@ export class RingmemRetriever extends BaseRetriever {
           metadata: {
             id: h.id,
             score: h.score,
+            semantic_score: h.semantic_score,
+            lexical_score: h.lexical_score,
             timestamp: h.timestamp,
             age_seconds: h.age_seconds,
             tags: h.tags,
@@ -108,12 +122,15 @@ export class RingmemRetriever extends BaseRetriever {
       k: this.k,
       withinMs: this.within === undefined ? undefined : parseDuration(this.within),
       minScore: this.minScore,
+      mode: this.mode,
       tags: tags ? (this.tagMode === 'all' ? { all: tags } : { any: tags }) : undefined,
     });
     return res.hits.map((h) => ({
       id: h.id,
       text: h.text ?? null,
       score: h.score,
+      semantic_score: h.semanticScore,
+      lexical_score: h.lexicalScore,
       timestamp: new Date(h.timestamp).toISOString(),
       age_seconds: h.ageMs / 1000,
       tags: [...h.tags],
@@ -143,6 +160,7 @@ export class RingmemRetriever extends BaseRetriever {
       Object.assign(args, { tags: this.filterTags, tag_mode: this.tagMode });
     if (this.within !== undefined) args.within = this.within;
     if (this.minScore !== undefined) args.min_score = this.minScore;
+    args.mode = this.mode;
     const res = (await client.callTool({ name: 'recall', arguments: args })) as CallToolResult;
     if (res.isError) {
       const text = res.content.map((c) => (c.type === 'text' ? c.text : '')).join(' ');

@@ -19,7 +19,7 @@ Options:
   --json               Print the tool's structured result as JSON
 Authentication: RINGMEM_TOKEN is sent as a bearer token when set.`;
 
-export const RECALL_HELP = `ringmem recall — search a running ringmem HTTP server by meaning
+export const RECALL_HELP = `ringmem recall — search a running ringmem HTTP server by meaning and words
 
 Usage:
   ringmem recall "query" [options]
@@ -28,6 +28,7 @@ Options:
   --url <url>          Server (default ${DEFAULT_URL}; RINGMEM_URL)
   --namespace <name>   Namespace (default "default")
   -k <n>               How many memories (default 5)
+  --mode <mode>        hybrid (default: meaning and exact words), semantic or lexical
   --within <duration>  Only memories younger than this, e.g. 10m, 2h
   --tag <tag>          Only memories with this tag (repeatable)
   --json               Print the tool's structured result as JSON
@@ -146,7 +147,11 @@ export async function runRemember(argv: string[], io: CliIo): Promise<number> {
 export async function runRecall(argv: string[], io: CliIo): Promise<number> {
   let p: Parsed;
   try {
-    p = parse(argv, { k: { type: 'string', short: 'k' }, within: { type: 'string' } });
+    p = parse(argv, {
+      k: { type: 'string', short: 'k' },
+      within: { type: 'string' },
+      mode: { type: 'string' },
+    });
   } catch (error) {
     io.stderr.write(`ringmem recall: ${(error as Error).message}\n`);
     return 2;
@@ -175,6 +180,16 @@ export async function runRecall(argv: string[], io: CliIo): Promise<number> {
   }
   if (p.values.within) args.within = p.values.within;
   if (p.values.tag) args.tags = p.values.tag;
+  if (p.values.mode !== undefined) {
+    const mode = p.values.mode as string;
+    if (mode !== 'hybrid' && mode !== 'semantic' && mode !== 'lexical') {
+      io.stderr.write(
+        `ringmem recall: --mode takes hybrid, semantic or lexical, got ${JSON.stringify(mode)}\n`,
+      );
+      return 2;
+    }
+    args.mode = mode;
+  }
   const url = (p.values.url as string) ?? io.env.RINGMEM_URL ?? DEFAULT_URL;
   return callTool(io, 'recall', url, 'recall', args, p.values.json === true);
 }

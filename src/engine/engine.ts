@@ -9,6 +9,9 @@ import {
 } from './anomaly.js';
 import { type BatchNeighbours, batchNeighbours } from './batch-neighbours.js';
 import { type Clock, MonotonicClock, systemClock } from './clock.js';
+import type { FusionConfig, RecallMode } from './fusion.js';
+import { rankTextModes, semanticPoolSize } from './hybrid-search.js';
+import { type AnalyzedText, analyzeText, type Bm25Params, DEFAULT_BM25 } from './lexical-index.js';
 import { Namespace, type NamespaceCounters } from './namespace.js';
 import { Ring } from './ring.js';
 import {
@@ -37,6 +40,8 @@ export interface EngineConfig {
   anomaly?: Partial<AnomalyConfig>;
   /** Exact centroid re-sum after this many updates per namespace (drift guard). */
   resumEvery?: number;
+  /** BM25 constants of the lexical index (default k1 1.2, b 0.5; see lexical-index.ts). */
+  bm25?: Partial<Bm25Params>;
 }
 
 export const ENGINE_DEFAULTS = {
@@ -66,7 +71,12 @@ export interface MemoryEntry {
 }
 
 export interface Hit extends MemoryEntry {
+  /** The ranking score of the mode: cosine (semantic), fused (hybrid), BM25 share (lexical). */
   score: number;
+  /** Cosine similarity to the query; null when the mode did not compute it (lexical). */
+  semanticScore: number | null;
+  /** BM25 score; null when the entry holds no query term or the mode did not compute it. */
+  lexicalScore: number | null;
 }
 
 export interface InsertOptions {
@@ -103,6 +113,15 @@ export interface SearchOptions {
   withinMs?: number;
   tags?: TagFilter;
   minScore?: number;
+  /**
+   * How to rank: "semantic" (cosine of the vectors), "lexical" (BM25 over `text`) or "hybrid"
+   * (both, fused). Default: "hybrid" when `text` is given, else "semantic".
+   */
+  mode?: RecallMode;
+  /** The query's text, for the lexical side (required by the lexical and hybrid modes). */
+  text?: string;
+  /** Advanced: override the fusion rule, weight or candidate pool of hybrid recall. */
+  fusion?: Partial<FusionConfig>;
 }
 
 export interface SearchResult {
@@ -144,8 +163,11 @@ export interface NamespaceOptions {
   ttlMs?: number;
 }
 
-interface ScanPlan {
+export interface ScanPlan {
   ns: Namespace;
+  /** Logical ring positions [from, to) of the time window (segments are their slot ranges). */
+  from: number;
+  to: number;
   segments: Uint32Array;
   mask: Uint8Array | undefined;
   searched: number;
@@ -169,6 +191,7 @@ export class MemoryEngine {
   readonly kernel: ScanKernel;
   private readonly clock: MonotonicClock;
   private readonly resumEvery: number;
+  private readonly bm25: Bm25Params;
   private readonly spaces = new Map<string, Namespace>();
   private nextId = 1;
 
@@ -190,6 +213,13 @@ export class MemoryEngine {
     this.kernel = config.kernel;
     this.anomalyConfig = { ...DEFAULT_ANOMALY_CONFIG, ...config.anomaly };
     this.resumEvery = config.resumEvery ?? ENGINE_DEFAULTS.resumEvery;
+    this.bm25 = { ...DEFAULT_BM25, ...config.bm25 };
+    if (!(this.bm25.k1 >= 0 && this.bm25.b >= 0 && this.bm25.b <= 1)) {
+      throw new RingmemError(
+        'INVALID_ARGUMENT',
+        `bm25 needs k1 ≥ 0 and b from 0 to 1, got k1 ${this.bm25.k1}, b ${this.bm25.b}`,
+      );
+    }
   }
 
   /** The engine's current time (clamped monotonic). */
@@ -231,7 +261,7 @@ export class MemoryEngine {
         `cannot create namespace "${name}": the server holds its maximum of ${this.maxNamespaces} namespaces; reuse one, forget one, or raise the namespace limit`,
       );
     }
-    const ns = new Namespace(name, this.dim, capacity, ttlMs, this.kernel.ingestRow);
+    const ns = new Namespace(name, this.dim, capacity, ttlMs, this.kernel.ingestRow, this.bm25);
     if (this.totalBytes() + ns.bytes > this.maxBytes) {
       throw this.memoryLimitError(name, ns.bytes);
     }
@@ -274,7 +304,11 @@ export class MemoryEngine {
       );
     }
     const extras = new Uint32Array(n);
-    for (let i = 0; i < n; i++) extras[i] = entries ? payloadBytes(entries[i] as EntryInput) : 0;
+    // Texts are analysed for the lexical index up front, so their index cost counts in the cap.
+    const docs: AnalyzedText[] | undefined = entries?.map((e) => analyzeText(e.text));
+    for (let i = 0; i < n; i++) {
+      extras[i] = entries ? payloadBytes(entries[i] as EntryInput) + docs![i]!.bytes : 0;
+    }
 
     const now = this.clock.now();
     let ns = this.spaces.get(namespace);
@@ -290,7 +324,7 @@ export class MemoryEngine {
       // Unscored raw inserts: one native call does the vector work of the whole batch.
       const firstId = this.nextId;
       this.nextId += n;
-      evicted = ns.appendBatch(ingestRows, vectors, scales, firstId, now, entries, extras);
+      evicted = ns.appendBatch(ingestRows, vectors, scales, firstId, now, entries, extras, docs);
       for (let r = 0; r < n; r++) ids[r] = firstId + r;
       ns.resumIfDue(this.resumEvery);
       return { namespace, ids, evicted, expired, anomalies, windowSize: ns.liveCount };
@@ -318,6 +352,7 @@ export class MemoryEngine {
         now,
         entries?.[r],
         extras[r] as number,
+        docs?.[r],
       );
       if (replaced) evicted++;
       ids[r] = id;
@@ -411,17 +446,45 @@ export class MemoryEngine {
     return q;
   }
 
-  /** Semantic top-k over one namespace, filtered by time and tags before the scan. */
-  search(namespace: string, query: ArrayLike<number>, options: SearchOptions): SearchResult {
+  /**
+   * Top-k over one namespace, filtered by time and tags before ranking: semantic (the vector
+   * scan), lexical (BM25 over `options.text`) or hybrid (both, fused; see fusion.ts). `query` may
+   * be omitted in lexical mode.
+   */
+  search(
+    namespace: string,
+    query: ArrayLike<number> | undefined,
+    options: SearchOptions,
+  ): SearchResult {
     const { q, k, plan } = this.prepareSearch(namespace, query, options);
     if (!plan) return { namespace, hits: [], searched: 0, windowSize: 0 };
+    const mode = searchMode(options);
+    if (mode !== 'semantic') {
+      const pool = semanticPoolSize(mode, k, options.fusion);
+      const idx = new Int32Array(pool);
+      const scores = new Float32Array(pool);
+      const found =
+        pool === 0
+          ? 0
+          : this.kernel.topK(
+              plan.ns.ring.slab,
+              this.dim,
+              plan.segments,
+              q!,
+              pool,
+              idx,
+              scores,
+              plan.mask,
+            );
+      return this.collectRanked(plan, rankTextModes(plan, q, mode, k, options, idx, scores, found));
+    }
     const outIdx = new Int32Array(k);
     const outScores = new Float32Array(k);
     const found = this.kernel.topK(
       plan.ns.ring.slab,
       this.dim,
       plan.segments,
-      q,
+      q!,
       k,
       outIdx,
       outScores,
@@ -436,22 +499,26 @@ export class MemoryEngine {
    */
   async searchAsync(
     namespace: string,
-    query: ArrayLike<number>,
+    query: ArrayLike<number> | undefined,
     options: SearchOptions,
   ): Promise<SearchResult> {
     const { q, k, plan } = this.prepareSearch(namespace, query, options);
     if (!plan) return { namespace, hits: [], searched: 0, windowSize: 0 };
+    const mode = searchMode(options);
+    // Lexical mode scans no vectors: nothing to take off the main thread.
+    if (mode === 'lexical') return this.search(namespace, q, options);
+    const n = mode === 'hybrid' ? semanticPoolSize(mode, k, options.fusion) : k;
     // The plan's scratch mask would be reused by the next query while this one is in flight.
     const mask = plan.mask === plan.ns.ring.filterMask ? plan.mask.slice() : plan.mask;
-    const outIdx = new Int32Array(k);
-    const outScores = new Float32Array(k);
+    const outIdx = new Int32Array(n);
+    const outScores = new Float32Array(n);
     const ring = plan.ns.ring;
     const found = await this.kernel.topKAsync(
       ring.slab,
       this.dim,
       plan.segments,
-      q,
-      k,
+      q!,
+      n,
       outIdx,
       outScores,
       mask,
@@ -459,17 +526,38 @@ export class MemoryEngine {
     if (ring.version !== plan.version || this.spaces.get(namespace) !== plan.ns) {
       return this.search(namespace, q, options);
     }
+    if (mode === 'hybrid') {
+      // The plan's mask is the scratch one again (or the tombstones) for the lexical side.
+      const sync = mask === plan.mask ? plan : { ...plan, mask };
+      return this.collectRanked(
+        sync,
+        rankTextModes(sync, q, mode, k, options, outIdx, outScores, found),
+      );
+    }
     return this.collect(plan, outIdx, outScores, found, options.minScore);
   }
 
   private prepareSearch(
     namespace: string,
-    query: ArrayLike<number>,
+    query: ArrayLike<number> | undefined,
     options: SearchOptions,
-  ): { q: Float32Array; k: number; plan: ScanPlan | undefined } {
+  ): { q: Float32Array | undefined; k: number; plan: ScanPlan | undefined } {
     assertNamespace(namespace);
     assertK(options.k);
-    const q = this.normalizeQuery(query);
+    const mode = searchMode(options);
+    if (mode !== 'semantic' && (typeof options.text !== 'string' || options.text.length === 0)) {
+      throw new RingmemError(
+        'INVALID_ARGUMENT',
+        `${mode} recall needs the query text (options.text); give it, or use mode "semantic"`,
+      );
+    }
+    if (query === undefined && mode !== 'lexical') {
+      throw new RingmemError(
+        'INVALID_ARGUMENT',
+        `${mode} recall needs a query vector; only mode "lexical" works from text alone`,
+      );
+    }
+    const q = query === undefined ? undefined : this.normalizeQuery(query);
     if (options.minScore !== undefined && !Number.isFinite(options.minScore)) {
       throw new RingmemError(
         'INVALID_ARGUMENT',
@@ -526,7 +614,7 @@ export class MemoryEngine {
     return {
       q,
       k: options.k,
-      plan: { ns, segments: segs, mask, searched, version: ring.version },
+      plan: { ns, from, to, segments: segs, mask, searched, version: ring.version },
     };
   }
 
@@ -543,11 +631,35 @@ export class MemoryEngine {
       const score = outScores[i] as number;
       if (minScore !== undefined && score < minScore) break;
       const slot = outIdx[i] as number;
-      hits.push({ ...this.entryAt(plan.ns, slot, now), score });
+      hits.push({
+        ...this.entryAt(plan.ns, slot, now),
+        score,
+        semanticScore: score,
+        lexicalScore: null,
+      });
     }
     return {
       namespace: plan.ns.name,
       hits,
+      searched: plan.searched,
+      windowSize: plan.ns.liveCount,
+    };
+  }
+
+  /** Hits of a lexical or hybrid ranking (already ordered, cut to k and to min_score). */
+  private collectRanked(
+    plan: ScanPlan,
+    ranked: { slot: number; score: number; semantic: number | null; lexical: number | null }[],
+  ): SearchResult {
+    const now = this.clock.now();
+    return {
+      namespace: plan.ns.name,
+      hits: ranked.map((r) => ({
+        ...this.entryAt(plan.ns, r.slot, now),
+        score: r.score,
+        semanticScore: r.semantic,
+        lexicalScore: r.lexical,
+      })),
       searched: plan.searched,
       windowSize: plan.ns.liveCount,
     };
@@ -723,6 +835,17 @@ function unitRows(vectors: ArrayLike<number>, scales: Float64Array, dim: number)
     for (let i = 0; i < dim; i++) out[base + i] = (vectors[base + i] as number) * scale;
   }
   return out;
+}
+
+function searchMode(options: SearchOptions): RecallMode {
+  const mode = options.mode ?? (options.text !== undefined ? 'hybrid' : 'semantic');
+  if (mode !== 'hybrid' && mode !== 'semantic' && mode !== 'lexical') {
+    throw new RingmemError(
+      'INVALID_ARGUMENT',
+      `mode must be "hybrid", "semantic" or "lexical", got ${JSON.stringify(mode)}`,
+    );
+  }
+  return mode;
 }
 
 function oldestLiveTime(ns: Namespace): number | undefined {

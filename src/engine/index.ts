@@ -18,4 +18,6 @@ export type {
   TagFilter,
 } from './engine.js';
 export { ENGINE_DEFAULTS, MemoryEngine } from './engine.js';
+export type { FusionConfig, FusionRule, RecallMode } from './fusion.js';
+export { DEFAULT_FUSION, RECALL_MODES } from './fusion.js';
 export { NAMESPACE_PATTERN } from './validate.js';

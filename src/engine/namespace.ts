@@ -1,6 +1,7 @@
 import type { RowIngest, RowsIngest } from '../kernel/types.js';
 import { RunningCentroid } from './centroid.js';
 import type { EntryInput } from './engine.js';
+import { type AnalyzedText, type Bm25Params, LexicalIndex } from './lexical-index.js';
 import { Ring } from './ring.js';
 
 export interface NamespaceCounters {
@@ -23,6 +24,8 @@ export class Namespace {
   readonly name: string;
   readonly ring: Ring;
   readonly centroid: RunningCentroid;
+  /** BM25 index over the same entries as the ring (see lexical-index.ts). */
+  readonly lexical: LexicalIndex;
   ttlMs: number;
   /** Tombstoned slots still in the ring. */
   deadCount = 0;
@@ -36,8 +39,16 @@ export class Namespace {
     deleted: 0,
   };
 
-  constructor(name: string, dim: number, capacity: number, ttlMs: number, ingest?: RowIngest) {
+  constructor(
+    name: string,
+    dim: number,
+    capacity: number,
+    ttlMs: number,
+    ingest?: RowIngest,
+    bm25?: Bm25Params,
+  ) {
     this.name = name;
+    this.lexical = new LexicalIndex(bm25);
     this.ring = new Ring(dim, capacity);
     this.centroid = new RunningCentroid(dim, ingest);
     this.ttlMs = ttlMs;
@@ -66,6 +77,7 @@ export class Namespace {
       this.deadCount--;
     }
     this.payloadBytes -= ring.extra[slot] as number;
+    this.lexical.removeOldest(wasLive);
     ring.popOldest();
     return wasLive;
   }
@@ -122,6 +134,7 @@ export class Namespace {
     time: number,
     entry: EntryInput | undefined,
     extraBytes: number,
+    doc?: AnalyzedText,
   ): boolean {
     const ring = this.ring;
     const replacing = this.evictIfFull(false);
@@ -134,7 +147,7 @@ export class Namespace {
       scale,
       replacing,
     );
-    this.fillSlot(slot, arrival, id, time, entry, extraBytes);
+    this.fillSlot(slot, arrival, id, time, entry, extraBytes, doc);
     return replacing;
   }
 
@@ -146,6 +159,7 @@ export class Namespace {
     time: number,
     entry: EntryInput | undefined,
     extraBytes: number,
+    doc: AnalyzedText | undefined,
   ): void {
     const ring = this.ring;
     // Stored as float32 like the row; the baseline adds the stored value so that removal later
@@ -160,6 +174,8 @@ export class Namespace {
     ring.tags[slot] = entry?.tags && entry.tags.length > 0 ? entry.tags : undefined;
     ring.metadata[slot] = entry?.metadata;
     this.payloadBytes += extraBytes;
+    // Slots are filled in the order they were appended, so the index's new end is this slot.
+    this.lexical.append(doc);
     this.counters.inserted++;
   }
 
@@ -178,6 +194,7 @@ export class Namespace {
     time: number,
     entries: readonly EntryInput[] | undefined,
     extras: Uint32Array,
+    docs?: readonly AnalyzedText[],
   ): number {
     const ring = this.ring;
     const c = this.centroid;
@@ -214,7 +231,7 @@ export class Namespace {
         : sumSq > 0
           ? (out[2 * r] as number) / Math.sqrt(sumSq)
           : 0;
-      this.fillSlot(slot, arrival, firstId + r, time, entries?.[r], extras[r] as number);
+      this.fillSlot(slot, arrival, firstId + r, time, entries?.[r], extras[r] as number, docs?.[r]);
     }
     return evicted;
   }
@@ -235,8 +252,12 @@ export class Namespace {
     this.centroid.subtract(ring.slab, slot * ring.dim);
     this.centroid.removeArrival(ring.arrival[slot] as number);
     // The payload is unreachable now; release it instead of waiting for the slot to be reused.
-    this.payloadBytes -= ring.extra[slot] as number;
-    ring.extra[slot] = 0;
+    // The lexical index keeps the entry's postings (skipped) until the slot leaves the ring.
+    const position = slot >= ring.head ? slot - ring.head : slot + ring.rows - ring.head;
+    this.lexical.discard(position);
+    const kept = this.lexical.heldBytes(position);
+    this.payloadBytes -= (ring.extra[slot] as number) - kept;
+    ring.extra[slot] = kept;
     ring.texts[slot] = undefined;
     ring.tags[slot] = undefined;
     ring.metadata[slot] = undefined;

@@ -186,12 +186,22 @@ export const recallInput = perLimits(function recallInput(limits: ToolLimits) {
         .describe('Only memories younger than this, e.g. "10m", "2h", "1d".'),
       since: instantSchema.optional().describe('Only memories at or after this ISO 8601 time.'),
       until: instantSchema.optional().describe('Only memories at or before this ISO 8601 time.'),
+      mode: z
+        .enum(['hybrid', 'semantic', 'lexical'], {
+          error: 'mode must be "hybrid", "semantic" or "lexical"',
+        })
+        .default('hybrid')
+        .describe(
+          '"hybrid" (default): meaning and exact words fused; "semantic": meaning only; "lexical": words only (BM25: names, ids, error codes).',
+        ),
       min_score: z
         .number({ error: 'min_score must be a number from -1 to 1' })
         .min(-1, 'min_score must be a number from -1 to 1')
         .max(1, 'min_score must be a number from -1 to 1')
         .optional()
-        .describe('Drop hits with a cosine similarity below this (-1…1).'),
+        .describe(
+          'Drop hits whose score is below this. semantic: cosine (-1…1); lexical: BM25 as a share of a full match (1 ≈ every query word once); hybrid: the fused score (0…1).',
+        ),
     })
     .refine((v) => v.since === undefined || v.until === undefined || v.since <= v.until, {
       message: '"since" is after "until": the window would be empty',
@@ -201,7 +211,15 @@ export const recallInput = perLimits(function recallInput(limits: ToolLimits) {
 export const hitOut = z.object({
   id: z.number().int(),
   text: z.string().nullable(),
-  score: z.number(),
+  score: z.number().describe("The ranking score of the recall's mode"),
+  semantic_score: z
+    .number()
+    .nullable()
+    .describe('Cosine similarity to the query; null in lexical mode'),
+  lexical_score: z
+    .number()
+    .nullable()
+    .describe('BM25 score; null when no query word matched or in semantic mode'),
   timestamp: z.string().describe('ISO 8601'),
   age_seconds: z.number(),
   tags: z.array(z.string()),

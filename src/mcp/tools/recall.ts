@@ -24,7 +24,7 @@ export function registerRecallTool(server: McpServer, ctx: ToolContext): void {
     {
       title: 'Recall',
       description:
-        'Semantic search over recent memories: the k most similar texts, optionally only within a time window (within / since / until) or with given tags.',
+        'Search recent memories by meaning and by exact words (hybrid by default; mode "semantic" or "lexical" for one side): the k best texts, optionally only within a time window (within / since / until) or with given tags.',
       inputSchema: recallInput(ctx.limits),
       outputSchema: recallOutput,
       annotations: { readOnlyHint: true, openWorldHint: false },
@@ -42,12 +42,18 @@ export function registerRecallTool(server: McpServer, ctx: ToolContext): void {
             since: args.since,
             until: args.until,
             minScore: args.min_score,
+            mode: args.mode,
             tags: tags ? (args.tag_mode === 'all' ? { all: tags } : { any: tags }) : undefined,
             signal: extra.signal,
           });
           return {
             namespace: res.namespace,
-            hits: res.hits.map((h) => ({ ...entryFields(h), score: round(h.score) as number })),
+            hits: res.hits.map((h) => ({
+              ...entryFields(h),
+              score: round(h.score) as number,
+              semantic_score: h.semanticScore === null ? null : (round(h.semanticScore) as number),
+              lexical_score: h.lexicalScore === null ? null : (round(h.lexicalScore) as number),
+            })),
             searched: res.searched,
             window_size: res.windowSize,
             took_ms: round(res.tookMs, 3) as number,
