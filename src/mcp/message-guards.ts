@@ -11,6 +11,7 @@ import {
   type RequestId,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
+import { RESERVED_KEY_MESSAGE, reservedMetadataKey } from './schemas.js';
 
 /**
  * Two rules for the messages of one connection (one stdio pipe or one HTTP session), applied
@@ -21,7 +22,7 @@ import type { z } from 'zod';
  *    arrival order; a read (recall, anomaly_score, memory_stats, resources/read) that arrives
  *    while a write is running waits for it. Other sessions are not held up.
  * 2. Malformed `params` of a known method get -32602 with a readable message instead of the
- *    SDK's -32603 carrying raw zod issue JSON.
+ *    SDK's -32603 carrying raw zod issue JSON; reserved metadata keys get a tool error.
  */
 
 const WRITE_TOOLS = new Set(['remember', 'forget', 'forget_older_than']);
@@ -61,6 +62,20 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
       return `${where}${i.message.replace(/^Invalid input: /, '')}`;
     })
     .join('; ');
+}
+
+/** A tool call whose metadata holds a reserved key gets a tool error (zod would drop the key silently). */
+function reservedKeyResult(request: JSONRPCRequest): Record<string, unknown> | undefined {
+  if (request.method !== 'tools/call') return undefined;
+  const params = request.params as { name?: unknown; arguments?: { metadata?: unknown } };
+  const key = reservedMetadataKey(params?.arguments?.metadata);
+  if (key === undefined) return undefined;
+  return {
+    content: [
+      { type: 'text', text: `${String(params.name)}: ${RESERVED_KEY_MESSAGE} (got "${key}")` },
+    ],
+    isError: true,
+  };
 }
 
 function paramsError(request: JSONRPCRequest): string | undefined {
@@ -103,6 +118,11 @@ export function guardMessages(transport: Transport): void {
       const problem = paramsError(message);
       if (problem !== undefined) {
         void send({ jsonrpc: '2.0', id: message.id, error: { code: -32602, message: problem } });
+        return;
+      }
+      const refused = reservedKeyResult(message);
+      if (refused !== undefined) {
+        void send({ jsonrpc: '2.0', id: message.id, result: refused });
         return;
       }
       const kind = classify(message);

@@ -46,6 +46,17 @@ export const DEFAULT_LIMITS: ToolLimits = {
 
 /** Keys that would set or shadow an object's prototype machinery instead of being plain data. */
 const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+export const RESERVED_KEY_MESSAGE =
+  'metadata keys __proto__, constructor and prototype are reserved: rename the key';
+
+/**
+ * The reserved key a raw (JSON-parsed) metadata object holds, if any. zod's record silently drops
+ * `__proto__` before any check sees it, so the MCP layer asks this of the raw arguments.
+ */
+export function reservedMetadataKey(metadata: unknown): string | undefined {
+  if (metadata === null || typeof metadata !== 'object') return undefined;
+  return Object.keys(metadata).find((k) => RESERVED_KEYS.has(k));
+}
 
 const utf8Bytes = (s: string) => Buffer.byteLength(s, 'utf8');
 
@@ -100,9 +111,7 @@ function tagsSchema(limits: ToolLimits) {
 function metadataSchema(limits: ToolLimits) {
   return z
     .record(
-      z.string().refine((k) => !RESERVED_KEYS.has(k), {
-        message: 'metadata keys __proto__, constructor and prototype are reserved: rename the key',
-      }),
+      z.string().refine((k) => !RESERVED_KEYS.has(k), { message: RESERVED_KEY_MESSAGE }),
       z.union([z.string(), z.number(), z.boolean(), z.null()], {
         error: 'metadata values must be strings, numbers, booleans or null (flat, no nesting)',
       }),
