@@ -46,6 +46,28 @@ const ttl = z.string().transform((text, ctx) => {
   return ms;
 });
 
+const durationIn = (min: number, max: number, help: string) =>
+  z.string().transform((text, ctx) => {
+    const ms = parseDuration(text);
+    if (ms === undefined || ms < min || ms > max) {
+      ctx.addIssue({ code: 'custom', message: help });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+/** An origin as browsers send it: http(s)://host[:port], nothing else. */
+function isOrigin(text: string): boolean {
+  try {
+    const u = new URL(text);
+    return (
+      (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === text.replace(/\/$/, '')
+    );
+  } catch {
+    return false;
+  }
+}
+
 export interface SettingSpec {
   key: keyof ServerConfig;
   flag: string;
@@ -155,21 +177,84 @@ export const SETTINGS: SettingSpec[] = [
     default: '',
     accepts: 'comma-separated origins, e.g. https://app.example',
     description: 'HTTP mode: browser origins allowed besides loopback ones.',
-    schema: z.string().transform((s) =>
-      s
+    schema: z.string().transform((s, ctx) => {
+      const origins = s
         .split(',')
         .map((x) => x.trim())
-        .filter(Boolean),
-    ),
+        .filter(Boolean);
+      const bad = origins.find((o) => !isOrigin(o));
+      if (bad !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${JSON.stringify(bad)} is not an origin: expected scheme://host[:port] such as https://app.example`,
+        });
+        return z.NEVER;
+      }
+      return origins.map((o) => new URL(o).origin);
+    }),
   },
   {
     key: 'maxBodyBytes',
     flag: '--max-body-bytes',
     env: 'RINGMEM_MAX_BODY_BYTES',
+    default: '64mb',
+    accepts: 'size 1kb–256mb',
+    description:
+      'Largest request: one HTTP body or one stdio line. The default fits the largest remember the tool limits allow, every character escaped.',
+    schema: bytesIn(1024, 256 * 1024 ** 2, 'expected a size from 1kb to 256mb such as "64mb"'),
+  },
+  {
+    key: 'maxReplyBytes',
+    flag: '--max-reply-bytes',
+    env: 'RINGMEM_MAX_REPLY_BYTES',
     default: '4mb',
-    accepts: 'size 1kb–64mb',
-    description: 'HTTP mode: largest request body.',
-    schema: bytesIn(1024, 64 * 1024 ** 2, 'expected a size from 1kb to 64mb such as "4mb"'),
+    accepts: 'size 64kb–64mb',
+    description:
+      'Largest tool reply; longer texts are cut in the text rendering, then the lowest hits dropped, and the reply says so.',
+    schema: bytesIn(64 * 1024, 64 * 1024 ** 2, 'expected a size from 64kb to 64mb such as "4mb"'),
+  },
+  {
+    key: 'maxSessions',
+    flag: '--max-sessions',
+    env: 'RINGMEM_MAX_SESSIONS',
+    default: '256',
+    accepts: 'integer 1–100000',
+    description:
+      'HTTP mode: open sessions; at the cap the least recently used idle one is closed for a new one.',
+    schema: intIn(1, 100_000),
+  },
+  {
+    key: 'sessionIdleMs',
+    flag: '--session-idle',
+    env: 'RINGMEM_SESSION_IDLE',
+    default: '30m',
+    accepts: 'duration 10s–7d',
+    description: 'HTTP mode: a session unused this long is closed.',
+    schema: durationIn(10_000, 7 * 86_400_000, 'expected a duration from 10s to 7d such as "30m"'),
+  },
+  {
+    key: 'allowedHosts',
+    flag: '--allowed-hosts',
+    env: 'RINGMEM_ALLOWED_HOSTS',
+    default: '',
+    accepts: 'comma-separated host names, e.g. memory.lan',
+    description:
+      "HTTP mode: Host header names allowed besides loopback, the bound address and (bound to 0.0.0.0 / ::) this machine's own names and addresses.",
+    schema: z.string().transform((s, ctx) => {
+      const hosts = s
+        .split(',')
+        .map((x) => x.trim().toLowerCase())
+        .filter(Boolean);
+      const bad = hosts.find((h) => !/^(?:[a-z0-9_.-]+|\[[0-9a-f:.]+\])$/.test(h));
+      if (bad !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${JSON.stringify(bad)} is not a host name: expected names such as memory.lan or 10.0.0.5, without scheme or port`,
+        });
+        return z.NEVER;
+      }
+      return hosts;
+    }),
   },
 ];
 
@@ -186,6 +271,10 @@ export interface ServerConfig {
   port: number;
   allowedOrigins: string[];
   maxBodyBytes: number;
+  maxReplyBytes: number;
+  maxSessions: number;
+  sessionIdleMs: number;
+  allowedHosts: string[];
   /** HTTP mode: bearer token clients must send; from RINGMEM_TOKEN only (never a flag: argv is visible to other users). */
   token: string | undefined;
 }

@@ -106,12 +106,18 @@ describe('the built CLI over Streamable HTTP', () => {
     expect(good.status).toBe(200);
   });
 
-  it('answers a body that is not JSON with a parse error and an oversized body with 413', async () => {
+  it('answers a body that is not JSON with a parse error and an oversized body with 413 naming the limit', async () => {
     const res = await rawPost(server.url, {}, '{nope');
     expect(res.status).toBe(400);
     expect(JSON.parse(res.body).error.code).toBe(-32700);
-    const big = await rawPost(server.url, {}, JSON.stringify({ pad: 'x'.repeat(5 * 1024 * 1024) }));
-    expect(big.status).toBe(413);
+    const small = await startHttpCli(['--max-body-bytes', '1mb']);
+    try {
+      const big = await rawPost(small.url, {}, JSON.stringify({ pad: 'x'.repeat(1024 * 1024) }));
+      expect(big.status).toBe(413);
+      expect(JSON.parse(big.body).error.message).toMatch(/1048576 bytes \(--max-body-bytes/);
+    } finally {
+      await small.stop();
+    }
   });
 
   it('answers 200 concurrent recalls correctly while remembers stream in', async () => {

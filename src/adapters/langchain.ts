@@ -62,6 +62,7 @@ export class RingmemRetriever extends BaseRetriever {
   readonly minScore: number | undefined;
   readonly mode: RecallMode;
   private client: Promise<Client> | undefined;
+  private transport: StreamableHTTPClientTransport | undefined;
 
   constructor(fields: RingmemRetrieverInput) {
     super(fields);
@@ -147,6 +148,7 @@ export class RingmemRetriever extends BaseRetriever {
       const transport = new StreamableHTTPClientTransport(new URL(url), {
         requestInit: token ? { headers: { authorization: `Bearer ${token}` } } : undefined,
       });
+      this.transport = transport;
       await client.connect(transport);
       return client;
     })();
@@ -169,8 +171,16 @@ export class RingmemRetriever extends BaseRetriever {
     return (res.structuredContent as { hits: RecallHit[] }).hits;
   }
 
-  /** Closes the MCP connection this retriever opened itself (not one it was given). */
+  /**
+   * Closes the MCP connection this retriever opened itself (not one it was given), ending its
+   * session on the server so that it does not hold a slot until it idles out.
+   */
   async close(): Promise<void> {
-    if (this.client) await (await this.client).close();
+    if (!this.client) return;
+    const client = await this.client;
+    this.client = undefined;
+    await this.transport?.terminateSession().catch(() => {});
+    this.transport = undefined;
+    await client.close();
   }
 }

@@ -47,8 +47,25 @@ async function withClient<T>(
   try {
     return await fn(client);
   } finally {
+    // End the session on the server too: an abandoned one would hold a slot until it idles out.
+    await transport.terminateSession().catch(() => {});
     await client.close().catch(() => {});
   }
+}
+
+/** What went wrong talking to the server, in one line that says what to do. */
+export function connectionProblem(error: unknown, url: string): string {
+  const status = (error as { code?: unknown })?.code;
+  const message = (error as Error)?.message ?? String(error);
+  if (status === 503) {
+    const n = /server busy: (\d+) sessions/.exec(message)?.[1];
+    return `server busy: ${n ?? 'all'} sessions at ${url} are open and in use; retry later, or raise --max-sessions on the server`;
+  }
+  if (status === 401)
+    return `the server at ${url} wants a token: set RINGMEM_TOKEN to the token it was started with`;
+  if (status === 403)
+    return `the server at ${url} refused the request (Host or Origin not allowed): ${message}`;
+  return `cannot reach a ringmem server at ${url}: ${message}\nstart one with \`ringmem serve --http\`, or pass --url`;
 }
 
 function textOf(res: CallToolResult): string {
@@ -110,9 +127,7 @@ async function callTool(
     );
     return 0;
   } catch (error) {
-    io.stderr.write(
-      `ringmem ${command}: cannot reach a ringmem server at ${url}: ${(error as Error).message}\nstart one with \`ringmem serve --http\`, or pass --url\n`,
-    );
+    io.stderr.write(`ringmem ${command}: ${connectionProblem(error, url)}\n`);
     return 1;
   }
 }

@@ -2,7 +2,7 @@ import type { ServerConfig } from '../config.js';
 import { type LogFn, stderrLogger } from '../log.js';
 import { buildServer, SERVER_VERSION } from '../mcp/server.js';
 import { createRuntime, type Runtime } from '../runtime.js';
-import { startHttp } from '../transports/http.js';
+import { type HttpHandle, startHttp } from '../transports/http.js';
 import { serveStdio } from '../transports/stdio.js';
 import { parseCommandOrExit, settingsHelp } from './flags.js';
 import type { CliIo } from './io.js';
@@ -27,7 +27,7 @@ function makeServerFactory(runtime: Runtime, config: ServerConfig, log: LogFn) {
     buildServer({
       memory: runtime.memory,
       kernel: runtime.kernel.info,
-      limits: { maxTextBytes: config.maxTextBytes },
+      limits: { maxTextBytes: config.maxTextBytes, maxReplyBytes: config.maxReplyBytes },
       config: { maxBytes: config.maxBytes, maxNamespaces: config.maxNamespaces },
       log,
       modelStatus: runtime.modelStatus,
@@ -60,24 +60,41 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
   const makeServer = makeServerFactory(runtime, config, log);
 
   if (http) {
+    if (io.env.RINGMEM_TOKEN === '') {
+      io.stderr.write(
+        'ringmem serve: RINGMEM_TOKEN is set but empty, which would turn authentication off: set a token (e.g. `openssl rand -hex 32`) or unset the variable\n',
+      );
+      await runtime.close();
+      return 2;
+    }
     if (!['127.0.0.1', 'localhost', '::1'].includes(config.host) && config.token === undefined) {
       log(
         'warning',
         `listening on ${config.host} without RINGMEM_TOKEN: anyone who can reach this port can read and write memory`,
       );
     }
-    const handle = await startHttp(
-      makeServer,
-      {
-        host: config.host,
-        port: config.port,
-        token: config.token,
-        allowedOrigins: config.allowedOrigins,
-        maxBodyBytes: config.maxBodyBytes,
-        stateless: stateless,
-      },
-      log,
-    );
+    let handle: HttpHandle;
+    try {
+      handle = await startHttp(
+        makeServer,
+        {
+          host: config.host,
+          port: config.port,
+          token: config.token,
+          allowedOrigins: config.allowedOrigins,
+          allowedHosts: config.allowedHosts,
+          maxBodyBytes: config.maxBodyBytes,
+          maxSessions: config.maxSessions,
+          sessionIdleMs: config.sessionIdleMs,
+          stateless: stateless,
+        },
+        log,
+      );
+    } catch (error) {
+      io.stderr.write(`ringmem serve: ${listenFailure(error, config.host, config.port)}\n`);
+      await runtime.close();
+      return 1;
+    }
     io.stderr.write(
       `${what}\nlistening on ${handle.url} (Streamable HTTP, ${stateless ? 'stateless' : 'sessions'}${config.token ? ', bearer token required' : ''})\nconnect a client: ringmem config claude-code --http ${handle.url}   ·   stop: Ctrl-C\n`,
     );
@@ -97,11 +114,24 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
     log('info', `${what}; serving MCP on stdio`);
   }
   const server = makeServer();
-  const done = serveStdio(server, log);
+  const done = serveStdio(server, log, { maxMessageBytes: config.maxBodyBytes });
   await Promise.race([done, waitForSignal()]);
   await server.close().catch(() => {});
   await runtime.close();
   return 0;
+}
+
+/** One line that says why the port could not be opened and what to do. */
+function listenFailure(error: unknown, host: string, port: number): string {
+  const code = (error as NodeJS.ErrnoException)?.code;
+  const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  if (code === 'EADDRINUSE')
+    return `${where} is already in use (another ringmem or another server): stop it, or pick another port with --port (0 = any free port)`;
+  if (code === 'EACCES')
+    return `no permission to listen on ${where}: ports below 1024 need privileges; use --port 8787 or another port above 1023`;
+  if (code === 'EADDRNOTAVAIL')
+    return `${host} is not an address of this machine: use --host 127.0.0.1 (loopback), 0.0.0.0 (every interface) or one of its addresses`;
+  return `cannot listen on ${where}: ${(error as Error)?.message ?? String(error)}`;
 }
 
 function waitForSignal(): Promise<void> {

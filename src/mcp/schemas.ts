@@ -1,6 +1,16 @@
 import { z } from 'zod';
 import { NAMESPACE_PATTERN } from '../engine/index.js';
-import { DURATION_HELP, INSTANT_HELP, parseDuration, parseInstant } from './time.js';
+import {
+  DURATION_HELP,
+  DURATION_RANGE_HELP,
+  INSTANT_HELP,
+  INSTANT_RANGE_HELP,
+  MAX_DURATION_MS,
+  MAX_INSTANT_MS,
+  MIN_INSTANT_MS,
+  parseDuration,
+  parseInstant,
+} from './time.js';
 
 /**
  * Input and output schemas of every MCP tool. They are built from the server's limits (text size
@@ -16,6 +26,10 @@ export interface ToolLimits {
   maxMetadataBytes: number;
   maxK: number;
   maxIds: number;
+  /** All texts of one remember together (UTF-8): keeps the largest request within --max-body-bytes. */
+  maxBatchBytes: number;
+  /** One tool reply (text rendering and structured content) as JSON: see src/mcp/reply-fit.ts. */
+  maxReplyBytes: number;
 }
 
 export const DEFAULT_LIMITS: ToolLimits = {
@@ -26,7 +40,23 @@ export const DEFAULT_LIMITS: ToolLimits = {
   maxMetadataBytes: 4096,
   maxK: 100,
   maxIds: 1000,
+  maxBatchBytes: 8 * 1024 ** 2,
+  maxReplyBytes: 4 * 1024 ** 2,
 };
+
+/** Keys that would set or shadow an object's prototype machinery instead of being plain data. */
+const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+export const RESERVED_KEY_MESSAGE =
+  'metadata keys __proto__, constructor and prototype are reserved: rename the key';
+
+/**
+ * The reserved key a raw (JSON-parsed) metadata object holds, if any. zod's record silently drops
+ * `__proto__` before any check sees it, so the MCP layer asks this of the raw arguments.
+ */
+export function reservedMetadataKey(metadata: unknown): string | undefined {
+  if (metadata === null || typeof metadata !== 'object') return undefined;
+  return Object.keys(metadata).find((k) => RESERVED_KEYS.has(k));
+}
 
 const utf8Bytes = (s: string) => Buffer.byteLength(s, 'utf8');
 
@@ -81,7 +111,7 @@ function tagsSchema(limits: ToolLimits) {
 function metadataSchema(limits: ToolLimits) {
   return z
     .record(
-      z.string(),
+      z.string().refine((k) => !RESERVED_KEYS.has(k), { message: RESERVED_KEY_MESSAGE }),
       z.union([z.string(), z.number(), z.boolean(), z.null()], {
         error: 'metadata values must be strings, numbers, booleans or null (flat, no nesting)',
       }),
@@ -103,6 +133,10 @@ export const durationSchema = z
       ctx.addIssue({ code: 'custom', message: `"${text}" is not ${DURATION_HELP}` });
       return z.NEVER;
     }
+    if (ms > MAX_DURATION_MS) {
+      ctx.addIssue({ code: 'custom', message: `"${text}" is ${DURATION_RANGE_HELP}` });
+      return z.NEVER;
+    }
     return ms;
   });
 
@@ -112,6 +146,10 @@ export const instantSchema = z
     const ms = parseInstant(text);
     if (ms === undefined) {
       ctx.addIssue({ code: 'custom', message: `"${text}" is not ${INSTANT_HELP}` });
+      return z.NEVER;
+    }
+    if (ms < MIN_INSTANT_MS || ms > MAX_INSTANT_MS) {
+      ctx.addIssue({ code: 'custom', message: `"${text}" is ${INSTANT_RANGE_HELP}` });
       return z.NEVER;
     }
     return ms;
@@ -125,6 +163,9 @@ export const rememberInput = perLimits(function rememberInput(limits: ToolLimits
         .array(textSchema(limits, 'each text'), { error: 'texts must be an array of strings' })
         .min(1, 'texts must hold at least one text')
         .max(limits.maxBatch, `at most ${limits.maxBatch} texts per call`)
+        .refine((texts) => texts.reduce((n, t) => n + utf8Bytes(t), 0) <= limits.maxBatchBytes, {
+          message: `texts together are longer than ${limits.maxBatchBytes} bytes (UTF-8): split the batch into several calls`,
+        })
         .optional()
         .describe(`Several texts at once (at most ${limits.maxBatch}).`),
       namespace: namespaceSchema,
@@ -235,6 +276,11 @@ export const recallOutput = z.object({
   window_size: z.number().int(),
   took_ms: z.number(),
   query_truncated: z.boolean(),
+  omitted_hits: z
+    .number()
+    .int()
+    .optional()
+    .describe('Lowest-ranked hits left out to keep the reply under --max-reply-bytes'),
 });
 
 export const forgetOlderThanInput = z

@@ -3,7 +3,9 @@ import type { KernelInfo } from '../kernel/types.js';
 import type { Memory } from '../memory.js';
 import type { ModelStatus } from '../runtime.js';
 import { SERVER_NAME, SERVER_VERSION } from '../version.js';
+import { clientLogging } from './client-logging.js';
 import type { ToolContext } from './context.js';
+import { guardMessages } from './message-guards.js';
 import { registerResources } from './resources.js';
 import { DEFAULT_LIMITS, type ToolLimits } from './schemas.js';
 import type { Logger } from './tool-result.js';
@@ -48,6 +50,13 @@ export function buildServer(deps: ServerDeps): McpServer {
     },
   );
   const baseLog: Logger = deps.log ?? (() => {});
+  const clientLog = clientLogging(server);
+  const connect = server.connect.bind(server);
+  // Every transport this server serves gets read-your-writes ordering and readable param errors.
+  server.connect = async (transport) => {
+    await connect(transport);
+    guardMessages(transport);
+  };
   const ctx: ToolContext = {
     memory: deps.memory,
     limits: { ...DEFAULT_LIMITS, ...deps.limits },
@@ -56,10 +65,7 @@ export function buildServer(deps: ServerDeps): McpServer {
     modelStatus: deps.modelStatus,
     log: (level, message) => {
       baseLog(level, message);
-      // Clients that asked for logging see tool errors too; a closed transport is not our problem here.
-      if (server.isConnected()) {
-        void server.sendLoggingMessage({ level, logger: 'ringmem', data: message }).catch(() => {});
-      }
+      clientLog(level, message);
     },
   };
   registerRememberTool(server, ctx);

@@ -21,6 +21,15 @@ const ISO_DURATION =
 export const DURATION_HELP =
   'a duration such as "90s", "10m", "2h", "1d", "1h30m" or ISO 8601 "PT10M" (units: ms, s, m, h, d, w)';
 
+/** Tool arguments: durations up to 100 years, instants in the years 1970–9999 (UTC). */
+export const MAX_DURATION_MS = 36_500 * 86_400_000;
+export const DURATION_RANGE_HELP =
+  'out of range: durations from 0 to 36500d (100 years) are accepted';
+export const MIN_INSTANT_MS = 0;
+export const MAX_INSTANT_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+export const INSTANT_RANGE_HELP =
+  'out of range: times from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59Z are accepted';
+
 /** Milliseconds, or undefined when the text is not a duration. */
 export function parseDuration(text: string): number | undefined {
   const s = text.trim();

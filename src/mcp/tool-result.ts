@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { EmbedError } from '../embed/errors.js';
 import { RingmemError } from '../errors.js';
@@ -9,6 +10,11 @@ function isCallerFacing(error: unknown): error is Error & { code: string } {
   return (
     error instanceof RingmemError || error instanceof EmbedError || error instanceof ModelError
   );
+}
+
+/** A short id that ties an internal error's one-line reply to the stack in the server's log. */
+export function errorRef(): string {
+  return randomBytes(4).toString('hex');
 }
 
 /** Where tools report failures: the project's one logging signature. */
@@ -32,12 +38,17 @@ export async function toolResult<T extends Record<string, unknown>>(
     if (isCallerFacing(error)) {
       return { content: [{ type: 'text', text: `${tool}: ${error.message}` }], isError: true };
     }
-    log('error', `${tool} failed: ${(error as Error)?.stack ?? String(error)}`);
+    const ref = errorRef();
+    // The first line is all a client may see (MCP logging); the stack stays in the server's log.
+    log(
+      'error',
+      `${tool} failed with an internal error (ref ${ref})\n${(error as Error)?.stack ?? String(error)}`,
+    );
     return {
       content: [
         {
           type: 'text',
-          text: `${tool} failed: ${(error as Error)?.message ?? String(error)}. This is a ringmem bug or a local fault; the server keeps running.`,
+          text: `${tool} failed with an internal error (ref ${ref}). This is a ringmem bug or a local fault; the server keeps running, and its log (stderr) has the details under that ref.`,
         },
       ],
       isError: true,

@@ -1,6 +1,7 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostname, networkInterfaces } from 'node:os';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
@@ -13,6 +14,8 @@ export interface HttpOptions {
   token: string | undefined;
   /** Browser origins allowed besides loopback ones. */
   allowedOrigins: readonly string[];
+  /** Host header names allowed besides loopback, the bound address and (on a wildcard bind) this machine's own. */
+  allowedHosts?: readonly string[];
   maxBodyBytes: number;
   /**
    * Stateless: every POST is a self-contained exchange with a fresh server (no Mcp-Session-Id,
@@ -22,6 +25,7 @@ export interface HttpOptions {
   stateless: boolean;
   /** Sessions unused this long are closed. */
   sessionIdleMs?: number;
+  /** Open sessions; at the cap the least recently used idle one makes room for a new one. */
   maxSessions?: number;
 }
 
@@ -36,9 +40,31 @@ const MCP_PATH = '/mcp';
 
 function hostnameOf(hostHeader: string): string {
   // "[::1]:8787" → "[::1]"; "localhost:8787" → "localhost"
-  if (hostHeader.startsWith('[')) return hostHeader.slice(0, hostHeader.indexOf(']') + 1);
+  if (hostHeader.startsWith('['))
+    return hostHeader.slice(0, hostHeader.indexOf(']') + 1).toLowerCase();
   const colon = hostHeader.lastIndexOf(':');
   return (colon >= 0 ? hostHeader.slice(0, colon) : hostHeader).toLowerCase();
+}
+
+/**
+ * Host header names that name this server: loopback, the bound address, names added by the
+ * operator and — when bound to every interface — this machine's host name and addresses.
+ */
+export function hostNamesFor(bound: string, extra: readonly string[]): Set<string> {
+  const bracket = (a: string) => (a.includes(':') ? `[${a.toLowerCase()}]` : a.toLowerCase());
+  const names = new Set(LOOPBACK_HOSTS);
+  for (const h of extra) names.add(bracket(h.replace(/^\[|\]$/g, '')));
+  if (bound === '0.0.0.0' || bound === '::') {
+    const host = hostname().toLowerCase();
+    names.add(host);
+    names.add(host.split('.')[0] as string);
+    for (const list of Object.values(networkInterfaces())) {
+      for (const a of list ?? []) names.add(bracket(a.address.split('%')[0] as string));
+    }
+  } else {
+    names.add(bracket(bound));
+  }
+  return names;
 }
 
 function isLoopbackOrigin(origin: string): boolean {
@@ -90,6 +116,8 @@ interface Session {
   transport: StreamableHTTPServerTransport;
   server: McpServer;
   lastSeen: number;
+  /** Requests (and open event streams) of this session not yet finished: > 0 = in use. */
+  inFlight: number;
 }
 
 /**
@@ -107,16 +135,14 @@ export async function startHttp(
   const maxSessions = options.maxSessions ?? 256;
   const allowedOrigins = new Set(options.allowedOrigins);
   const tokenBuf = options.token === undefined ? undefined : Buffer.from(options.token);
-  const wildcard = options.host === '0.0.0.0' || options.host === '::';
-  const allowedHosts = new Set(LOOPBACK_HOSTS);
-  if (!wildcard)
-    allowedHosts.add(options.host.includes(':') ? `[${options.host}]` : options.host.toLowerCase());
+  const allowedHosts = hostNamesFor(options.host, options.allowedHosts ?? []);
 
   function hostAllowed(req: IncomingMessage): boolean {
     const host = req.headers.host;
     if (!host) return false;
-    // Bound to every interface on purpose: the operator chose exposure; Host cannot be enumerated.
-    return wildcard || allowedHosts.has(hostnameOf(host));
+    // Also on a wildcard bind: DNS rebinding works against any address, so Host must still name
+    // this machine (its names and addresses) or a name the operator allowed.
+    return allowedHosts.has(hostnameOf(host));
   }
 
   function authorized(req: IncomingMessage): boolean {
@@ -128,18 +154,37 @@ export async function startHttp(
     return given.length === tokenBuf.length && timingSafeEqual(given, tokenBuf);
   }
 
-  async function closeSession(id: string): Promise<void> {
+  async function closeSession(id: string, why: string): Promise<void> {
     const s = sessions.get(id);
     if (!s) return;
     sessions.delete(id);
+    log('info', `session closed: ${why} (${sessions.size} open)`);
     await s.transport.close().catch(() => {});
     await s.server.close().catch(() => {});
+  }
+
+  /** Makes room at the cap: closes the idle session unused the longest. False if all are in use. */
+  async function closeLeastRecentlyUsedIdle(): Promise<boolean> {
+    let oldest: [string, Session] | undefined;
+    for (const entry of sessions) {
+      if (entry[1].inFlight > 0) continue;
+      if (!oldest || entry[1].lastSeen < oldest[1].lastSeen) oldest = entry;
+    }
+    if (!oldest) return false;
+    log(
+      'info',
+      `session cap (${maxSessions}) reached: closing the least recently used idle session`,
+    );
+    await closeSession(oldest[0], `least recently used idle session, at the cap of ${maxSessions}`);
+    return true;
   }
 
   const sweep = setInterval(
     () => {
       const now = Date.now();
-      for (const [id, s] of sessions) if (now - s.lastSeen > idleMs) void closeSession(id);
+      for (const [id, s] of sessions) {
+        if (s.inFlight === 0 && now - s.lastSeen > idleMs) void closeSession(id, 'idle');
+      }
     },
     Math.min(idleMs, 60_000),
   );
@@ -166,10 +211,8 @@ export async function startHttp(
         `Forbidden: Origin ${origin} is not allowed; start ringmem with --allowed-origins ${origin} to allow it`,
       );
     }
-    if (url.pathname === '/health' && req.method === 'GET') {
-      return sendJson(res, 200, { status: 'ok', sessions: sessions.size });
-    }
-    if (url.pathname !== MCP_PATH) {
+    const isHealth = url.pathname === '/health' && req.method === 'GET';
+    if (!isHealth && url.pathname !== MCP_PATH) {
       return sendJson(res, 404, { error: `not found: the MCP endpoint is ${MCP_PATH}` });
     }
     if (!authorized(req)) {
@@ -183,6 +226,8 @@ export async function startHttp(
         },
       );
     }
+    // Liveness only: nothing about sessions or clients, and behind the token when one is set.
+    if (isHealth) return sendJson(res, 200, { status: 'ok' });
 
     let body: unknown;
     if (req.method === 'POST') {
@@ -195,7 +240,7 @@ export async function startHttp(
             res,
             413,
             -32600,
-            `Request body larger than ${options.maxBodyBytes} bytes (raise --max-body-bytes)`,
+            `Request too large: the body is more than the limit of ${options.maxBodyBytes} bytes (--max-body-bytes / RINGMEM_MAX_BODY_BYTES); split it into smaller requests or raise the limit`,
           );
         }
         throw error;
@@ -242,23 +287,34 @@ export async function startHttp(
           'Session not found: it expired or was closed; initialize again',
         );
       s.lastSeen = Date.now();
+      s.inFlight++;
+      res.once('close', () => {
+        s.inFlight--;
+        s.lastSeen = Date.now();
+      });
       await s.transport.handleRequest(req, res, body);
       return;
     }
     if (req.method === 'POST' && isInitializeRequest(body)) {
-      if (sessions.size >= maxSessions) {
-        return rpcError(res, 503, -32000, `Too many sessions (${maxSessions}); close unused ones`);
+      if (sessions.size >= maxSessions && !(await closeLeastRecentlyUsedIdle())) {
+        return rpcError(
+          res,
+          503,
+          -32000,
+          `server busy: ${sessions.size} sessions are open and in use (--max-sessions ${maxSessions}); retry later or raise --max-sessions`,
+        );
       }
       const server = makeServer();
       const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
         sessionIdGenerator: () => randomUUID(),
         onsessioninitialized: (id) => {
-          sessions.set(id, { transport, server, lastSeen: Date.now() });
+          sessions.set(id, { transport, server, lastSeen: Date.now(), inFlight: 0 });
         },
       });
       transport.onclose = () => {
         const id = transport.sessionId;
-        if (id) sessions.delete(id);
+        if (id && sessions.delete(id))
+          log('info', `session ended by the client (${sessions.size} open)`);
       };
       await server.connect(transport);
       await transport.handleRequest(req, res, body);
@@ -293,7 +349,7 @@ export async function startHttp(
     port,
     close: async () => {
       clearInterval(sweep);
-      await Promise.all([...sessions.keys()].map(closeSession));
+      await Promise.all([...sessions.keys()].map((id) => closeSession(id, 'server shutting down')));
       await new Promise<void>((resolve) => {
         http.close(() => resolve());
         http.closeAllConnections();

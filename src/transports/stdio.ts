@@ -1,39 +1,34 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { LogFn } from '../log.js';
+import { LineTransport } from './line-transport.js';
+
+export interface StdioOptions {
+  /** Longest message (one line) accepted; the same limit as an HTTP request body. */
+  maxMessageBytes: number;
+  /** How that limit is set, for the error a longer line gets. */
+  limitSetting?: string;
+}
 
 /**
  * Serves one MCP session over stdin/stdout. A line that is not JSON gets a JSON-RPC parse error
- * (-32700) and one that is JSON but not a JSON-RPC message an invalid-request error (-32600);
- * either way the server keeps serving. Resolves when stdin closes; closing the server is the
- * caller's.
+ * (-32700), one that is JSON but not a JSON-RPC message an invalid-request error (-32600), one
+ * longer than the message limit an error naming the limit; either way the server keeps serving.
+ * Resolves when stdin closes; closing the server is the caller's.
  */
-export async function serveStdio(server: McpServer, log: LogFn): Promise<void> {
-  const stdin = process.stdin;
-  const transport = new StdioServerTransport(stdin, process.stdout);
+export async function serveStdio(
+  server: McpServer,
+  log: LogFn,
+  options: StdioOptions = { maxMessageBytes: 64 * 1024 ** 2 },
+): Promise<void> {
+  const transport = new LineTransport(process.stdin, process.stdout, {
+    maxMessageBytes: options.maxMessageBytes,
+    limitSetting: options.limitSetting ?? '--max-body-bytes / RINGMEM_MAX_BODY_BYTES',
+    log,
+  });
   server.server.onerror = (error: Error) => {
-    const isParse = error instanceof SyntaxError;
-    const isShape =
-      !isParse &&
-      (error.name === 'ZodError' || Array.isArray((error as { issues?: unknown }).issues));
-    if (isParse || isShape) {
-      const code = isParse ? -32700 : -32600;
-      const what = isParse
-        ? 'Parse error: the line is not valid JSON'
-        : 'Invalid Request: not a JSON-RPC 2.0 message';
-      log('warning', `${what} (${error.message.split('\n')[0]})`);
-      void transport
-        .send({ jsonrpc: '2.0', id: null, error: { code, message: what } } as unknown as Parameters<
-          typeof transport.send
-        >[0])
-        .catch(() => {});
-      return;
-    }
     log('error', `MCP protocol error: ${error.message}`);
   };
   const closed = new Promise<void>((resolve) => {
-    stdin.once('end', () => resolve());
-    stdin.once('close', () => resolve());
     transport.onclose = () => resolve();
   });
   await server.connect(transport);

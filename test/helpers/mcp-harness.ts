@@ -3,7 +3,9 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { MemoryEngine } from '../../src/engine/index.js';
 import { JsKernel } from '../../src/kernel/index.js';
+import type { ToolLimits } from '../../src/mcp/schemas.js';
 import { buildServer } from '../../src/mcp/server.js';
+import type { Logger } from '../../src/mcp/tool-result.js';
 import { Memory } from '../../src/memory.js';
 import { HashEmbedder } from './hash-embedder.js';
 
@@ -22,6 +24,8 @@ export async function startHarness(
     capacity?: number;
     maxBytes?: number;
     maxNamespaces?: number;
+    limits?: Partial<ToolLimits>;
+    log?: Logger;
   } = {},
 ): Promise<Harness> {
   const clock = { t: Date.UTC(2026, 10, 21, 12, 0, 0) };
@@ -53,6 +57,8 @@ export async function startHarness(
     kernel: kernel.info,
     config: { maxBytes: engine.maxBytes, maxNamespaces: engine.maxNamespaces },
     modelStatus: () => status,
+    limits: options.limits,
+    log: options.log,
   });
   const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
   await server.connect(serverTransport);

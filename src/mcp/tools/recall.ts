@@ -1,6 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { MemoryEntry } from '../../engine/index.js';
 import type { ToolContext } from '../context.js';
+import { cutText, fitHits, jsonBytes, textShare } from '../reply-fit.js';
 import { recallInput, recallOutput } from '../schemas.js';
 import { formatDuration } from '../time.js';
 import { round, seconds, toolResult } from '../tool-result.js';
@@ -46,29 +47,45 @@ export function registerRecallTool(server: McpServer, ctx: ToolContext): void {
             tags: tags ? (args.tag_mode === 'all' ? { all: tags } : { any: tags }) : undefined,
             signal: extra.signal,
           });
-          return {
-            namespace: res.namespace,
-            hits: res.hits.map((h) => ({
-              ...entryFields(h),
-              score: round(h.score) as number,
-              semantic_score: h.semanticScore === null ? null : (round(h.semanticScore) as number),
-              lexical_score: h.lexicalScore === null ? null : (round(h.lexicalScore) as number),
-            })),
-            searched: res.searched,
-            window_size: res.windowSize,
-            took_ms: round(res.tookMs, 3) as number,
-            query_truncated: res.queryTruncated,
-          };
+          return fitHits(
+            {
+              namespace: res.namespace,
+              hits: res.hits.map((h) => ({
+                ...entryFields(h),
+                score: round(h.score) as number,
+                semantic_score:
+                  h.semanticScore === null ? null : (round(h.semanticScore) as number),
+                lexical_score: h.lexicalScore === null ? null : (round(h.lexicalScore) as number),
+              })),
+              searched: res.searched,
+              window_size: res.windowSize,
+              took_ms: round(res.tookMs, 3) as number,
+              query_truncated: res.queryTruncated,
+            },
+            ctx.limits.maxReplyBytes,
+          );
         },
-        (v) =>
-          v.hits.length === 0
-            ? `no memories matched in "${v.namespace}" (${v.searched} searched)`
-            : v.hits
-                .map(
+        (v) => {
+          const cap = ctx.limits.maxReplyBytes;
+          const share = textShare(
+            jsonBytes(v),
+            v.hits.map((h) => h.text),
+            cap,
+          );
+          const lines =
+            v.hits.length === 0 && !v.omitted_hits
+              ? [`no memories matched in "${v.namespace}" (${v.searched} searched)`]
+              : v.hits.map(
                   (h, i) =>
-                    `${i + 1}. [${h.score.toFixed(3)}] ${h.text ?? ''} (id ${h.id}, ${formatDuration(h.age_seconds * 1000)} ago${h.tags.length ? `, tags ${h.tags.join(',')}` : ''})`,
-                )
-                .join('\n'),
+                    `${i + 1}. [${h.score.toFixed(3)}] ${cutText(h.text ?? '', share)} (id ${h.id}, ${formatDuration(h.age_seconds * 1000)} ago${h.tags.length ? `, tags ${h.tags.join(',')}` : ''})`,
+                );
+          if (v.omitted_hits) {
+            lines.push(
+              `(${v.omitted_hits} lower-ranked hits left out to keep the reply under ${cap} bytes, --max-reply-bytes; ask for a smaller k or a narrower query)`,
+            );
+          }
+          return lines.join('\n');
+        },
       ),
   );
 }
