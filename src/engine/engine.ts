@@ -174,6 +174,7 @@ export class MemoryEngine {
   private readonly segScratch = new Uint32Array(4);
   private readonly oneIdx = new Int32Array(1);
   private readonly oneScore = new Float32Array(1);
+  private zeroRow: Float32Array | undefined;
 
   constructor(config: EngineConfig) {
     assertPositiveInt(config.dim, 'dim', 65_536);
@@ -711,6 +712,135 @@ export class MemoryEngine {
     ns.centroid.meanInto(out);
     return out;
   }
+
+  // Storage back ends (src/persist) export slots and restore them exactly through these methods,
+  // so a restore goes through the same append path as an insert (and every index kept beside
+  // the ring stays in step) without reaching into the ring from outside the engine.
+
+  /** Where the engine keeps its state besides RAM; undefined for a RAM-only engine. */
+  storageStatus(): StorageStatus | undefined {
+    return undefined;
+  }
+
+  /** The id the next insert gets (a store records it so that ids are never reused). */
+  get nextEntryId(): number {
+    return this.nextId;
+  }
+
+  /**
+   * Visits a namespace's slots oldest first, from the first id ≥ `fromId`, tombstones included
+   * (they hold ring slots, and later evictions depend on them). `row` is a view into the slab,
+   * valid during the call only.
+   */
+  exportSlots(namespace: string, fromId: number, visit: (slot: StoredSlot) => void): void {
+    const now = this.clock.now();
+    const ns = this.spaces.get(namespace);
+    if (!ns) return;
+    ns.expire(now);
+    const ring = ns.ring;
+    let lo = 0;
+    let hi = ring.size;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((ring.ids[ring.slotAt(mid)] as number) < fromId) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let p = lo; p < ring.size; p++) {
+      const slot = ring.slotAt(p);
+      const dead = ring.dead[slot] !== 0;
+      visit({
+        id: ring.ids[slot] as number,
+        time: ring.times[slot] as number,
+        arrival: ring.arrival[slot] as number,
+        dead,
+        text: ring.texts[slot],
+        tags: ring.tags[slot],
+        metadata: ring.metadata[slot],
+        row: dead ? undefined : ring.slab.subarray(slot * ring.dim, (slot + 1) * ring.dim),
+      });
+    }
+  }
+
+  /**
+   * Appends one stored slot exactly as it was — id, time, the unit row bit for bit, its arrival
+   * similarity — or a tombstone holding a slot. Slots come oldest first per namespace; a full
+   * ring evicts as an insert would. Call `finishRestore` when done.
+   */
+  restoreSlot(namespace: string, stored: StoredSlot): void {
+    assertNamespace(namespace);
+    let ns = this.spaces.get(namespace);
+    if (!ns) ns = this.create(namespace, this.defaults.capacity, this.defaults.ttlMs);
+    const ring = ns.ring;
+    if (ring.size > 0) {
+      const newest = ring.slotAt(ring.size - 1);
+      if (
+        !(stored.id > (ring.ids[newest] as number) && stored.time >= (ring.times[newest] as number))
+      ) {
+        throw new RingmemError(
+          'INVALID_ARGUMENT',
+          `restored entry ${stored.id} is not newer than entry ${ring.ids[newest]} of namespace "${namespace}"`,
+        );
+      }
+    }
+    if (stored.dead && !this.zeroRow) this.zeroRow = new Float32Array(this.dim);
+    const row = stored.dead ? this.zeroRow : stored.row;
+    if (!row || row.length !== this.dim) {
+      throw new RingmemError(
+        'DIMENSION_MISMATCH',
+        `restored entry ${stored.id} has no ${this.dim}-value row`,
+      );
+    }
+    const extra = stored.dead ? 0 : payloadBytes(stored);
+    this.assertRoomFor(ns, 1, Uint32Array.of(extra));
+    this.clock.advanceTo(stored.time);
+    if (stored.id >= this.nextId) this.nextId = stored.id + 1;
+    ns.append(row, 0, 1, stored.id, stored.time, stored.dead ? undefined : stored, extra);
+    const slot = ring.slotAt(ring.size - 1);
+    ns.centroid.removeArrival(ring.arrival[slot] as number);
+    ring.arrival[slot] = stored.arrival;
+    ns.centroid.addArrival(ring.arrival[slot] as number);
+    if (stored.dead) ns.tombstone(stored.id);
+  }
+
+  /**
+   * Ends a restore: ids continue from `nextId`, entries past the TTL go, centroids and baselines
+   * are re-summed exactly from the restored rows, and counters start from zero.
+   */
+  finishRestore(nextId: number): void {
+    if (nextId > this.nextId) this.nextId = nextId;
+    const now = this.clock.now();
+    for (const ns of this.spaces.values()) {
+      ns.expire(now);
+      ns.resum();
+      for (const key of Object.keys(ns.counters) as (keyof NamespaceCounters)[]) {
+        ns.counters[key] = 0;
+      }
+    }
+  }
+}
+
+/** One ring slot as a storage back end sees it: a live entry, or a tombstone holding its slot. */
+export interface StoredSlot {
+  id: number;
+  /** Milliseconds since the epoch (engine clock). */
+  time: number;
+  /** Centroid similarity the entry had on arrival (NaN when the window was empty). */
+  arrival: number;
+  dead: boolean;
+  text: string | undefined;
+  tags: readonly string[] | undefined;
+  metadata: Readonly<Record<string, unknown>> | undefined;
+  /** The stored unit row; undefined for a tombstone. */
+  row: Float32Array | undefined;
+}
+
+/** What a storage back end reports (memory_stats, doctor, daemon status). */
+export interface StorageStatus {
+  kind: string;
+  /** on: writing; off: failed, serving from RAM only (see error); refused: never opened (see error). */
+  state: 'on' | 'off' | 'refused';
+  error: string | null;
+  [detail: string]: unknown;
 }
 
 function oldestLiveTime(ns: Namespace): number | undefined {
