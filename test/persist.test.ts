@@ -41,6 +41,7 @@ function openEngine(
     ttlMs?: number;
     model?: string;
     fsync?: PersistSettings['fsync'];
+    compactIntervalMs?: number;
   } = {},
 ): Opened {
   const clock = { t: options.t ?? 1_700_000_000_000 };
@@ -56,7 +57,7 @@ function openEngine(
     {
       dir,
       fsync: options.fsync ?? 'always',
-      compactIntervalMs: 3_600_000,
+      compactIntervalMs: options.compactIntervalMs ?? 3_600_000,
       model: options.model ?? 'test-model',
       log: (level, message) => logs.push(`${level}: ${message}`),
     },
@@ -297,6 +298,23 @@ describe('durable memory (--persist)', () => {
     expect(b.engine.store.compact()).toBe(true);
     expect(allFileBytes(dir).includes('SECRET-TOKEN-123')).toBe(false);
     expect(allFileBytes(dir).includes('keep me')).toBe(true);
+  });
+
+  it('removes forgotten text from the files at the next compaction interval, without being asked', async () => {
+    const dir = tempDir();
+    const a = openEngine(dir, { compactIntervalMs: 100 });
+    const { ids } = a.engine.insert('ns', seededUnitRows(2, DIM, 1), [
+      { text: 'stays' },
+      { text: 'PRIVATE-NOTE-42' },
+    ]);
+    a.engine.forget([ids[1]!]);
+    expect(allFileBytes(dir).includes('PRIVATE-NOTE-42')).toBe(true);
+    const deadline = Date.now() + 10_000;
+    while (allFileBytes(dir).includes('PRIVATE-NOTE-42') && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(allFileBytes(dir).includes('PRIVATE-NOTE-42')).toBe(false);
+    expect(a.engine.storageStatus().last_compaction).not.toBeNull();
   });
 
   it('expires entries across a restart, and the next compaction removes them from the files', () => {

@@ -175,6 +175,8 @@ export class MemoryEngine {
   private readonly oneIdx = new Int32Array(1);
   private readonly oneScore = new Float32Array(1);
   private zeroRow: Float32Array | undefined;
+  /** Tombstones restoreSlot placed per namespace (finishRestore tells them from real deletes). */
+  private readonly restoredDead = new Map<Namespace, number>();
 
   constructor(config: EngineConfig) {
     assertPositiveInt(config.dim, 'dim', 65_536);
@@ -799,7 +801,10 @@ export class MemoryEngine {
     ns.centroid.removeArrival(ring.arrival[slot] as number);
     ring.arrival[slot] = stored.arrival;
     ns.centroid.addArrival(ring.arrival[slot] as number);
-    if (stored.dead) ns.tombstone(stored.id);
+    if (stored.dead) {
+      ns.tombstone(stored.id);
+      this.restoredDead.set(ns, (this.restoredDead.get(ns) ?? 0) + 1);
+    }
   }
 
   /**
@@ -811,11 +816,27 @@ export class MemoryEngine {
     const now = this.clock.now();
     for (const ns of this.spaces.values()) {
       ns.expire(now);
-      ns.resum();
-      for (const key of Object.keys(ns.counters) as (keyof NamespaceCounters)[]) {
-        ns.counters[key] = 0;
+      const k = ns.counters;
+      // Appends from an empty sum add the rows in slot order, exactly as a re-sum does (tombstone
+      // placeholders add and take away zeros); only a live row taken out during the restore
+      // leaves rounding behind, and then the O(n·dim) re-sum runs. The baseline is re-summed
+      // always (O(n)): the arrivals were swapped in after each append.
+      if (k.evicted + k.expired + k.forgotten + k.deleted > (this.restoredDead.get(ns) ?? 0)) {
+        ns.resum();
+      } else {
+        const c = ns.centroid;
+        const ring = ns.ring;
+        c.arrivalSum = 0;
+        c.arrivalSumSq = 0;
+        c.arrivalCount = 0;
+        for (let p = 0; p < ring.size; p++) {
+          const slot = ring.slotAt(p);
+          if (ring.dead[slot] === 0) c.addArrival(ring.arrival[slot] as number);
+        }
       }
+      for (const key of Object.keys(k) as (keyof NamespaceCounters)[]) k[key] = 0;
     }
+    this.restoredDead.clear();
   }
 }
 

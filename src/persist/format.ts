@@ -243,16 +243,18 @@ export function readEntries(
   dim: number,
   visit: (namespace: string, entry: StoredEntry) => void,
 ): number {
+  // DataView reads inline in V8; Buffer's readDoubleLE and friends do not.
+  const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
   let pos = 0;
-  const nsLen = payload.readUInt32LE(pos);
+  const nsLen = view.getUint32(pos, true);
   const namespace = payload.toString('utf8', pos + 4, pos + 4 + nsLen);
   pos += 4 + nsLen;
-  const count = payload.readUInt32LE(pos);
+  const count = view.getUint32(pos, true);
   pos += 4;
   const row = new Float32Array(dim);
-  const rowBytes = new Uint8Array(row.buffer);
+  const rowBytes = Buffer.from(row.buffer);
   const str = (): string => {
-    const n = payload.readUInt32LE(pos);
+    const n = view.getUint32(pos, true);
     const s = payload.toString('utf8', pos + 4, pos + 4 + n);
     pos += 4 + n;
     return s;
@@ -268,9 +270,9 @@ export function readEntries(
     row: undefined,
   };
   for (let i = 0; i < count; i++) {
-    entry.id = payload.readDoubleLE(pos);
-    entry.time = payload.readDoubleLE(pos + 8);
-    entry.arrival = payload.readFloatLE(pos + 16);
+    entry.id = view.getFloat64(pos, true);
+    entry.time = view.getFloat64(pos + 8, true);
+    entry.arrival = view.getFloat32(pos + 16, true);
     const flags = payload[pos + 20] as number;
     pos += 21;
     entry.text = flags & HAS_TEXT ? str() : undefined;
@@ -282,7 +284,7 @@ export function readEntries(
       if (pos + 4 * dim > payload.length) {
         throw new Error(`an entries record ends inside a vector (entry ${i} of ${count})`);
       }
-      rowBytes.set(payload.subarray(pos, pos + 4 * dim));
+      payload.copy(rowBytes, 0, pos, pos + 4 * dim);
       pos += 4 * dim;
       entry.row = row;
     }
