@@ -1,3 +1,4 @@
+import { resolve as resolvePath } from 'node:path';
 import { z } from 'zod';
 import { DURATION_HELP, parseDuration } from './mcp/time.js';
 
@@ -256,6 +257,46 @@ export const SETTINGS: SettingSpec[] = [
       return hosts;
     }),
   },
+  // Durable memory (src/persist): off unless a directory is given.
+  {
+    key: 'persistDir',
+    flag: '--persist',
+    env: 'RINGMEM_PERSIST_DIR',
+    default: '',
+    accepts: 'directory (created 0700), or empty for RAM only',
+    description:
+      'Keep memory on disk here so it survives restarts (README, "Sharing and durability").',
+    schema: z.string().transform((s) => (s.trim() === '' ? undefined : resolvePath(s.trim()))),
+  },
+  {
+    key: 'fsync',
+    flag: '--fsync',
+    env: 'RINGMEM_FSYNC',
+    default: 'interval',
+    accepts: 'always | interval | never',
+    description:
+      'With --persist: flush the log to disk on every write, once a second, or when the OS decides.',
+    schema: z.enum(['always', 'interval', 'never'], {
+      error: 'expected one of always, interval, never',
+    }),
+  },
+  {
+    key: 'compactIntervalMs',
+    flag: '--compact-interval',
+    env: 'RINGMEM_COMPACT_INTERVAL',
+    default: '5m',
+    accepts: 'duration 1s–1d',
+    description:
+      'With --persist: how soon forgotten and expired entries leave the files (snapshot rewrite).',
+    schema: z.string().transform((text, ctx) => {
+      const ms = parseDuration(text.trim().toLowerCase());
+      if (ms === undefined || ms < 1000 || ms > 86_400_000) {
+        ctx.addIssue({ code: 'custom', message: 'expected a duration from 1s to 1d such as "5m"' });
+        return z.NEVER;
+      }
+      return ms;
+    }),
+  },
 ];
 
 export interface ServerConfig {
@@ -275,6 +316,10 @@ export interface ServerConfig {
   maxSessions: number;
   sessionIdleMs: number;
   allowedHosts: string[];
+  /** Durable memory directory (absolute), or undefined for RAM only. */
+  persistDir: string | undefined;
+  fsync: 'always' | 'interval' | 'never';
+  compactIntervalMs: number;
   /** HTTP mode: bearer token clients must send; from RINGMEM_TOKEN only (never a flag: argv is visible to other users). */
   token: string | undefined;
 }

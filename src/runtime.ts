@@ -8,6 +8,7 @@ import type { LogFn } from './log.js';
 import { Memory } from './memory.js';
 import { defaultRegistry, type ModelRegistry } from './models/registry.js';
 import { type ResolvedModel, resolveModel } from './models/resolve.js';
+import { DurableMemoryEngine } from './persist/durable-engine.js';
 
 export type ModelStatus = { status: 'loading' | 'ready' | 'failed'; error: string | null };
 
@@ -102,7 +103,7 @@ export function createRuntime(
       log('error', `model ${embedder.modelId} failed to load: ${error.message}`);
     },
   );
-  const engine = new MemoryEngine({
+  const engineConfig = {
     dim: embedder.dim,
     capacity: config.capacity,
     ttlMs: config.ttlMs,
@@ -110,7 +111,17 @@ export function createRuntime(
     maxBytes: config.maxBytes,
     kernel,
     clock,
-  });
+  };
+  // With --persist the engine restores from and logs to disk (src/persist); otherwise RAM only.
+  const engine = config.persistDir
+    ? new DurableMemoryEngine(engineConfig, {
+        dir: config.persistDir,
+        fsync: config.fsync,
+        compactIntervalMs: config.compactIntervalMs,
+        model: embedder.modelId,
+        log,
+      })
+    : new MemoryEngine(engineConfig);
   const memory = new Memory(engine, embedder);
   return {
     memory,
@@ -118,6 +129,9 @@ export function createRuntime(
     model,
     registry,
     modelStatus: () => status,
-    close: () => memory.close(),
+    close: async () => {
+      if (engine instanceof DurableMemoryEngine) engine.closeStore();
+      await memory.close();
+    },
   };
 }

@@ -16,7 +16,8 @@ Options:
   --http <url>       Point the client at a running HTTP server instead of spawning stdio.
   --name <name>      Server name in the client (default "ringmem").
   --env KEY=VALUE    Environment for the spawned server (repeatable), e.g. --env RINGMEM_TTL=2h.
-  --json             claude-code: print .mcp.json instead of the \`claude mcp add\` command.`;
+  --json             claude-code: print .mcp.json instead of the \`claude mcp add\` command.
+  --shared           Spawn \`ringmem serve --shared\`: every client shares one per-user daemon.`;
 
 const CLIENTS = ['claude-desktop', 'claude-code', 'vscode', 'cursor'] as const;
 type ClientName = (typeof CLIENTS)[number];
@@ -57,9 +58,17 @@ function shellQuote(s: string): string {
 
 export function renderConfig(
   client: ClientName,
-  options: { http?: string; name: string; env: Record<string, string>; json: boolean },
+  options: {
+    http?: string;
+    name: string;
+    env: Record<string, string>;
+    json: boolean;
+    shared?: boolean;
+  },
 ): { stdout: string; where: string } {
-  const { command, args } = selfCommand();
+  const self = selfCommand();
+  const command = self.command;
+  const args = options.shared ? [...self.args, '--shared'] : self.args;
   const env = Object.keys(options.env).length > 0 ? { env: options.env } : {};
   const stdio = { command, args, ...env };
   const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
@@ -133,6 +142,7 @@ export async function runConfigCommand(argv: string[], io: CliIo): Promise<numbe
         name: { type: 'string' },
         env: { type: 'string', multiple: true },
         json: { type: 'boolean' },
+        shared: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       allowPositionals: true,
@@ -174,6 +184,7 @@ export async function runConfigCommand(argv: string[], io: CliIo): Promise<numbe
     name,
     env,
     json: values.json === true,
+    shared: values.shared === true,
   });
   io.stdout.write(stdout);
   io.stderr.write(`ringmem config: ${where}\n`);

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { directRunUnavailableReason } from '../embed/ort-runner.js';
 import { ASYNC_MIN_VALUES, asyncParts } from '../kernel/native-kernel.js';
 import type { LogFn } from '../log.js';
+import { inspectPersistDir } from '../persist/inspect.js';
 import { createRuntime } from '../runtime.js';
 import { parseCommandOrExit, settingsHelp } from './flags.js';
 import type { CliIo } from './io.js';
@@ -63,7 +64,8 @@ export async function runDoctor(argv: string[], io: CliIo): Promise<number> {
   };
   let runtime: ReturnType<typeof createRuntime>;
   try {
-    runtime = createRuntime(parsed.config, log, io.env);
+    // The self-test must not write into a durable memory directory: doctor only inspects it.
+    runtime = createRuntime({ ...parsed.config, persistDir: undefined }, log, io.env);
   } catch (error) {
     add('model', false, (error as Error).message);
     return report(io, checks, parsed.values.json === true);
@@ -85,6 +87,14 @@ export async function runDoctor(argv: string[], io: CliIo): Promise<number> {
     );
   } catch (error) {
     add('model', false, (error as Error).message);
+  }
+  if (parsed.config.persistDir) {
+    const { ok, detail } = inspectPersistDir(
+      parsed.config.persistDir,
+      memory.embedder.modelId,
+      memory.embedder.dim,
+    );
+    add('persist', ok, `${detail}; fsync ${parsed.config.fsync}`);
   }
   const { registry } = runtime;
   for (const w of registry.warnings) add('registry', false, w);

@@ -12,11 +12,14 @@ export const SERVE_HELP = `ringmem serve — run the MCP server
 Usage:
   ringmem [serve] [options]            stdio (what MCP clients spawn)
   ringmem serve --http [options]       Streamable HTTP on 127.0.0.1:8787/mcp
+  ringmem serve --shared [options]     stdio front to the per-user daemon (one memory for all clients)
 
 Options (each also read from its environment variable):
 ${settingsHelp()}
   --http                         Serve Streamable HTTP instead of stdio.
   --stateless                    HTTP: no sessions; every POST stands alone.
+  --shared                       Relay to the shared per-user daemon, starting it if needed
+                                 (also RINGMEM_SHARED=1; see \`ringmem daemon --help\`).
   -h, --help                     This help.
 
 Security: HTTP binds to loopback by default, checks Host and Origin (403 otherwise), and
@@ -39,7 +42,7 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
     'serve',
     argv,
     io,
-    { http: { type: 'boolean' }, stateless: { type: 'boolean' } },
+    { http: { type: 'boolean' }, stateless: { type: 'boolean' }, shared: { type: 'boolean' } },
     SERVE_HELP,
   );
   if (typeof parsed === 'number') return parsed;
@@ -47,6 +50,15 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
   const stateless = parsed.values.stateless === true;
   const { config } = parsed;
   const log = stderrLogger(config.logLevel, io.stderr);
+  if (parsed.values.shared === true || isOn(io.env.RINGMEM_SHARED)) {
+    if (http) {
+      io.stderr.write(
+        'ringmem serve: --shared relays stdio to the shared daemon; an HTTP server is already shared by its clients, so drop one of --http and --shared\n',
+      );
+      return 2;
+    }
+    return (await import('../daemon/run-front.js')).runSharedFront(parsed, io, log);
+  }
   let runtime: Runtime;
   try {
     runtime = createRuntime(config, log, io.env);
@@ -144,4 +156,8 @@ function waitForSignal(): Promise<void> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
+}
+
+function isOn(value: string | undefined): boolean {
+  return value !== undefined && ['1', 'true', 'yes', 'on'].includes(value.trim().toLowerCase());
 }

@@ -20,4 +20,9 @@ export class MonotonicClock {
     if (t > this.last) this.last = t;
     return this.last;
   }
+
+  /** Never read earlier than `t` from now on (a restore brings back entries stamped up to `t`). */
+  advanceTo(t: number): void {
+    if (t > this.last) this.last = t;
+  }
 }

@@ -194,6 +194,9 @@ export class MemoryEngine {
   private readonly bm25: Bm25Params;
   private readonly spaces = new Map<string, Namespace>();
   private nextId = 1;
+  private zeroRow: Float32Array | undefined;
+  /** Tombstones restoreSlot placed per namespace (finishRestore tells them from real deletes). */
+  private readonly restoredDead = new Map<Namespace, number>();
 
   constructor(config: EngineConfig) {
     assertPositiveInt(config.dim, 'dim', 65_536);
@@ -817,6 +820,157 @@ export class MemoryEngine {
     ns.centroid.meanInto(out);
     return out;
   }
+
+  // Storage back ends (src/persist) export slots and restore them exactly through these methods,
+  // so a restore goes through the same append path as an insert (and every index kept beside
+  // the ring stays in step) without reaching into the ring from outside the engine.
+
+  /** Where the engine keeps its state besides RAM; undefined for a RAM-only engine. */
+  storageStatus(): StorageStatus | undefined {
+    return undefined;
+  }
+
+  /** The id the next insert gets (a store records it so that ids are never reused). */
+  get nextEntryId(): number {
+    return this.nextId;
+  }
+
+  /**
+   * Visits a namespace's slots oldest first, from the first id ≥ `fromId`, tombstones included
+   * (they hold ring slots, and later evictions depend on them). `row` is a view into the slab,
+   * valid during the call only.
+   */
+  exportSlots(namespace: string, fromId: number, visit: (slot: StoredSlot) => void): void {
+    const now = this.clock.now();
+    const ns = this.spaces.get(namespace);
+    if (!ns) return;
+    ns.expire(now);
+    const ring = ns.ring;
+    let lo = 0;
+    let hi = ring.size;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((ring.ids[ring.slotAt(mid)] as number) < fromId) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let p = lo; p < ring.size; p++) {
+      const slot = ring.slotAt(p);
+      const dead = ring.dead[slot] !== 0;
+      visit({
+        id: ring.ids[slot] as number,
+        time: ring.times[slot] as number,
+        arrival: ring.arrival[slot] as number,
+        dead,
+        text: ring.texts[slot],
+        tags: ring.tags[slot],
+        metadata: ring.metadata[slot],
+        row: dead ? undefined : ring.slab.subarray(slot * ring.dim, (slot + 1) * ring.dim),
+      });
+    }
+  }
+
+  /**
+   * Appends one stored slot exactly as it was — id, time, the unit row bit for bit, its arrival
+   * similarity — or a tombstone holding a slot. Slots come oldest first per namespace; a full
+   * ring evicts as an insert would. Call `finishRestore` when done.
+   */
+  restoreSlot(namespace: string, stored: StoredSlot): void {
+    assertNamespace(namespace);
+    let ns = this.spaces.get(namespace);
+    if (!ns) ns = this.create(namespace, this.defaults.capacity, this.defaults.ttlMs);
+    const ring = ns.ring;
+    if (ring.size > 0) {
+      const newest = ring.slotAt(ring.size - 1);
+      if (
+        !(stored.id > (ring.ids[newest] as number) && stored.time >= (ring.times[newest] as number))
+      ) {
+        throw new RingmemError(
+          'INVALID_ARGUMENT',
+          `restored entry ${stored.id} is not newer than entry ${ring.ids[newest]} of namespace "${namespace}"`,
+        );
+      }
+    }
+    if (stored.dead && !this.zeroRow) this.zeroRow = new Float32Array(this.dim);
+    const row = stored.dead ? this.zeroRow : stored.row;
+    if (!row || row.length !== this.dim) {
+      throw new RingmemError(
+        'DIMENSION_MISMATCH',
+        `restored entry ${stored.id} has no ${this.dim}-value row`,
+      );
+    }
+    // A live entry is analysed again for the lexical index (the index is derived state, not
+    // stored), and its index cost counts in the cap exactly as at insert.
+    const doc = stored.dead ? undefined : analyzeText(stored.text);
+    const extra = stored.dead ? 0 : payloadBytes(stored) + doc!.bytes;
+    this.assertRoomFor(ns, 1, Uint32Array.of(extra));
+    this.clock.advanceTo(stored.time);
+    if (stored.id >= this.nextId) this.nextId = stored.id + 1;
+    ns.append(row, 0, 1, stored.id, stored.time, stored.dead ? undefined : stored, extra, doc);
+    const slot = ring.slotAt(ring.size - 1);
+    ns.centroid.removeArrival(ring.arrival[slot] as number);
+    ring.arrival[slot] = stored.arrival;
+    ns.centroid.addArrival(ring.arrival[slot] as number);
+    if (stored.dead) {
+      ns.tombstone(stored.id);
+      this.restoredDead.set(ns, (this.restoredDead.get(ns) ?? 0) + 1);
+    }
+  }
+
+  /**
+   * Ends a restore: ids continue from `nextId`, entries past the TTL go, centroids and baselines
+   * are re-summed exactly from the restored rows, and counters start from zero.
+   */
+  finishRestore(nextId: number): void {
+    if (nextId > this.nextId) this.nextId = nextId;
+    const now = this.clock.now();
+    for (const ns of this.spaces.values()) {
+      ns.expire(now);
+      const k = ns.counters;
+      // Appends from an empty sum add the rows in slot order, exactly as a re-sum does (tombstone
+      // placeholders add and take away zeros); only a live row taken out during the restore
+      // leaves rounding behind, and then the O(n·dim) re-sum runs. The baseline is re-summed
+      // always (O(n)): the arrivals were swapped in after each append.
+      if (k.evicted + k.expired + k.forgotten + k.deleted > (this.restoredDead.get(ns) ?? 0)) {
+        ns.resum();
+      } else {
+        const c = ns.centroid;
+        const ring = ns.ring;
+        c.arrivalSum = 0;
+        c.arrivalSumSq = 0;
+        c.arrivalCount = 0;
+        for (let p = 0; p < ring.size; p++) {
+          const slot = ring.slotAt(p);
+          if (ring.dead[slot] === 0) c.addArrival(ring.arrival[slot] as number);
+        }
+      }
+      for (const key of Object.keys(k) as (keyof NamespaceCounters)[]) k[key] = 0;
+    }
+    this.restoredDead.clear();
+  }
+}
+
+/** One ring slot as a storage back end sees it: a live entry, or a tombstone holding its slot. */
+export interface StoredSlot {
+  id: number;
+  /** Milliseconds since the epoch (engine clock). */
+  time: number;
+  /** Centroid similarity the entry had on arrival (NaN when the window was empty). */
+  arrival: number;
+  dead: boolean;
+  text: string | undefined;
+  tags: readonly string[] | undefined;
+  metadata: Readonly<Record<string, unknown>> | undefined;
+  /** The stored unit row; undefined for a tombstone. */
+  row: Float32Array | undefined;
+}
+
+/** What a storage back end reports (memory_stats, doctor, daemon status). */
+export interface StorageStatus {
+  kind: string;
+  /** on: writing; off: failed, serving from RAM only (see error); refused: never opened (see error). */
+  state: 'on' | 'off' | 'refused';
+  error: string | null;
+  [detail: string]: unknown;
 }
 
 /** The most similar neighbour of item i, or null when its window was empty. */

@@ -379,7 +379,27 @@ export const namespaceStatsOut = z.object({
   deleted: z.number().int(),
 });
 
+/** Durable memory (--persist) as memory_stats reports it; see src/persist/store.ts. */
+export const persistenceOut = z
+  .object({
+    state: z.enum(['on', 'off', 'refused']),
+    error: z.string().nullable(),
+    dir: z.string(),
+    fsync: z.enum(['always', 'interval', 'never']),
+    compact_interval_seconds: z.number(),
+    log_bytes: z.number().int(),
+    snapshot_bytes: z.number().int(),
+    last_compaction: z.string().nullable(),
+    restored_entries: z.number().int(),
+    restore_ms: z.number(),
+    warnings: z.array(z.string()),
+  })
+  .describe(
+    'Durable memory (--persist): on; off after a write failed (serving from RAM, retrying; see error); refused when the directory cannot be used (see error). Absent without --persist.',
+  );
+
 export const statsOutput = z.object({
+  persistence: persistenceOut.optional(),
   namespaces: z.array(namespaceStatsOut),
   total_bytes: z.number().int(),
   max_bytes: z.number().int(),

@@ -1,12 +1,16 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { z } from 'zod';
+import type { StorageStatus } from '../../engine/engine.js';
 import type { ToolContext } from '../context.js';
-import { statsInput, statsOutput } from '../schemas.js';
+import { type persistenceOut, statsInput, statsOutput } from '../schemas.js';
 import { seconds, toolResult } from '../tool-result.js';
 
 export function statsSnapshot(ctx: ToolContext, namespace?: string) {
   const { memory } = ctx;
   const model = ctx.modelStatus();
+  const storage = memory.engine.storageStatus();
   return {
+    ...(storage ? { persistence: persistenceView(storage) } : {}),
     namespaces: memory.stats(namespace).map((s) => ({
       namespace: s.namespace,
       count: s.count,
@@ -58,6 +62,11 @@ export function registerMemoryStatsTool(server: McpServer, ctx: ToolContext): vo
         (v) =>
           [
             `model ${v.model.id} (${v.model.status}), kernel ${v.kernel.backend}/${v.kernel.isa}, ${(v.total_bytes / 1024 ** 2).toFixed(1)} MB of ${(v.max_bytes / 1024 ** 2).toFixed(0)} MB`,
+            ...(v.persistence
+              ? [
+                  `durable memory ${v.persistence.state} in ${v.persistence.dir}${v.persistence.error ? `: ${v.persistence.error}` : ''}`,
+                ]
+              : []),
             ...v.namespaces.map(
               (n) =>
                 `- ${n.namespace}: ${n.count}/${n.capacity} entries, ${(n.bytes / 1024).toFixed(0)} KB`,
@@ -65,4 +74,10 @@ export function registerMemoryStatsTool(server: McpServer, ctx: ToolContext): vo
           ].join('\n'),
       ),
   );
+}
+
+/** The storage status in the shape of memory_stats' `persistence` field. */
+function persistenceView(status: StorageStatus): z.infer<typeof persistenceOut> {
+  const { kind: _kind, ...rest } = status;
+  return rest as z.infer<typeof persistenceOut>;
 }

@@ -1,0 +1,693 @@
+import {
+  closeSync,
+  constants,
+  fdatasync,
+  fdatasyncSync,
+  fstatSync,
+  ftruncateSync,
+  openSync,
+  readFileSync,
+  renameSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import type { MemoryEngine, StorageStatus, StoredSlot } from '../engine/engine.js';
+import { describeError } from '../errors.js';
+import type { LogFn } from '../log.js';
+import {
+  DirInUseError,
+  ensurePrivateDir,
+  fsyncDir,
+  listLogs,
+  logFileName,
+  removeIfPresent,
+  SNAPSHOT_FILE,
+  SNAPSHOT_TMP,
+  takeDirLock,
+  writeAll,
+} from './files.js';
+import {
+  beginEntries,
+  endEntries,
+  type FileHeader,
+  FORMAT_NAME,
+  FORMAT_VERSION,
+  type RawRecord,
+  RecordType,
+  RecordWriter,
+  readEntries,
+  readJson,
+  scanRecords,
+  writeEntry,
+} from './format.js';
+
+export type FsyncPolicy = 'always' | 'interval' | 'never';
+
+export interface StoreOptions {
+  dir: string;
+  fsync: FsyncPolicy;
+  /** How often a snapshot is rewritten (forgotten and expired data leave the files then). */
+  compactIntervalMs: number;
+  /** Model id and dimension recorded in every file; a directory from another model is refused. */
+  model: string;
+  dim: number;
+  log: LogFn;
+  /** fsync period under 'interval'. */
+  syncIntervalMs?: number;
+}
+
+/** Entries per Entries record in a snapshot, and bytes after which a record is closed anyway. */
+const SNAPSHOT_BATCH = 4096;
+const RECORD_SOFT_LIMIT = 8 * 1024 * 1024;
+/** Compact early when the log outgrows this and twice the snapshot. */
+const LOG_COMPACT_BYTES = 64 * 1024 * 1024;
+
+interface ExplicitSettings {
+  capacity?: number;
+  ttlMs?: number;
+}
+
+/** A problem opening the directory that needs the user: nothing is read from or written to it. */
+class RefusedError extends Error {}
+
+interface OpenedFile {
+  name: string;
+  generation: number;
+  buf: Buffer;
+  records: RawRecord[];
+}
+
+/**
+ * Durable memory for one engine: an append-only log of inserts and forgets plus a compacted
+ * snapshot, in one directory. On open it restores the engine (snapshot, then the logs that
+ * follow it, each read up to its first bad record); afterwards the engine reports every change
+ * (DurableMemoryEngine) and the store appends it before the call returns.
+ *
+ * Files: `snapshot.rm` (generation g, written beside as `snapshot.rm.tmp` and renamed into
+ * place), `log-<g>.rm` (changes since snapshot g), `lock` (the pid that writes here).
+ *
+ * Failure policy: a write that fails (disk full, read-only, I/O error) turns persistence off
+ * with an error naming the file; the server keeps serving from RAM, and each compaction
+ * interval retries by writing a fresh snapshot. A directory that cannot be read safely (another
+ * model, a corrupt snapshot, in use by another process) is refused: never written, never mixed.
+ */
+export class DurableStore {
+  private readonly opts: StoreOptions;
+  private state: StorageStatus['state'] = 'refused';
+  private error: string | null = null;
+  private fd: number | undefined;
+  private generation = 0;
+  private readonly writer = new RecordWriter();
+  private readonly explicit = new Map<string, ExplicitSettings>();
+  private unsynced = false;
+  private dirty = false;
+  private logBytes = 0;
+  private snapshotBytes = 0;
+  private nextExpiryAt = Number.POSITIVE_INFINITY;
+  private lastCompaction: number | null = null;
+  private compactionPending = false;
+  private releaseLock: (() => void) | undefined;
+  private syncTimer: NodeJS.Timeout | undefined;
+  private compactTimer: NodeJS.Timeout | undefined;
+  private readonly restored = { entries: 0, namespaces: 0, ms: 0, droppedBytes: 0 };
+  private readonly warnings: string[] = [];
+  private closed = false;
+
+  private constructor(
+    private readonly engine: MemoryEngine,
+    opts: StoreOptions,
+  ) {
+    this.opts = opts;
+  }
+
+  /**
+   * Opens (or creates) the directory and restores the engine from it. Never throws: a directory
+   * that cannot be used leaves the store refused or off, with the reason in `status()`.
+   */
+  static open(engine: MemoryEngine, opts: StoreOptions): DurableStore {
+    // A file-size limit (ulimit -f) would otherwise kill the process on the write that crosses
+    // it; ignored, the write fails with EFBIG and is handled like a full disk.
+    if (process.listenerCount('SIGXFSZ') === 0) process.on('SIGXFSZ', () => {});
+    const store = new DurableStore(engine, opts);
+    store.openDir();
+    store.startTimers();
+    return store;
+  }
+
+  private openDir(): void {
+    const { dir, log } = this.opts;
+    const started = performance.now();
+    try {
+      const warning = ensurePrivateDir(dir);
+      if (warning) this.warn(warning);
+      this.releaseLock = takeDirLock(dir);
+    } catch (error) {
+      const why = describeError(error);
+      this.refuse(
+        error instanceof DirInUseError
+          ? why
+          : `cannot use ${dir} for durable memory: ${why}. Fix the directory (it must be a writable directory of this user) or point --persist elsewhere`,
+      );
+      return;
+    }
+    let files: { snapshot: OpenedFile | undefined; logs: OpenedFile[] };
+    try {
+      files = this.readFiles();
+    } catch (error) {
+      this.releaseLock?.();
+      this.releaseLock = undefined;
+      if (error instanceof RefusedError) this.refuse(error.message);
+      else this.refuse(`cannot read ${dir}: ${describeError(error)}`);
+      return;
+    }
+    this.replay(files);
+    this.restored.ms = performance.now() - started;
+    this.state = 'on';
+    try {
+      this.openLogForAppend(files);
+    } catch (error) {
+      this.fail(error, `opening the log in ${dir}`);
+    }
+    this.updateExpiry();
+    log(
+      'info',
+      `durable memory in ${dir}: restored ${this.restored.entries} entries in ${this.restored.namespaces} namespaces (${this.restored.ms.toFixed(0)} ms), fsync ${this.opts.fsync}`,
+    );
+  }
+
+  /** Reads and checks every file before anything is applied, so a refusal changes nothing. */
+  private readFiles(): { snapshot: OpenedFile | undefined; logs: OpenedFile[] } {
+    const { dir } = this.opts;
+    removeIfPresent(join(dir, SNAPSHOT_TMP));
+    let snapshot: OpenedFile | undefined;
+    const snapPath = join(dir, SNAPSHOT_FILE);
+    let buf: Buffer | undefined;
+    try {
+      buf = readFileSync(snapPath);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    if (buf) {
+      const scan = scanRecords(buf);
+      const corrupt = (why: string) =>
+        new RefusedError(
+          `the snapshot ${snapPath} is corrupt (${why}); ringmem will not guess what it held. Move it away (\`mv ${snapPath} ${snapPath}.bad\`) and restart to begin from the logs only, or delete ${dir} to start empty. Persistence stays off until then`,
+        );
+      if (scan.stop) throw corrupt(`${scan.stop} at byte ${scan.goodEnd}`);
+      const header = this.checkHeader(snapPath, scan.records[0], 'snapshot');
+      if (!header) throw corrupt('no header record');
+      if (scan.records.at(-1)?.type !== RecordType.End)
+        throw corrupt('it ends before its end record');
+      snapshot = { name: SNAPSHOT_FILE, generation: header.generation, buf, records: scan.records };
+    }
+    const base = snapshot?.generation ?? 0;
+    const logs: OpenedFile[] = [];
+    let stopped = false;
+    for (const { generation, name } of listLogs(dir)) {
+      const path = join(dir, name);
+      if (generation < base || stopped) {
+        // Older than the snapshot (a compaction that crashed before deleting it), or after a
+        // damaged log: nothing in it can be applied.
+        if (stopped) this.warn(`dropped ${path}: it follows a damaged log`);
+        removeIfPresent(path);
+        continue;
+      }
+      const fileBuf = readFileSync(path);
+      const scan = scanRecords(fileBuf);
+      const header = scan.records[0] ? this.checkHeader(path, scan.records[0], 'log') : undefined;
+      if (!header) {
+        // A log created but never completed its header (a crash at that instant): empty.
+        this.restored.droppedBytes += fileBuf.length;
+        removeIfPresent(path);
+        stopped = true;
+        continue;
+      }
+      if (scan.stop) {
+        const dropped = fileBuf.length - scan.goodEnd;
+        this.restored.droppedBytes += dropped;
+        this.warn(
+          `${path}: dropped the last ${dropped} bytes (${scan.stop} at byte ${scan.goodEnd}): a write torn by a crash, or damage; everything before it was restored`,
+        );
+        truncateFile(path, scan.goodEnd);
+        stopped = true;
+      }
+      logs.push({ name, generation, buf: fileBuf, records: scan.records });
+    }
+    return { snapshot, logs };
+  }
+
+  private checkHeader(
+    path: string,
+    record: RawRecord | undefined,
+    kind: FileHeader['kind'],
+  ): FileHeader | undefined {
+    if (!record || record.type !== RecordType.Header) return undefined;
+    const h = readJson(record.payload) as Partial<FileHeader>;
+    if (h.format !== FORMAT_NAME || h.kind !== kind || typeof h.generation !== 'number') {
+      throw new RefusedError(
+        `${path} is not a ringmem ${kind} file; --persist must name a directory that only ringmem writes`,
+      );
+    }
+    if ((h.version ?? 0) > FORMAT_VERSION) {
+      throw new RefusedError(
+        `${path} was written by a newer ringmem (format ${h.version}, this one reads ${FORMAT_VERSION}): upgrade ringmem, or use another --persist directory`,
+      );
+    }
+    const { model, dim } = this.opts;
+    if (h.model !== model || h.dim !== dim) {
+      throw new RefusedError(
+        `${this.opts.dir} holds memory embedded with model ${h.model} (${h.dim} dims), but this server uses ${model} (${dim} dims); vectors of two models cannot be mixed. Start with --model ${h.model}, give another --persist directory, or delete ${this.opts.dir} to start over`,
+      );
+    }
+    return h as FileHeader;
+  }
+
+  private replay(files: { snapshot: OpenedFile | undefined; logs: OpenedFile[] }): void {
+    const engine = this.engine;
+    let nextId = 1;
+    let skipped = 0;
+    let firstSkip = '';
+    const restore = (ns: string, e: StoredSlot) => {
+      try {
+        engine.restoreSlot(ns, e);
+      } catch (error) {
+        if (skipped++ === 0) firstSkip = describeError(error);
+      }
+      if (e.id >= nextId) nextId = e.id + 1;
+    };
+    const apply = (file: OpenedFile) => {
+      for (const r of file.records) {
+        try {
+          switch (r.type) {
+            case RecordType.Entries:
+              readEntries(r.payload, this.opts.dim, restore);
+              break;
+            case RecordType.Namespace: {
+              const v = readJson(r.payload) as { ns: string; capacity?: number; ttlMs?: number };
+              const settings = decodeSettings(v);
+              if (settings.capacity !== undefined || settings.ttlMs !== undefined) {
+                this.explicit.set(v.ns, settings);
+              }
+              engine.configureNamespace(v.ns, settings);
+              break;
+            }
+            case RecordType.Forget: {
+              const v = readJson(r.payload) as { ns?: string; ids: number[] };
+              engine.forget(v.ids, v.ns);
+              break;
+            }
+            case RecordType.Cut: {
+              const v = readJson(r.payload) as { ns?: string; before: number };
+              engine.forgetOlderThan({ before: v.before, namespace: v.ns });
+              break;
+            }
+            case RecordType.Drop: {
+              const v = readJson(r.payload) as { ns: string };
+              engine.dropNamespace(v.ns);
+              this.explicit.delete(v.ns);
+              break;
+            }
+            case RecordType.End: {
+              const v = readJson(r.payload) as { nextId: number };
+              if (v.nextId > nextId) nextId = v.nextId;
+              break;
+            }
+          }
+        } catch (error) {
+          this.warn(
+            `${join(this.opts.dir, file.name)}: skipped a record at byte ${r.offset}: ${describeError(error)}`,
+          );
+        }
+      }
+    };
+    if (files.snapshot) apply(files.snapshot);
+    for (const log of files.logs) apply(log);
+    if (skipped > 0) {
+      this.warn(
+        `${skipped} stored entries did not fit this server's settings and were not restored (first: ${firstSkip})`,
+      );
+    }
+    engine.finishRestore(nextId);
+    const stats = engine.stats();
+    this.restored.entries = stats.reduce((n, s) => n + s.count, 0);
+    this.restored.namespaces = stats.length;
+    this.snapshotBytes = files.snapshot?.buf.length ?? 0;
+    this.generation = Math.max(files.snapshot?.generation ?? 0, files.logs.at(-1)?.generation ?? 0);
+    this.dirty = files.logs.some((l) => l.records.length > 1);
+  }
+
+  private openLogForAppend(files: { logs: OpenedFile[] }): void {
+    const last = files.logs.at(-1);
+    const path = join(this.opts.dir, logFileName(this.generation));
+    if (last && last.generation === this.generation) {
+      this.fd = openSync(path, constants.O_WRONLY | constants.O_APPEND, 0o600);
+      this.logBytes = fstatSync(this.fd).size;
+      return;
+    }
+    this.fd = this.createLog(this.generation);
+  }
+
+  /** Creates log g with its header, durably; returns its descriptor. */
+  private createLog(generation: number): number {
+    const path = join(this.opts.dir, logFileName(generation));
+    const fd = openSync(
+      path,
+      constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_APPEND,
+      0o600,
+    );
+    try {
+      const w = new RecordWriter();
+      w.json(RecordType.Header, this.header('log', generation));
+      writeAll(fd, w.bytes());
+      fdatasyncSync(fd);
+      fsyncDir(this.opts.dir);
+      this.logBytes = w.length;
+      return fd;
+    } catch (error) {
+      closeSync(fd);
+      throw error;
+    }
+  }
+
+  private header(kind: FileHeader['kind'], generation: number): FileHeader {
+    return {
+      format: FORMAT_NAME,
+      version: FORMAT_VERSION,
+      kind,
+      generation,
+      model: this.opts.model,
+      dim: this.opts.dim,
+      precision: 'f32',
+      created: new Date().toISOString(),
+    };
+  }
+
+  // ── logging changes ──────────────────────────────────────────────────────────────────────
+
+  /** Logs the entries an insert just stored (ids ≥ firstId in the namespace). */
+  logInsert(namespace: string, firstId: number): void {
+    if (this.state !== 'on') return;
+    const w = this.writer;
+    w.reset();
+    let countAt = beginEntries(w, namespace);
+    let count = 0;
+    this.engine.exportSlots(namespace, firstId, (slot) => {
+      if (count > 0 && w.length > RECORD_SOFT_LIMIT) {
+        endEntries(w, countAt, count);
+        countAt = beginEntries(w, namespace);
+        count = 0;
+      }
+      writeEntry(w, slot);
+      count++;
+    });
+    endEntries(w, countAt, count);
+    this.append();
+  }
+
+  logForget(ids: readonly number[], namespace: string | undefined): void {
+    this.logJson(RecordType.Forget, { ns: namespace, ids });
+  }
+
+  logCut(before: number, namespace: string | undefined): void {
+    this.logJson(RecordType.Cut, { ns: namespace, before });
+  }
+
+  logDrop(namespace: string): void {
+    this.explicit.delete(namespace);
+    this.logJson(RecordType.Drop, { ns: namespace });
+  }
+
+  logNamespace(namespace: string, settings: ExplicitSettings): void {
+    const merged: ExplicitSettings = { ...this.explicit.get(namespace) };
+    if (settings.capacity !== undefined) merged.capacity = settings.capacity;
+    if (settings.ttlMs !== undefined) merged.ttlMs = settings.ttlMs;
+    this.explicit.set(namespace, merged);
+    this.logJson(RecordType.Namespace, encodeSettings(namespace, merged));
+  }
+
+  private logJson(type: (typeof RecordType)[keyof typeof RecordType], value: unknown): void {
+    if (this.state !== 'on') return;
+    this.writer.reset();
+    this.writer.json(type, value);
+    this.append();
+  }
+
+  /** Writes the writer's records to the log; under 'always' they are on disk when this returns. */
+  private append(): void {
+    const fd = this.fd;
+    if (fd === undefined) return;
+    const bytes = this.writer.bytes();
+    try {
+      writeAll(fd, bytes);
+      if (this.opts.fsync === 'always') fdatasyncSync(fd);
+      else this.unsynced = true;
+    } catch (error) {
+      this.fail(error, `writing ${join(this.opts.dir, logFileName(this.generation))}`);
+      return;
+    }
+    this.logBytes += bytes.length;
+    this.dirty = true;
+    if (
+      this.logBytes > LOG_COMPACT_BYTES &&
+      this.logBytes > 2 * this.snapshotBytes &&
+      !this.compactionPending
+    ) {
+      // Keep restart time and disk use bounded by the live data, not by the history.
+      this.compactionPending = true;
+      setImmediate(() => {
+        this.compactionPending = false;
+        this.compact();
+      });
+    }
+  }
+
+  // ── compaction ───────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Writes the live window as snapshot g+1 (beside the old one, then renamed into place) and
+   * starts log g+1; older files are deleted. Forgotten and expired entries are not in the new
+   * files, so this is when they leave the disk. From state 'off' this is also the retry.
+   */
+  compact(): boolean {
+    if (this.state === 'refused' || this.closed) return false;
+    const { dir } = this.opts;
+    const generation = this.generation + 1;
+    const tmp = join(dir, SNAPSHOT_TMP);
+    let newLog: number | undefined;
+    let stage = `writing ${tmp}`;
+    try {
+      const fd = openSync(tmp, 'w', 0o600);
+      let bytes = 0;
+      try {
+        const w = new RecordWriter();
+        const flush = () => {
+          writeAll(fd, w.bytes());
+          bytes += w.length;
+          w.reset();
+        };
+        w.json(RecordType.Header, this.header('snapshot', generation));
+        let entries = 0;
+        for (const ns of this.engine.namespaces()) {
+          w.json(RecordType.Namespace, encodeSettings(ns, this.explicit.get(ns) ?? {}));
+          let countAt = -1;
+          let count = 0;
+          this.engine.exportSlots(ns, 0, (slot) => {
+            if (countAt < 0 || count >= SNAPSHOT_BATCH || w.length > RECORD_SOFT_LIMIT) {
+              if (countAt >= 0) {
+                endEntries(w, countAt, count);
+                flush();
+              }
+              countAt = beginEntries(w, ns);
+              count = 0;
+            }
+            writeEntry(w, slot);
+            count++;
+            entries++;
+          });
+          if (countAt >= 0) endEntries(w, countAt, count);
+          flush();
+        }
+        w.json(RecordType.End, { nextId: this.engine.nextEntryId, entries });
+        flush();
+        fdatasyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      stage = `creating ${join(dir, logFileName(generation))}`;
+      newLog = this.createLog(generation);
+      stage = `renaming ${tmp} to ${SNAPSHOT_FILE}`;
+      renameSync(tmp, join(dir, SNAPSHOT_FILE));
+      fsyncDir(dir);
+      this.snapshotBytes = bytes;
+    } catch (error) {
+      if (newLog !== undefined) closeSync(newLog);
+      try {
+        removeIfPresent(tmp);
+        removeIfPresent(join(dir, logFileName(generation)));
+      } catch {
+        // The directory itself is failing; the message below says so.
+      }
+      const message = `${stage}: ${describeError(error)}`;
+      if (this.state === 'on') {
+        this.warn(
+          `compaction failed (${message}); the log keeps every change, forgotten entries stay in it until a compaction succeeds`,
+        );
+      } else {
+        this.error = `${this.error ?? ''}`.includes(message)
+          ? this.error
+          : `${this.error}; retry failed: ${message}`;
+      }
+      return false;
+    }
+    // Switch to the new generation; the old files hold nothing the new snapshot lacks.
+    if (this.fd !== undefined) {
+      try {
+        closeSync(this.fd);
+      } catch {
+        // Closing a failed descriptor may fail again; it is being replaced.
+      }
+    }
+    this.fd = newLog;
+    this.generation = generation;
+    for (const { generation: g, name } of listLogs(dir)) {
+      if (g < generation) removeIfPresent(join(dir, name));
+    }
+    fsyncDir(dir);
+    this.dirty = false;
+    this.unsynced = false;
+    this.lastCompaction = Date.now();
+    this.updateExpiry();
+    if (this.state === 'off') {
+      this.opts.log('warning', `durable memory is back on: ${dir} holds the current window again`);
+      this.state = 'on';
+      this.error = null;
+    }
+    return true;
+  }
+
+  /** When the oldest entry in the files expires (a compaction is then due to remove it). */
+  private updateExpiry(): void {
+    let next = Number.POSITIVE_INFINITY;
+    const now = this.engine.now();
+    for (const s of this.engine.stats()) {
+      if (s.ttlMs !== null && s.oldestAgeMs !== null) {
+        next = Math.min(next, now - s.oldestAgeMs + s.ttlMs);
+      }
+    }
+    this.nextExpiryAt = next;
+  }
+
+  private startTimers(): void {
+    if (this.state === 'refused') return;
+    if (this.opts.fsync === 'interval') {
+      this.syncTimer = setInterval(() => this.syncNow(), this.opts.syncIntervalMs ?? 1000);
+      this.syncTimer.unref();
+    }
+    this.compactTimer = setInterval(() => {
+      if (this.state === 'off' || this.dirty || this.engine.now() >= this.nextExpiryAt) {
+        this.compact();
+      }
+    }, this.opts.compactIntervalMs);
+    this.compactTimer.unref();
+  }
+
+  private syncNow(): void {
+    if (!this.unsynced || this.fd === undefined || this.state !== 'on') return;
+    this.unsynced = false;
+    const fd = this.fd;
+    fdatasync(fd, (error) => {
+      if (error && fd === this.fd) this.fail(error, `flushing ${logFileName(this.generation)}`);
+    });
+  }
+
+  // ── state ────────────────────────────────────────────────────────────────────────────────
+
+  private warn(message: string): void {
+    this.warnings.push(message);
+    this.opts.log('warning', message);
+  }
+
+  private refuse(message: string): void {
+    this.state = 'refused';
+    this.error = message;
+    this.opts.log('error', `durable memory is off: ${message}; serving from RAM only`);
+  }
+
+  private fail(error: unknown, doing: string): void {
+    const code = (error as NodeJS.ErrnoException).code;
+    const hint =
+      code === 'ENOSPC' || code === 'EDQUOT'
+        ? 'the disk is full: free space'
+        : code === 'EROFS' || code === 'EACCES' || code === 'EPERM'
+          ? `the directory is not writable: make ${this.opts.dir} writable by this user`
+          : 'check the disk';
+    this.state = 'off';
+    this.error = `${doing} failed: ${describeError(error)}. ${hint}; ringmem retries every ${Math.round(this.opts.compactIntervalMs / 1000)} s. Until then changes live in RAM only, and a restart would bring back the directory's older contents (delete ${this.opts.dir} to wipe them)`;
+    this.opts.log('error', `durable memory is off: ${this.error}`);
+  }
+
+  status(): StorageStatus {
+    let logBytes = this.logBytes;
+    if (this.state === 'refused') logBytes = 0;
+    return {
+      kind: 'disk',
+      state: this.state,
+      error: this.error,
+      dir: this.opts.dir,
+      fsync: this.opts.fsync,
+      compact_interval_seconds: this.opts.compactIntervalMs / 1000,
+      log_bytes: logBytes,
+      snapshot_bytes: this.snapshotBytes,
+      last_compaction:
+        this.lastCompaction === null ? null : new Date(this.lastCompaction).toISOString(),
+      restored_entries: this.restored.entries,
+      restore_ms: Math.round(this.restored.ms),
+      warnings: [...this.warnings],
+    };
+  }
+
+  /** Stops the timers, writes a final snapshot when anything changed, and releases the directory. */
+  close(): void {
+    if (this.closed) return;
+    if (this.syncTimer) clearInterval(this.syncTimer);
+    if (this.compactTimer) clearInterval(this.compactTimer);
+    if (this.state !== 'refused' && (this.dirty || this.state === 'off')) this.compact();
+    this.closed = true;
+    if (this.fd !== undefined) {
+      try {
+        if (this.state === 'on') fdatasyncSync(this.fd);
+        closeSync(this.fd);
+      } catch {
+        // Already reported when the write failed.
+      }
+      this.fd = undefined;
+    }
+    this.releaseLock?.();
+    this.releaseLock = undefined;
+  }
+}
+
+function truncateFile(path: string, length: number): void {
+  const fd = openSync(path, 'r+');
+  try {
+    ftruncateSync(fd, length);
+    fdatasyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function encodeSettings(ns: string, s: ExplicitSettings): Record<string, unknown> {
+  return {
+    ns,
+    capacity: s.capacity,
+    ttlMs: s.ttlMs === undefined ? undefined : Number.isFinite(s.ttlMs) ? s.ttlMs : 'none',
+  };
+}
+
+function decodeSettings(v: { capacity?: number; ttlMs?: number | string }): ExplicitSettings {
+  const out: ExplicitSettings = {};
+  if (typeof v.capacity === 'number') out.capacity = v.capacity;
+  if (v.ttlMs === 'none') out.ttlMs = Number.POSITIVE_INFINITY;
+  else if (typeof v.ttlMs === 'number') out.ttlMs = v.ttlMs;
+  return out;
+}
