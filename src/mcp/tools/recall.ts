@@ -55,14 +55,13 @@ export function registerRecallTool(server: McpServer, ctx: ToolContext): void {
           };
         },
         (v) =>
-          v.hits.length === 0
-            ? `no memories matched in "${v.namespace}" (${v.searched} searched)`
-            : v.hits
-                .map(
-                  (h, i) =>
-                    `${i + 1}. [${h.score.toFixed(3)}] ${h.text ?? ''} (id ${h.id}, ${formatDuration(h.age_seconds * 1000)} ago${h.tags.length ? `, tags ${h.tags.join(',')}` : ''})`,
-                )
-                .join('\n'),
+          [
+            `${v.hits.length === 0 ? 'no memories matched' : `${v.hits.length} hits`} in "${v.namespace}" (${v.searched} searched of ${v.window_size} in the window, ${v.took_ms} ms)${v.query_truncated ? "; the query was truncated to the model's max tokens" : ''}`,
+            ...v.hits.map(
+              (h, i) =>
+                `${i + 1}. [score ${h.score}] ${h.text ?? '(no text)'} (id ${h.id}, ${h.timestamp}, ${formatDuration(h.age_seconds * 1000)} ago${h.tags.length ? `, tags ${h.tags.join(', ')}` : ''}${h.metadata ? `, metadata ${JSON.stringify(h.metadata)}` : ''})`,
+            ),
+          ].join('\n'),
       ),
   );
 }
