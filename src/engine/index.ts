@@ -18,4 +18,6 @@ export type {
   TagFilter,
 } from './engine.js';
 export { ENGINE_DEFAULTS, MemoryEngine } from './engine.js';
+export type { MetadataFilter, MetadataScalar } from './entry-filter.js';
+export type { Rerank } from './rerank.js';
 export { NAMESPACE_PATTERN } from './validate.js';
