@@ -2,11 +2,13 @@ import type { Embedder, EmbedKind } from './embed/types.js';
 import type { RecallMode } from './engine/fusion.js';
 import type {
   AnomalyReport,
+  EntryInput,
   ForgetResult,
   InsertResult,
   MemoryEngine,
   MemoryEntry,
   NamespaceStats,
+  Rerank,
   SearchOptions,
   SearchResult,
 } from './engine/index.js';
@@ -21,6 +23,8 @@ export interface RememberOptions {
    * variable parts of log lines this way so lines of one template embed alike.
    */
   embedAs?: (text: string) => string;
+  /** Tags and metadata per text, where texts differ (overrides `tags` / `metadata` for that text). */
+  entries?: readonly Omit<EntryInput, 'text'>[];
   /** Score each text against the window before it joins (default true). */
   score?: boolean;
   signal?: AbortSignal;
@@ -113,7 +117,11 @@ export class Memory {
       options.onProgress,
     );
     checkAbort(options.signal);
-    const entries = texts.map((text) => ({ text, tags: options.tags, metadata: options.metadata }));
+    const entries = texts.map((text, i) => ({
+      text,
+      tags: options.entries?.[i]?.tags ?? options.tags,
+      metadata: options.entries?.[i]?.metadata ?? options.metadata,
+    }));
     const result = this.engine.insert(options.namespace, vectors, entries, {
       score: options.score ?? true,
     });
@@ -138,6 +146,39 @@ export class Memory {
       tookMs: performance.now() - started,
       queryTruncated: res.truncated[0] === 1,
     };
+  }
+
+  /** Stores vectors the caller made (normalised on the way in; nothing is embedded or scored). */
+  rememberVectors(
+    vectors: ArrayLike<number>,
+    entries: readonly EntryInput[],
+    options: { namespace: string },
+  ): InsertResult {
+    return this.engine.insert(options.namespace, vectors, entries);
+  }
+
+  /**
+   * Search by a text (embedded as a query) or by a vector, optionally re-ranked in the engine
+   * (MMR for diversity, time weighting for recency).
+   */
+  async search(
+    query: string | ArrayLike<number>,
+    options: RecallOptions & { rerank?: Rerank },
+  ): Promise<SearchResult> {
+    const vector =
+      typeof query === 'string'
+        ? (await this.embedder.embedWithInfo([query], 'query')).vectors
+        : query;
+    checkAbort(options.signal);
+    const { rerank } = options;
+    return rerank
+      ? this.engine.searchReranked(options.namespace, vector, { ...options, rerank })
+      : this.engine.searchAsync(options.namespace, vector, options);
+  }
+
+  /** Forgets every entry of a namespace the filters match; returns their ids. */
+  forgetMatching(namespace: string, filter: Omit<SearchOptions, 'k' | 'minScore'>): number[] {
+    return this.engine.forgetMatching(namespace, filter);
   }
 
   /** Scores a text against a namespace's window; optionally remembers it afterwards. */

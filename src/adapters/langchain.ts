@@ -1,18 +1,18 @@
 import type { CallbackManagerForRetrieverRun } from '@langchain/core/callbacks/manager';
 import { Document } from '@langchain/core/documents';
 import { BaseRetriever, type BaseRetrieverInput } from '@langchain/core/retrievers';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { RECALL_MODES, type RecallMode } from '../engine/fusion.js';
 import { parseDuration } from '../mcp/time.js';
 import type { Memory } from '../memory.js';
+import { McpSource, type RingmemSource } from './mcp-source.js';
 
-/** Where the retriever reads: an in-process Memory, a connected MCP client, or a server URL. */
-export type RingmemSource =
-  | { memory: Memory }
-  | { client: Client }
-  | { url: string; token?: string };
+export type { RingmemSource } from './mcp-source.js';
+export {
+  RingmemEmbeddings,
+  type RingmemFilter,
+  RingmemVectorStore,
+  type RingmemVectorStoreInput,
+} from './vectorstore.js';
 
 export interface RingmemRetrieverInput extends BaseRetrieverInput {
   source: RingmemSource;
@@ -61,8 +61,7 @@ export class RingmemRetriever extends BaseRetriever {
   readonly within: string | undefined;
   readonly minScore: number | undefined;
   readonly mode: RecallMode;
-  private client: Promise<Client> | undefined;
-  private transport: StreamableHTTPClientTransport | undefined;
+  private readonly mcp: McpSource | undefined;
 
   constructor(fields: RingmemRetrieverInput) {
     super(fields);
@@ -79,6 +78,8 @@ export class RingmemRetriever extends BaseRetriever {
         `Expected \`mode\` to be "hybrid", "semantic" or "lexical", got ${JSON.stringify(fields.mode)}`,
       );
     }
+    this.mcp =
+      'memory' in this.source ? undefined : new McpSource(this.source, 'ringmem-langchain');
     if (!Number.isInteger(this.k) || this.k < 1 || this.k > 100) {
       throw new TypeError(`Expected \`k\` to be an integer from 1 to 100, got ${fields.k}`);
     }
@@ -139,36 +140,14 @@ export class RingmemRetriever extends BaseRetriever {
     }));
   }
 
-  private async mcpClient(): Promise<Client> {
-    if ('client' in this.source) return this.source.client;
-    if (!('url' in this.source)) throw new Error('unreachable');
-    const { url, token } = this.source;
-    this.client ??= (async () => {
-      const client = new Client({ name: 'ringmem-langchain', version: '1.0.0' });
-      const transport = new StreamableHTTPClientTransport(new URL(url), {
-        requestInit: token ? { headers: { authorization: `Bearer ${token}` } } : undefined,
-      });
-      this.transport = transport;
-      await client.connect(transport);
-      return client;
-    })();
-    return this.client;
-  }
-
   private async recallOverMcp(query: string): Promise<RecallHit[]> {
-    const client = await this.mcpClient();
     const args: Record<string, unknown> = { query, k: this.k, namespace: this.namespace };
     if (this.filterTags?.length)
       Object.assign(args, { tags: this.filterTags, tag_mode: this.tagMode });
     if (this.within !== undefined) args.within = this.within;
     if (this.minScore !== undefined) args.min_score = this.minScore;
     args.mode = this.mode;
-    const res = (await client.callTool({ name: 'recall', arguments: args })) as CallToolResult;
-    if (res.isError) {
-      const text = res.content.map((c) => (c.type === 'text' ? c.text : '')).join(' ');
-      throw new Error(`ringmem recall failed: ${text}`);
-    }
-    return (res.structuredContent as { hits: RecallHit[] }).hits;
+    return (await (this.mcp as McpSource).call<{ hits: RecallHit[] }>('recall', args)).hits;
   }
 
   /**
@@ -176,11 +155,6 @@ export class RingmemRetriever extends BaseRetriever {
    * session on the server so that it does not hold a slot until it idles out.
    */
   async close(): Promise<void> {
-    if (!this.client) return;
-    const client = await this.client;
-    this.client = undefined;
-    await this.transport?.terminateSession().catch(() => {});
-    this.transport = undefined;
-    await client.close();
+    await this.mcp?.close();
   }
 }

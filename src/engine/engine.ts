@@ -1,5 +1,5 @@
 import { RingmemError } from '../errors.js';
-import type { ScanKernel } from '../kernel/types.js';
+import { MAX_TOP_K, type ScanKernel } from '../kernel/types.js';
 import {
   type AnomalyConfig,
   type AnomalyReport,
@@ -9,10 +9,12 @@ import {
 } from './anomaly.js';
 import { type BatchNeighbours, batchNeighbours } from './batch-neighbours.js';
 import { type Clock, MonotonicClock, systemClock } from './clock.js';
+import { type MetadataFilter, withMetadataFilter } from './entry-filter.js';
 import type { FusionConfig, RecallMode } from './fusion.js';
 import { rankTextModes, semanticPoolSize } from './hybrid-search.js';
 import { type AnalyzedText, analyzeText, type Bm25Params, DEFAULT_BM25 } from './lexical-index.js';
 import { Namespace, type NamespaceCounters } from './namespace.js';
+import { type Rerank, selectMmr, selectTimeWeighted } from './rerank.js';
 import { Ring } from './ring.js';
 import {
   assertDurationMs,
@@ -112,6 +114,8 @@ export interface SearchOptions {
   /** Only entries younger than this many ms (same as since = now − withinMs). */
   withinMs?: number;
   tags?: TagFilter;
+  /** Only entries whose metadata has each of these keys with exactly this value. */
+  metadata?: MetadataFilter;
   minScore?: number;
   /**
    * How to rank: "semantic" (cosine of the vectors), "lexical" (BM25 over `text`) or "hybrid"
@@ -175,6 +179,8 @@ export interface ScanPlan {
 }
 
 const EMPTY_SEGMENTS = new Uint32Array(0);
+/** Most candidates a time-weighted search scores (the kernel's largest k). */
+const MAX_CANDIDATES = MAX_TOP_K;
 
 /**
  * The memory engine: namespaces of time-ordered rings of unit vectors, with search, forgetting,
@@ -591,13 +597,13 @@ export class MemoryEngine {
     const segments = new Uint32Array(4);
     const nseg = ring.segments(from, to, segments);
     const segs = nseg === 0 ? EMPTY_SEGMENTS : segments.subarray(0, nseg * 2);
-    const tagFilter = compileTagFilter(options.tags);
+    const tagFilter = withMetadataFilter(compileTagFilter(options.tags), options.metadata);
     let mask: Uint8Array | undefined;
     let searched = 0;
     if (tagFilter) {
       mask = ring.filterMask;
       forEachSlot(segs, (slot) => {
-        const keep = ring.dead[slot] === 0 && tagFilter(ring.tags[slot]);
+        const keep = ring.dead[slot] === 0 && tagFilter(ring.tags[slot], ring.metadata[slot]);
         mask![slot] = keep ? 0 : 1;
         if (keep) searched++;
       });
@@ -619,6 +625,85 @@ export class MemoryEngine {
       k: options.k,
       plan: { ns, from, to, segments: segs, mask, searched, version: ring.version },
     };
+  }
+
+  /**
+   * Search, then re-rank the relevance-ordered candidates where the rows are (rerank.ts): MMR
+   * over `fetchK` candidates, or time weighting over every candidate the filters leave (up to the
+   * kernel's largest k). Hits carry their relevance score (MMR) or the blended score (time);
+   * the order is the re-ranked one.
+   */
+  searchReranked(
+    namespace: string,
+    query: ArrayLike<number>,
+    options: SearchOptions & { rerank: Rerank },
+  ): SearchResult {
+    const { rerank } = options;
+    if (rerank.kind === 'mmr') {
+      assertK(rerank.fetchK);
+      if (!(rerank.lambda >= 0 && rerank.lambda <= 1)) {
+        throw new RingmemError(
+          'INVALID_ARGUMENT',
+          `lambda must be from 0 to 1, got ${rerank.lambda}`,
+        );
+      }
+    } else if (!(rerank.decayRate >= 0 && rerank.decayRate <= 1)) {
+      throw new RingmemError(
+        'INVALID_ARGUMENT',
+        `decayRate must be from 0 to 1, got ${rerank.decayRate}`,
+      );
+    }
+    // Re-ranking works on vectors: the plan is a semantic one whatever mode the options name.
+    const { q, k, plan } = this.prepareSearch(namespace, query, { ...options, mode: 'semantic' });
+    if (!plan || !q) return { namespace, hits: [], searched: 0, windowSize: 0 };
+    const fetch = Math.max(
+      k,
+      rerank.kind === 'mmr' ? rerank.fetchK : Math.min(plan.searched, MAX_CANDIDATES),
+    );
+    const idx = new Int32Array(fetch);
+    const rel = new Float32Array(fetch);
+    const ring = plan.ns.ring;
+    const found = this.kernel.topK(
+      ring.slab,
+      this.dim,
+      plan.segments,
+      q,
+      fetch,
+      idx,
+      rel,
+      plan.mask,
+    );
+    const pos = new Int32Array(k);
+    const combined = rerank.kind === 'time' ? new Float64Array(k) : undefined;
+    let n: number;
+    if (rerank.kind === 'mmr') {
+      n = selectMmr(ring.slab, this.dim, idx, rel, found, k, rerank.lambda, pos);
+    } else {
+      n = selectTimeWeighted(
+        ring.times,
+        idx,
+        rel,
+        found,
+        k,
+        this.clock.now(),
+        rerank.decayRate,
+        pos,
+        combined as Float64Array,
+      );
+    }
+    const outIdx = new Int32Array(n);
+    const outScores = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      outIdx[i] = idx[pos[i] as number] as number;
+      outScores[i] = combined ? (combined[i] as number) : (rel[pos[i] as number] as number);
+    }
+    // The re-ranked order is not sorted by score, so minScore filters instead of cutting.
+    const result = this.collect(plan, outIdx, outScores, n, undefined);
+    if (options.minScore !== undefined) {
+      const min = options.minScore;
+      result.hits = result.hits.filter((h) => h.score >= min);
+    }
+    return result;
   }
 
   private collect(
@@ -765,6 +850,27 @@ export class MemoryEngine {
       (done ? forgotten : notFound).push(id);
     }
     return { forgotten, notFound };
+  }
+
+  /**
+   * Deletes every live entry of a namespace that the search filters match (time window, tags,
+   * metadata) and returns their ids. It plans the scan as a search does, so "matches" means the
+   * same thing in both.
+   */
+  forgetMatching(namespace: string, filter: Omit<SearchOptions, 'k' | 'minScore'>): number[] {
+    const probe = new Float32Array(this.dim);
+    probe[0] = 1;
+    const { plan } = this.prepareSearch(namespace, probe, { ...filter, k: 1 });
+    if (!plan) return [];
+    const ring = plan.ns.ring;
+    const mask = plan.mask;
+    const ids: number[] = [];
+    forEachSlot(plan.segments, (slot) => {
+      if (ring.dead[slot] === 0 && (mask === undefined || mask[slot] === 0)) {
+        ids.push(ring.ids[slot] as number);
+      }
+    });
+    return this.forget(ids, namespace).forgotten;
   }
 
   /** The ids among `ids` that are not live entries (in `namespace`, or in any namespace). */
@@ -1118,7 +1224,10 @@ function payloadBytes(entry: EntryInput): number {
   return bytes;
 }
 
-type TagPredicate = (tags: readonly string[] | undefined) => boolean;
+type TagPredicate = (
+  tags: readonly string[] | undefined,
+  metadata?: Readonly<Record<string, unknown>>,
+) => boolean;
 
 function compileTagFilter(filter: TagFilter | undefined): TagPredicate | undefined {
   if (!filter) return undefined;

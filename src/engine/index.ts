@@ -18,6 +18,8 @@ export type {
   TagFilter,
 } from './engine.js';
 export { ENGINE_DEFAULTS, MemoryEngine } from './engine.js';
+export type { MetadataFilter, MetadataScalar } from './entry-filter.js';
 export type { FusionConfig, FusionRule, RecallMode } from './fusion.js';
 export { DEFAULT_FUSION, RECALL_MODES } from './fusion.js';
+export type { Rerank } from './rerank.js';
 export { NAMESPACE_PATTERN } from './validate.js';

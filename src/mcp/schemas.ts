@@ -125,6 +125,46 @@ function metadataSchema(limits: ToolLimits) {
     });
 }
 
+const metadataValue = z.union([z.string(), z.number(), z.boolean(), z.null()], {
+  error: 'metadata values must be strings, numbers, booleans or null (flat, no nesting)',
+});
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Metadata as tools take it: a list of `{ key, value }` pairs. An open-ended object cannot be
+ * expressed in OpenAI's strict tool schemas (every object there lists its properties), so agents
+ * in strict mode could not send metadata at all; a list of closed pairs converts everywhere.
+ * A plain object is still accepted for clients written against the earlier form (the JSON Schema
+ * shows the pairs only). Both forms end in the same record and the same record rules.
+ */
+function metadataInputSchema(limits: ToolLimits) {
+  const pairs = z
+    .array(
+      z.strictObject(
+        {
+          key: z.string({ error: 'each metadata key must be a string' }).describe('Metadata key.'),
+          value: metadataValue.describe('A string, number, boolean or null.'),
+        },
+        { error: 'metadata must be a list of {"key", "value"} pairs' },
+      ),
+      {
+        error:
+          'metadata must be a list of {"key": string, "value": string|number|boolean|null} pairs',
+      },
+    )
+    .refine((list) => new Set(list.map((p) => p.key)).size === list.length, {
+      message: 'a metadata key appears twice: give each key once',
+    })
+    .transform((list) => Object.fromEntries(list.map((p) => [p.key, p.value])))
+    .pipe(metadataSchema(limits));
+  return z.preprocess(
+    (v) => (isPlainObject(v) ? Object.entries(v).map(([key, value]) => ({ key, value })) : v),
+    pairs,
+  );
+}
+
 export const durationSchema = z
   .string({ error: `expected ${DURATION_HELP}` })
   .transform((text, ctx) => {
@@ -170,9 +210,11 @@ export const rememberInput = perLimits(function rememberInput(limits: ToolLimits
         .describe(`Several texts at once (at most ${limits.maxBatch}).`),
       namespace: namespaceSchema,
       tags: tagsSchema(limits).optional().describe(`Up to ${limits.maxTags} tags for filtering.`),
-      metadata: metadataSchema(limits)
+      metadata: metadataInputSchema(limits)
         .optional()
-        .describe(`Flat key/value metadata (≤ ${limits.maxMetadataBytes} bytes).`),
+        .describe(
+          `Flat metadata as key/value pairs, e.g. [{"key": "source", "value": "ci"}]; a plain object {"source": "ci"} is accepted too (≤ ${limits.maxMetadataBytes} bytes as JSON).`,
+        ),
     })
     .refine((v) => (v.text === undefined) !== (v.texts === undefined), {
       message: 'give exactly one of "text" (a string) or "texts" (an array of strings)',

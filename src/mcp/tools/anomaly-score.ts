@@ -1,6 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { ToolContext } from '../context.js';
 import { anomalyInput, anomalyOutput } from '../schemas.js';
+import { formatDuration } from '../time.js';
 import { round, seconds, toolResult } from '../tool-result.js';
 
 export function registerAnomalyScoreTool(server: McpServer, ctx: ToolContext): void {
@@ -56,8 +57,28 @@ export function registerAnomalyScoreTool(server: McpServer, ctx: ToolContext): v
             remembered_id: r.rememberedId ?? null,
           };
         },
-        (v) =>
-          `${v.verdict} (score ${v.score.toFixed(3)}${v.z_score === null ? '' : `, z ${v.z_score.toFixed(2)}`}${v.nearest ? `, nearest ${v.nearest.similarity.toFixed(3)}: "${(v.nearest.text ?? '').slice(0, 80)}"` : ''}; window ${v.window_size})`,
+        (v) => {
+          const parts = [`score ${v.score}`];
+          if (v.z_score !== null) parts.push(`z ${v.z_score}`);
+          if (v.centroid_similarity !== null) {
+            parts.push(`centroid similarity ${v.centroid_similarity}`);
+          }
+          const b = v.baseline;
+          const baseline =
+            b.mean === null
+              ? `no baseline yet (${b.count} arrivals)`
+              : `baseline mean ${b.mean} ± ${b.std ?? 0} over ${b.count} arrivals`;
+          const lines = [
+            `verdict ${v.verdict} in "${v.namespace}" (${parts.join(', ')}); ${baseline}; window ${v.window_size} entries`,
+          ];
+          if (v.nearest) {
+            lines.push(
+              `nearest memory: id ${v.nearest.id}, similarity ${v.nearest.similarity}, ${formatDuration(v.nearest.age_seconds * 1000)} ago: ${v.nearest.text ?? '(no text)'}`,
+            );
+          }
+          if (v.remembered_id !== null) lines.push(`remembered as id ${v.remembered_id}`);
+          return lines.join('\n');
+        },
       ),
   );
 }

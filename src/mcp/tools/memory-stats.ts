@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { StorageStatus } from '../../engine/engine.js';
 import type { ToolContext } from '../context.js';
 import { type persistenceOut, statsInput, statsOutput } from '../schemas.js';
+import { formatDuration } from '../time.js';
 import { seconds, toolResult } from '../tool-result.js';
 
 export function statsSnapshot(ctx: ToolContext, namespace?: string) {
@@ -59,9 +60,12 @@ export function registerMemoryStatsTool(server: McpServer, ctx: ToolContext): vo
         ctx.log,
         'memory_stats',
         () => statsSnapshot(ctx, args.namespace),
-        (v) =>
-          [
-            `model ${v.model.id} (${v.model.status}), kernel ${v.kernel.backend}/${v.kernel.isa}, ${(v.total_bytes / 1024 ** 2).toFixed(1)} MB of ${(v.max_bytes / 1024 ** 2).toFixed(0)} MB`,
+        (v) => {
+          const ago = (s: number | null) =>
+            s === null ? 'none' : `${formatDuration(s * 1000)} ago`;
+          return [
+            `model ${v.model.id} (${v.model.status}${v.model.error ? `: ${v.model.error}` : ''}; ${v.model.dim} dimensions, ${v.model.max_tokens} max tokens); kernel ${v.kernel.backend}/${v.kernel.isa} (available: ${v.kernel.available_isas.join(', ')})`,
+            `${v.total_bytes} of ${v.max_bytes} bytes used; ${v.namespaces.length} of at most ${v.max_namespaces} namespaces`,
             ...(v.persistence
               ? [
                   `durable memory ${v.persistence.state} in ${v.persistence.dir}${v.persistence.error ? `: ${v.persistence.error}` : ''}`,
@@ -69,9 +73,10 @@ export function registerMemoryStatsTool(server: McpServer, ctx: ToolContext): vo
               : []),
             ...v.namespaces.map(
               (n) =>
-                `- ${n.namespace}: ${n.count}/${n.capacity} entries, ${(n.bytes / 1024).toFixed(0)} KB`,
+                `- ${n.namespace}: ${n.count}/${n.capacity} entries, ${n.bytes} bytes, ttl ${n.ttl_seconds === null ? 'none' : formatDuration(n.ttl_seconds * 1000)}, oldest ${ago(n.oldest_age_seconds)}, newest ${ago(n.newest_age_seconds)}; inserted ${n.inserted}, evicted ${n.evicted}, expired ${n.expired}, forgotten ${n.forgotten}, deleted ${n.deleted}`,
             ),
-          ].join('\n'),
+          ].join('\n');
+        },
       ),
   );
 }

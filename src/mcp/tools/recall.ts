@@ -72,13 +72,20 @@ export function registerRecallTool(server: McpServer, ctx: ToolContext): void {
             v.hits.map((h) => h.text),
             cap,
           );
-          const lines =
-            v.hits.length === 0 && !v.omitted_hits
-              ? [`no memories matched in "${v.namespace}" (${v.searched} searched)`]
-              : v.hits.map(
-                  (h, i) =>
-                    `${i + 1}. [${h.score.toFixed(3)}] ${cutText(h.text ?? '', share)} (id ${h.id}, ${formatDuration(h.age_seconds * 1000)} ago${h.tags.length ? `, tags ${h.tags.join(',')}` : ''})`,
-                );
+          const parts = (h: (typeof v.hits)[number]) =>
+            [
+              h.semantic_score === null ? '' : `semantic ${h.semantic_score}`,
+              h.lexical_score === null ? '' : `lexical ${h.lexical_score}`,
+            ]
+              .filter(Boolean)
+              .join(', ');
+          const lines = [
+            `${v.hits.length === 0 ? 'no memories matched' : `${v.hits.length} hits`} in "${v.namespace}" (${v.searched} searched of ${v.window_size} in the window, ${v.took_ms} ms)${v.query_truncated ? "; the query was truncated to the model's max tokens" : ''}`,
+            ...v.hits.map(
+              (h, i) =>
+                `${i + 1}. [score ${h.score}${parts(h) ? `; ${parts(h)}` : ''}] ${h.text === null ? '(no text)' : cutText(h.text, share)} (id ${h.id}, ${h.timestamp}, ${formatDuration(h.age_seconds * 1000)} ago${h.tags.length ? `, tags ${h.tags.join(', ')}` : ''}${h.metadata ? `, metadata ${JSON.stringify(h.metadata)}` : ''})`,
+            ),
+          ];
           if (v.omitted_hits) {
             lines.push(
               `(${v.omitted_hits} lower-ranked hits left out to keep the reply under ${cap} bytes, --max-reply-bytes; ask for a smaller k or a narrower query)`,

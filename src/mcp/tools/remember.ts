@@ -3,7 +3,7 @@ import type { AnomalyReport } from '../../engine/index.js';
 import type { ToolContext } from '../context.js';
 import { rememberInput, rememberOutput } from '../schemas.js';
 import { round, toolResult } from '../tool-result.js';
-import { windowOf } from './window.js';
+import { renderWindow, windowOf } from './window.js';
 
 function anomalyFields(a: AnomalyReport) {
   return {
@@ -75,16 +75,44 @@ export function registerRememberTool(server: McpServer, ctx: ToolContext): void 
             window: windowOf(ctx, res.namespace),
           };
         },
-        (v) => {
-          const flagged = v.items.filter((i) => i.anomaly.is_anomaly).map((i) => i.id);
-          const cut = v.items.filter((i) => i.truncated).length;
-          return [
-            `stored ${v.stored} in "${v.namespace}" (ids ${v.ids.join(', ')}); window ${v.window.count}/${v.window.capacity}`,
-            v.evicted ? `; ${v.evicted} oldest evicted` : '',
-            flagged.length ? `; anomalous: ${flagged.join(', ')}` : '',
-            cut ? `; ${cut} text(s) truncated to the model's max tokens` : '',
-          ].join('');
-        },
+        renderRemember,
       ),
   );
+}
+
+/** Items listed one per line up to this many; past it only the flagged and truncated ones. */
+const LISTED_ITEMS = 20;
+
+/** Everything structuredContent holds, for clients that show the model only the text. */
+function renderRemember(v: {
+  namespace: string;
+  ids: number[];
+  stored: number;
+  evicted: number;
+  expired: number;
+  items: { id: number; truncated: boolean; anomaly: ReturnType<typeof anomalyFields> }[];
+  window: Parameters<typeof renderWindow>[0];
+}): string {
+  const lines = [
+    `stored ${v.stored} in "${v.namespace}" (ids ${v.ids.join(', ')}); ${v.evicted} oldest evicted, ${v.expired} expired; ${renderWindow(v.window)}`,
+  ];
+  const shown =
+    v.items.length <= LISTED_ITEMS
+      ? v.items
+      : v.items.filter((i) => i.anomaly.is_anomaly || i.truncated);
+  if (shown.length < v.items.length) {
+    lines.push(`${v.items.length - shown.length} normal items not listed`);
+  }
+  for (const item of shown) {
+    const a = item.anomaly;
+    const verdict = a.warming_up ? 'warming up' : a.is_anomaly ? 'anomaly' : 'normal';
+    const parts = [`novelty ${a.score}`];
+    if (a.z_score !== null) parts.push(`z ${a.z_score}`);
+    if (a.centroid_similarity !== null) parts.push(`centroid similarity ${a.centroid_similarity}`);
+    if (a.nearest_similarity !== null) parts.push(`nearest similarity ${a.nearest_similarity}`);
+    lines.push(
+      `- id ${item.id}: ${verdict} (${parts.join(', ')})${item.truncated ? "; text truncated to the model's max tokens before embedding" : ''}`,
+    );
+  }
+  return lines.join('\n');
 }

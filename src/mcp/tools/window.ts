@@ -1,4 +1,5 @@
 import type { ToolContext } from '../context.js';
+import { formatDuration } from '../time.js';
 import { seconds } from '../tool-result.js';
 
 /** The compact window summary several tools return. */
@@ -14,4 +15,14 @@ export function windowOf(ctx: ToolContext, namespace: string) {
 
 function nullIfInfinite(ms: number): number | null {
   return Number.isFinite(ms) ? ms : null;
+}
+
+/** The window summary as text: "window 12/10000 entries, ttl 1d, oldest 5m ago". */
+export function renderWindow(w: ReturnType<typeof windowOf>): string {
+  const ttl = w.ttl_seconds === null ? 'no ttl' : `ttl ${formatDuration(w.ttl_seconds * 1000)}`;
+  const oldest =
+    w.oldest_age_seconds === null
+      ? 'empty'
+      : `oldest ${formatDuration(w.oldest_age_seconds * 1000)} ago`;
+  return `window ${w.count}/${w.capacity} entries, ${ttl}, ${oldest}`;
 }
