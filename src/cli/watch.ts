@@ -1,4 +1,5 @@
 import { createInterface } from 'node:readline';
+import { anomalyFields } from '../anomaly-fields.js';
 import type { AnomalyReport } from '../engine/index.js';
 import { stderrLogger } from '../log.js';
 import type { Memory } from '../memory.js';
@@ -13,7 +14,9 @@ Usage:
   tail -f app.log | ringmem watch [--namespace app] [--json] [options]
 
 Each non-empty line of stdin is remembered in the namespace and printed with its verdict, scored
-against the lines before it: "ANOMALY", "ok", or "warm" while the window is still filling.
+against the lines before it: "ANOMALY", "×N" for the N-th line of a burst repeating a recent
+anomaly, "ok", or "warm" while the window is still filling. The score is calibrated: 0.5 means
+rarer than all but 2% of the lines the window saw arrive.
 
 Options:
   --namespace <name>             Namespace to remember into (default "watch").
@@ -93,35 +96,32 @@ export async function runWatch(
     else throw error;
   });
 
-  const counts = { lines: 0, anomalies: 0, skipped: 0, failed: 0 };
+  const counts = { lines: 0, anomalies: 0, repeats: 0, skipped: 0, failed: 0 };
   const render = (line: Line, id: number, a: AnomalyReport) => {
     counts.lines++;
-    if (a.isAnomaly) counts.anomalies++;
-    if (onlyAnomalies && !a.isAnomaly) return;
+    const fields = anomalyFields(a);
+    if (a.alarm) counts.anomalies++;
+    if (fields.verdict === 'repeat') counts.repeats++;
+    // --only-anomalies shows what deserves attention: fresh alarms, not every line of their burst.
+    if (onlyAnomalies && !a.alarm) return;
     if (json) {
       io.stdout.write(
-        `${JSON.stringify({
-          id,
-          line: line.text,
-          verdict: a.warmingUp ? 'warming_up' : a.isAnomaly ? 'anomaly' : 'normal',
-          score: Number(a.score.toFixed(4)),
-          is_anomaly: a.isAnomaly,
-          warming_up: a.warmingUp,
-          z_score: a.zScore === null ? null : Number(a.zScore.toFixed(3)),
-          centroid_similarity:
-            a.centroidSimilarity === null ? null : Number(a.centroidSimilarity.toFixed(4)),
-          nearest_similarity: a.nearest ? Number(a.nearest.similarity.toFixed(4)) : null,
-          nearest_id: a.nearest?.id ?? null,
-          truncated: line.truncated,
-        })}\n`,
+        `${JSON.stringify({ id, line: line.text, ...fields, truncated: line.truncated })}\n`,
       );
       return;
     }
-    const tag = a.warmingUp ? 'warm   ' : a.isAnomaly ? 'ANOMALY' : 'ok     ';
+    const tag =
+      fields.verdict === 'warming_up'
+        ? 'warm   '
+        : a.alarm
+          ? 'ANOMALY'
+          : fields.verdict === 'repeat'
+            ? `×${String(fields.repeat_of!.count).padEnd(6)}`
+            : 'ok     ';
     const paint = (s: string) =>
-      !color ? s : a.isAnomaly ? `\x1b[1;31m${s}\x1b[0m` : a.warmingUp ? `\x1b[2m${s}\x1b[0m` : s;
+      !color ? s : a.alarm ? `\x1b[1;31m${s}\x1b[0m` : a.warmingUp ? `\x1b[2m${s}\x1b[0m` : s;
     io.stdout.write(
-      `${paint(`${tag} ${fmt(a.score)} z=${fmt(a.zScore, 1).padStart(5)}`)} │ ${line.text}${line.truncated ? ' [truncated]' : ''}\n`,
+      `${paint(`${tag} ${fmt(a.score)} p=${fmt(a.percentile, 3)}`)} │ ${line.text}${line.truncated ? ' [truncated]' : ''}\n`,
     );
   };
 
@@ -198,7 +198,7 @@ export async function runWatch(
   await working;
   await memory.close();
   io.stderr.write(
-    `ringmem watch: ${counts.lines} lines, ${counts.anomalies} anomalies${counts.skipped ? `, ${counts.skipped} blank skipped` : ''}${counts.failed ? `, ${counts.failed} failed` : ''}\n`,
+    `ringmem watch: ${counts.lines} lines, ${counts.anomalies} anomalies${counts.repeats ? ` (+${counts.repeats} repeats)` : ''}${counts.skipped ? `, ${counts.skipped} blank skipped` : ''}${counts.failed ? `, ${counts.failed} failed` : ''}\n`,
   );
   if (interrupted) return 130;
   return counts.failed > 0 ? 1 : 0;

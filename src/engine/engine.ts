@@ -1,13 +1,12 @@
 import { RingmemError } from '../errors.js';
 import type { ScanKernel } from '../kernel/types.js';
-import {
-  type AnomalyConfig,
-  type AnomalyReport,
-  DEFAULT_ANOMALY_CONFIG,
-  type NearestEntry,
-  scoreAnomaly,
-} from './anomaly.js';
+import { type AnomalyConfig, type AnomalyReport, DEFAULT_ANOMALY_CONFIG } from './anomaly.js';
+import type { AnomalyFeed } from './anomaly-feed.js';
+import { AnomalyScorer, type ScoredItem } from './anomaly-scorer.js';
+import { AnomalyState } from './anomaly-state.js';
 import { type Clock, MonotonicClock, systemClock } from './clock.js';
+import type { DriftOptions, DriftReport } from './drift.js';
+import { DEFAULT_LOOP_ENTRIES, detectLoops, type LoopReport } from './loops.js';
 import { Namespace, type NamespaceCounters } from './namespace.js';
 import { Ring } from './ring.js';
 import {
@@ -171,9 +170,7 @@ export class MemoryEngine {
   private readonly spaces = new Map<string, Namespace>();
   private nextId = 1;
   private readonly queryScratch: Float32Array;
-  private readonly segScratch = new Uint32Array(4);
-  private readonly oneIdx = new Int32Array(1);
-  private readonly oneScore = new Float32Array(1);
+  private readonly scorer: AnomalyScorer;
 
   constructor(config: EngineConfig) {
     assertPositiveInt(config.dim, 'dim', 65_536);
@@ -192,6 +189,7 @@ export class MemoryEngine {
     this.clock = new MonotonicClock(config.clock ?? systemClock);
     this.kernel = config.kernel;
     this.anomalyConfig = { ...DEFAULT_ANOMALY_CONFIG, ...config.anomaly };
+    this.scorer = new AnomalyScorer(this.anomalyConfig, this.kernel);
     this.resumEvery = config.resumEvery ?? ENGINE_DEFAULTS.resumEvery;
     this.queryScratch = new Float32Array(this.dim);
   }
@@ -236,6 +234,7 @@ export class MemoryEngine {
       );
     }
     const ns = new Namespace(name, this.dim, capacity, ttlMs, this.kernel.ingestRow);
+    ns.anomalyState = new AnomalyState(this.anomalyConfig, this.dim);
     if (this.totalBytes() + ns.bytes > this.maxBytes) {
       throw this.memoryLimitError(name, ns.bytes);
     }
@@ -297,18 +296,21 @@ export class MemoryEngine {
       evicted = ns.appendBatch(ingestRows, vectors, scales, firstId, now, entries, extras);
       for (let r = 0; r < n; r++) ids[r] = firstId + r;
       ns.resumIfDue(this.resumEvery);
+      ns.anomalyState?.drift.afterInsert(ns, n, now);
       return { namespace, ids, evicted, expired, anomalies, windowSize: ns.liveCount };
     }
     for (let r = 0; r < n; r++) {
       const offset = r * dim;
       const scale = scales[r] as number;
+      let scored: ScoredItem | undefined;
       if (anomalies) {
         // Scored against the window as it is just before this row joins: after the eviction its
         // arrival causes, so evict first (unfused) and score.
         if (ns.evictIfFull()) evicted++;
         const q = this.queryScratch;
         for (let i = 0; i < dim; i++) q[i] = (vectors[offset + i] as number) * scale;
-        anomalies.push(this.scoreAgainst(ns, q));
+        scored = this.scorer.score(ns, q, now, true);
+        anomalies.push(scored.report);
       }
       const id = this.nextId++;
       const replaced = ns.append(
@@ -322,8 +324,10 @@ export class MemoryEngine {
       );
       if (replaced) evicted++;
       ids[r] = id;
+      if (scored) this.scorer.commit(ns, id, this.queryScratch, scored, now, entries?.[r]?.text);
     }
     ns.resumIfDue(this.resumEvery);
+    ns.anomalyState?.drift.afterInsert(ns, n, now);
     return { namespace, ids, evicted, expired, anomalies, windowSize: ns.liveCount };
   }
 
@@ -348,61 +352,39 @@ export class MemoryEngine {
     // clamp must see every moment the caller has observed (test/engine-model.test.ts).
     const now = this.clock.now();
     const ns = this.spaces.get(namespace);
-    if (!ns) return this.scoreEmpty();
-    ns.expire(now);
-    return this.scoreAgainst(ns, q);
+    ns?.expire(now);
+    return this.scorer.score(ns, q, now, false).report;
   }
 
-  private scoreEmpty(): AnomalyReport {
-    return scoreAnomaly(
-      {
-        windowSize: 0,
-        centroidSimilarity: 0,
-        baselineMean: Number.NaN,
-        baselineStd: Number.NaN,
-        baselineCount: 0,
-        nearest: null,
-      },
-      this.anomalyConfig,
-    );
+  /** Topic drift of a namespace's recent entries from the rest of its window (drift.ts). */
+  drift(namespace: string, options: DriftOptions = {}): DriftReport | undefined {
+    const ns = this.live(namespace);
+    if (!ns) return undefined;
+    if (options.entries !== undefined)
+      assertPositiveInt(options.entries, 'entries', ENGINE_DEFAULTS.maxCapacity);
+    if (options.withinMs !== undefined) assertDurationMs(options.withinMs, 'withinMs');
+    return ns.anomalyState?.drift.report(ns, options, this.clock.now());
   }
 
-  private scoreAgainst(ns: Namespace, unit: Float32Array): AnomalyReport {
-    if (ns.liveCount === 0) return this.scoreEmpty();
-    const c = ns.centroid;
-    return scoreAnomaly(
-      {
-        windowSize: ns.liveCount,
-        centroidSimilarity: c.similarity(unit),
-        baselineMean: c.baselineMean,
-        baselineStd: c.baselineStd,
-        baselineCount: c.arrivalCount,
-        nearest: this.nearest(ns, unit),
-      },
-      this.anomalyConfig,
-    );
+  /** Near-duplicate repetition among a namespace's newest entries (loops.ts). */
+  loops(namespace: string, entries = DEFAULT_LOOP_ENTRIES): LoopReport | undefined {
+    const ns = this.live(namespace);
+    if (!ns) return undefined;
+    assertPositiveInt(entries, 'entries', 10_000);
+    return detectLoops(ns, entries, this.anomalyConfig.denseThreshold);
   }
 
-  private nearest(ns: Namespace, unit: Float32Array): NearestEntry | null {
-    const ring = ns.ring;
-    const nseg = ring.segments(0, ring.size, this.segScratch);
-    const segs = this.segScratch.subarray(0, nseg * 2);
-    const mask = ns.deadCount > 0 ? ring.dead : undefined;
-    const found = this.kernel.topK(
-      ring.slab,
-      ring.dim,
-      segs,
-      unit,
-      1,
-      this.oneIdx,
-      this.oneScore,
-      mask,
-    );
-    if (found === 0) return null;
-    return {
-      id: ring.ids[this.oneIdx[0] as number] as number,
-      similarity: this.oneScore[0] as number,
-    };
+  private live(namespace: string): Namespace | undefined {
+    assertNamespace(namespace);
+    const now = this.clock.now();
+    const ns = this.spaces.get(namespace);
+    ns?.expire(now);
+    return ns;
+  }
+
+  /** Alarms as they are raised, and the latest ones per namespace. */
+  get anomalyFeed(): AnomalyFeed {
+    return this.scorer.feed;
   }
 
   private normalizeQuery(vector: ArrayLike<number>): Float32Array {
@@ -698,6 +680,7 @@ export class MemoryEngine {
   /** Removes a namespace and everything in it. */
   dropNamespace(namespace: string): boolean {
     assertNamespace(namespace);
+    this.scorer.feed.drop(namespace);
     return this.spaces.delete(namespace);
   }
 

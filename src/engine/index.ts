@@ -1,7 +1,9 @@
 export type { AnomalyConfig, AnomalyReport, NearestEntry } from './anomaly.js';
 export { DEFAULT_ANOMALY_CONFIG } from './anomaly.js';
+export type { AnomalyEvent, AnomalyFeed, AnomalyListener } from './anomaly-feed.js';
 export type { Clock } from './clock.js';
 export { systemClock } from './clock.js';
+export type { DriftOptions, DriftReport } from './drift.js';
 export type {
   EngineConfig,
   EntryInput,
@@ -18,4 +20,5 @@ export type {
   TagFilter,
 } from './engine.js';
 export { ENGINE_DEFAULTS, MemoryEngine } from './engine.js';
+export type { LoopGroup, LoopReport } from './loops.js';
 export { NAMESPACE_PATTERN } from './validate.js';

@@ -1,4 +1,5 @@
 import type { RowIngest, RowsIngest } from '../kernel/types.js';
+import type { AnomalyState } from './anomaly-state.js';
 import { RunningCentroid } from './centroid.js';
 import type { EntryInput } from './engine.js';
 import { Ring } from './ring.js';
@@ -24,6 +25,8 @@ export class Namespace {
   readonly ring: Ring;
   readonly centroid: RunningCentroid;
   ttlMs: number;
+  /** Calibration and bursts of the anomaly score (set by the engine). */
+  anomalyState: AnomalyState | undefined;
   /** Tombstoned slots still in the ring. */
   deadCount = 0;
   /** Sum of the ring's `extra` bytes over occupied slots. */
@@ -59,6 +62,7 @@ export class Namespace {
     const ring = this.ring;
     const slot = ring.head;
     const wasLive = ring.dead[slot] === 0;
+    this.anomalyState?.release(slot);
     if (wasLive) {
       if (subtractRow) this.centroid.subtract(ring.slab, slot * ring.dim);
       this.centroid.removeArrival(ring.arrival[slot] as number);
@@ -151,6 +155,7 @@ export class Namespace {
     // Stored as float32 like the row; the baseline adds the stored value so that removal later
     // subtracts exactly what was added.
     ring.arrival[slot] = arrival;
+    this.anomalyState?.resetSlot(slot);
     this.centroid.addArrival(ring.arrival[slot] as number);
     ring.times[slot] = time;
     ring.ids[slot] = id;
@@ -234,6 +239,7 @@ export class Namespace {
     this.deadCount++;
     this.centroid.subtract(ring.slab, slot * ring.dim);
     this.centroid.removeArrival(ring.arrival[slot] as number);
+    this.anomalyState?.release(slot);
     // The payload is unreachable now; release it instead of waiting for the slot to be reused.
     this.payloadBytes -= ring.extra[slot] as number;
     ring.extra[slot] = 0;

@@ -1,4 +1,5 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { anomalyFields } from '../../anomaly-fields.js';
 import type { ToolContext } from '../context.js';
 import { anomalyInput, anomalyOutput } from '../schemas.js';
 import { round, seconds, toolResult } from '../tool-result.js';
@@ -9,7 +10,7 @@ export function registerAnomalyScoreTool(server: McpServer, ctx: ToolContext): v
     {
       title: 'Anomaly score',
       description:
-        'How unusual a text is against what the namespace holds: similarity to the running centroid, its z-score against the window baseline, and the nearest memory. Optionally remembers the text afterwards.',
+        'How unusual a text is against what the namespace holds: a calibrated score (0.5 = rarer than all but 2% of what the window saw arrive) from the density of its nearest memories and its distance from the window centroid, every component, and the nearest memory. Optionally remembers the text afterwards.',
       inputSchema: anomalyInput(ctx.limits),
       outputSchema: anomalyOutput,
       annotations: {
@@ -29,15 +30,9 @@ export function registerAnomalyScoreTool(server: McpServer, ctx: ToolContext): v
             remember: args.remember,
             tags: args.tags,
           });
-          const verdict = r.warmingUp ? 'warming_up' : r.isAnomaly ? 'anomaly' : 'normal';
           return {
             namespace: r.namespace,
-            score: round(r.score) as number,
-            is_anomaly: r.isAnomaly,
-            verdict: verdict as 'anomaly' | 'normal' | 'warming_up',
-            warming_up: r.warmingUp,
-            centroid_similarity: round(r.centroidSimilarity),
-            z_score: round(r.zScore),
+            ...anomalyFields(r),
             nearest:
               r.nearest && r.nearestEntry
                 ? {
@@ -52,12 +47,11 @@ export function registerAnomalyScoreTool(server: McpServer, ctx: ToolContext): v
               std: round(r.baseline.std),
               count: r.baseline.count,
             },
-            window_size: r.windowSize,
             remembered_id: r.rememberedId ?? null,
           };
         },
         (v) =>
-          `${v.verdict} (score ${v.score.toFixed(3)}${v.z_score === null ? '' : `, z ${v.z_score.toFixed(2)}`}${v.nearest ? `, nearest ${v.nearest.similarity.toFixed(3)}: "${(v.nearest.text ?? '').slice(0, 80)}"` : ''}; window ${v.window_size})`,
+          `${v.verdict}${v.repeat_of ? ` of #${v.repeat_of.id} (×${v.repeat_of.count})` : ''} (score ${v.score.toFixed(3)}${v.z_score === null ? '' : `, z ${v.z_score.toFixed(2)}`}${v.nearest ? `, nearest ${v.nearest.similarity.toFixed(3)}: "${(v.nearest.text ?? '').slice(0, 80)}"` : ''}; window ${v.window_size})`,
       ),
   );
 }

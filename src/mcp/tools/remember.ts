@@ -1,20 +1,9 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { AnomalyReport } from '../../engine/index.js';
+import { anomalyFields } from '../../anomaly-fields.js';
 import type { ToolContext } from '../context.js';
 import { rememberInput, rememberOutput } from '../schemas.js';
-import { round, toolResult } from '../tool-result.js';
+import { toolResult } from '../tool-result.js';
 import { windowOf } from './window.js';
-
-function anomalyFields(a: AnomalyReport) {
-  return {
-    score: round(a.score) as number,
-    is_anomaly: a.isAnomaly,
-    warming_up: a.warmingUp,
-    centroid_similarity: round(a.centroidSimilarity),
-    z_score: round(a.zScore),
-    nearest_similarity: round(a.nearest?.similarity ?? null),
-  };
-}
 
 export function registerRememberTool(server: McpServer, ctx: ToolContext): void {
   server.registerTool(
@@ -76,12 +65,14 @@ export function registerRememberTool(server: McpServer, ctx: ToolContext): void 
           };
         },
         (v) => {
-          const flagged = v.items.filter((i) => i.anomaly.is_anomaly).map((i) => i.id);
+          const flagged = v.items.filter((i) => i.anomaly.alarm).map((i) => i.id);
+          const repeats = v.items.filter((i) => i.anomaly.verdict === 'repeat').length;
           const cut = v.items.filter((i) => i.truncated).length;
           return [
             `stored ${v.stored} in "${v.namespace}" (ids ${v.ids.join(', ')}); window ${v.window.count}/${v.window.capacity}`,
             v.evicted ? `; ${v.evicted} oldest evicted` : '',
             flagged.length ? `; anomalous: ${flagged.join(', ')}` : '',
+            repeats ? `; ${repeats} repeat(s) of a recent anomaly` : '',
             cut ? `; ${cut} text(s) truncated to the model's max tokens` : '',
           ].join('');
         },
