@@ -1,4 +1,4 @@
-import type { AnomalyReport } from './engine/index.js';
+import type { AnomalyReport, DriftReport, LoopReport } from './engine/index.js';
 
 export type AnomalyVerdict = 'anomaly' | 'repeat' | 'normal' | 'warming_up';
 
@@ -44,3 +44,29 @@ export function anomalyFields(a: AnomalyReport) {
 }
 
 export type AnomalyFields = ReturnType<typeof anomalyFields>;
+
+/** The one JSON rendering of a namespace's drift (memory_stats, the anomalies resource, watch). */
+export function driftFields(d: DriftReport) {
+  return {
+    recent: d.recentCount,
+    rest: d.restCount,
+    similarity: round(d.similarity),
+    z_score: round(d.zScore),
+    samples: d.samples,
+  };
+}
+
+/** The one JSON rendering of loop detection (memory_stats, the anomalies resource, watch). */
+export function loopFields(l: LoopReport) {
+  return {
+    recent: l.recent,
+    repeated: l.repeated,
+    share: round(l.share) as number,
+    groups: l.groups.map((g) => ({
+      text: g.text ?? null,
+      count: g.count,
+      first_id: g.firstId,
+      last_id: g.lastId,
+    })),
+  };
+}

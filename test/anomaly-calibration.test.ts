@@ -144,7 +144,7 @@ describe('anomaly bursts and the alarm feed', () => {
     expect(b!.alarm || c!.alarm).toBe(false);
     expect(events.map((e) => [e.id, e.text])).toEqual([[burst.ids[0], 'disk on fire']]);
     const listed = engine.anomalyFeed.latest('b', 10);
-    expect(listed[0]!.report.repeatOf).toEqual({ id: burst.ids[0], count: 3 });
+    expect(listed[0]!.burstCount).toBe(3);
     // A quiet stretch longer than the gap closes the burst: the same line alarms again, if still rare.
     clock.t += 1;
     for (let i = 0; i < 31; i++) engine.insert('b', topic(rand), undefined, { score: true });

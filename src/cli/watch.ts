@@ -1,9 +1,10 @@
 import { createInterface } from 'node:readline';
-import { anomalyFields } from '../anomaly-fields.js';
+import { anomalyFields, driftFields, loopFields } from '../anomaly-fields.js';
 import type { AnomalyReport } from '../engine/index.js';
 import { stderrLogger } from '../log.js';
 import type { Memory } from '../memory.js';
 import { createRuntime } from '../runtime.js';
+import { ExecQueue } from './exec-queue.js';
 import { parseCommandOrExit, settingsHelp } from './flags.js';
 import type { CliIo } from './io.js';
 import { maskLogLine } from './log-mask.js';
@@ -22,6 +23,12 @@ Options:
   --namespace <name>             Namespace to remember into (default "watch").
   --json                         One JSON object per line instead of the human rendering.
   --only-anomalies               Print only lines judged anomalous.
+  --exec <cmd>                   Run a shell command per anomaly (not per repeat), the line on its
+                                 stdin; RINGMEM_ID, RINGMEM_SCORE, RINGMEM_NAMESPACE and
+                                 RINGMEM_ANOMALY_JSON in its environment. At most
+                                 --exec-concurrency (default 2) at once, 100 waiting (more are
+                                 dropped and counted), each killed after 30 s; the stream never
+                                 waits for them.
   --raw                          Embed lines as they are. By default the variable parts (tokens
                                  with digits: timestamps, ids, addresses) are masked before
                                  embedding, so lines of one template look alike; the printed and
@@ -29,6 +36,33 @@ Options:
 ${settingsHelp()}`;
 
 const BATCH_LINES = 256;
+/** How long the end of the stream waits for --exec commands still running. */
+const EXEC_GRACE_MS = 10_000;
+
+/** Drift and loops of the namespace when the stream ends, in the shared rendering. */
+function summaryOf(memory: Memory, namespace: string): string {
+  const drift = memory.engine.drift(namespace);
+  const loops = memory.engine.loops(namespace);
+  const lines: string[] = [];
+  if (drift) {
+    const d = driftFields(drift);
+    lines.push(
+      d.similarity === null
+        ? `ringmem watch: drift: too few lines to compare the newest ${d.recent} with the rest`
+        : `ringmem watch: drift: newest ${d.recent} lines vs the ${d.rest} before them: similarity ${d.similarity.toFixed(3)}${d.z_score === null ? '' : ` (z ${d.z_score.toFixed(1)} against this window's history${d.z_score >= 3 ? ': the stream has changed topic' : ''})`}`,
+    );
+  }
+  if (loops && loops.recent > 0) {
+    const l = loopFields(loops);
+    const top = l.groups[0];
+    lines.push(
+      top
+        ? `ringmem watch: loops: ${l.repeated} of the newest ${l.recent} lines repeat another (${(100 * l.share).toFixed(0)}%); most repeated ×${top.count}: ${JSON.stringify((top.text ?? '').slice(0, 120))}`
+        : `ringmem watch: loops: none among the newest ${l.recent} lines`,
+    );
+  }
+  return lines.map((l) => `${l}\n`).join('');
+}
 const BATCH_WAIT_MS = 25;
 /** Stop reading when this many lines wait to be embedded (backpressure on fast producers). */
 const HIGH_WATER = 4096;
@@ -67,6 +101,8 @@ export async function runWatch(
       json: { type: 'boolean' },
       'only-anomalies': { type: 'boolean' },
       raw: { type: 'boolean' },
+      exec: { type: 'string' },
+      'exec-concurrency': { type: 'string' },
     },
     WATCH_HELP,
   );
@@ -78,6 +114,20 @@ export async function runWatch(
   const embedAs = values.raw === true ? undefined : maskLogLine;
   const color = !json && (io.stdout as { isTTY?: boolean }).isTTY === true && !io.env.NO_COLOR;
   const log = stderrLogger(config.logLevel, io.stderr);
+  let exec: ExecQueue | undefined;
+  if (typeof values.exec === 'string') {
+    const concurrency = Number(values['exec-concurrency'] ?? 2);
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
+      io.stderr.write(
+        `ringmem watch: --exec-concurrency must be an integer from 1 to 64, got ${values['exec-concurrency']}\n`,
+      );
+      return 2;
+    }
+    exec = new ExecQueue(values.exec, {
+      concurrency,
+      warn: (line) => io.stderr.write(`${line}\n`),
+    });
+  }
 
   let memory: Memory;
   try {
@@ -100,7 +150,15 @@ export async function runWatch(
   const render = (line: Line, id: number, a: AnomalyReport) => {
     counts.lines++;
     const fields = anomalyFields(a);
-    if (a.alarm) counts.anomalies++;
+    if (a.alarm) {
+      counts.anomalies++;
+      exec?.push(line.text, {
+        RINGMEM_ID: String(id),
+        RINGMEM_NAMESPACE: namespace,
+        RINGMEM_SCORE: String(fields.score),
+        RINGMEM_ANOMALY_JSON: JSON.stringify({ id, line: line.text, ...fields }),
+      });
+    }
     if (fields.verdict === 'repeat') counts.repeats++;
     // --only-anomalies shows what deserves attention: fresh alarms, not every line of their burst.
     if (onlyAnomalies && !a.alarm) return;
@@ -196,7 +254,15 @@ export async function runWatch(
   process.off('SIGINT', onSigint);
   flush();
   await working;
+  await exec?.drain(EXEC_GRACE_MS);
+  io.stderr.write(summaryOf(memory, namespace));
   await memory.close();
+  if (exec) {
+    const e = exec.counts;
+    io.stderr.write(
+      `ringmem watch: --exec ran ${e.started} command(s)${e.failed ? `, ${e.failed} failed` : ''}${e.timedOut ? `, ${e.timedOut} timed out` : ''}${e.dropped ? `, ${e.dropped} dropped (too many waiting)` : ''}\n`,
+    );
+  }
   io.stderr.write(
     `ringmem watch: ${counts.lines} lines, ${counts.anomalies} anomalies${counts.repeats ? ` (+${counts.repeats} repeats)` : ''}${counts.skipped ? `, ${counts.skipped} blank skipped` : ''}${counts.failed ? `, ${counts.failed} failed` : ''}\n`,
   );

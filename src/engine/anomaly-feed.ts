@@ -8,6 +8,8 @@ export interface AnomalyEvent {
   /** Engine time of arrival (ms since the epoch). */
   timestamp: number;
   report: AnomalyReport;
+  /** Lines in the burst this alarm opened so far (1 until a repeat arrives). */
+  burstCount: number;
 }
 
 export type AnomalyListener = (event: AnomalyEvent) => void;
@@ -28,7 +30,8 @@ export class AnomalyFeed {
     return () => this.listeners.delete(listener);
   }
 
-  publish(event: AnomalyEvent): void {
+  publish(alarm: Omit<AnomalyEvent, 'burstCount'>): void {
+    const event: AnomalyEvent = { ...alarm, burstCount: 1 };
     let list = this.recent.get(event.namespace);
     if (!list) {
       list = [];
@@ -49,7 +52,7 @@ export class AnomalyFeed {
   repeat(namespace: string, rootId: number, count: number): void {
     const list = this.recent.get(namespace);
     const event = list?.findLast((e) => e.id === rootId);
-    if (event) event.report = { ...event.report, repeatOf: { id: rootId, count } };
+    if (event) event.burstCount = count;
   }
 
   /** Newest first. */

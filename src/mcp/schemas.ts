@@ -310,6 +310,36 @@ export const statsInput = z.strictObject({
   namespace: namespaceName.optional().describe('One namespace; all when omitted.'),
 });
 
+export const driftOut = z
+  .object({
+    recent: z.number().int().describe('Entries in the recent part (the newest 100)'),
+    rest: z.number().int(),
+    similarity: z
+      .number()
+      .nullable()
+      .describe('cos(centroid of the recent part, centroid of the rest)'),
+    z_score: z
+      .number()
+      .nullable()
+      .describe("How unusually low that similarity is against the window's own history"),
+    samples: z.number().int(),
+  })
+  .nullable();
+
+export const loopsOut = z.object({
+  recent: z.number().int().describe('Newest entries examined'),
+  repeated: z.number().int().describe('Of those, near-duplicates of another recent entry'),
+  share: z.number(),
+  groups: z.array(
+    z.object({
+      text: z.string().nullable(),
+      count: z.number().int(),
+      first_id: z.number().int(),
+      last_id: z.number().int(),
+    }),
+  ),
+});
+
 export const namespaceStatsOut = z.object({
   namespace: z.string(),
   count: z.number().int(),
@@ -323,6 +353,8 @@ export const namespaceStatsOut = z.object({
   expired: z.number().int(),
   forgotten: z.number().int(),
   deleted: z.number().int(),
+  drift: driftOut,
+  loops: loopsOut.nullable(),
 });
 
 export const statsOutput = z.object({

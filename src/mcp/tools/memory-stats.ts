@@ -1,7 +1,18 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { driftFields, loopFields } from '../../anomaly-fields.js';
 import type { ToolContext } from '../context.js';
 import { statsInput, statsOutput } from '../schemas.js';
 import { seconds, toolResult } from '../tool-result.js';
+
+/** Drift and loops of one namespace, in the shared rendering. */
+export function healthOf(ctx: ToolContext, namespace: string) {
+  const drift = ctx.memory.engine.drift(namespace);
+  const loops = ctx.memory.engine.loops(namespace);
+  return {
+    drift: drift ? driftFields(drift) : null,
+    loops: loops ? loopFields(loops) : null,
+  };
+}
 
 export function statsSnapshot(ctx: ToolContext, namespace?: string) {
   const { memory } = ctx;
@@ -20,6 +31,7 @@ export function statsSnapshot(ctx: ToolContext, namespace?: string) {
       expired: s.counters.expired,
       forgotten: s.counters.forgotten,
       deleted: s.counters.deleted,
+      ...healthOf(ctx, s.namespace),
     })),
     total_bytes: memory.engine.totalBytes(),
     max_bytes: ctx.config.maxBytes,
@@ -45,7 +57,7 @@ export function registerMemoryStatsTool(server: McpServer, ctx: ToolContext): vo
     {
       title: 'Memory statistics',
       description:
-        'Per namespace: entries, capacity, TTL, bytes, oldest and newest age; plus the embedding model and the scan kernel in use.',
+        'Per namespace: entries, capacity, TTL, bytes, oldest and newest age, topic drift of the newest 100 entries from the rest, and loops (recent near-duplicates, with the repeated text); plus the embedding model and the scan kernel in use.',
       inputSchema: statsInput,
       outputSchema: statsOutput,
       annotations: { readOnlyHint: true, openWorldHint: false },
@@ -60,7 +72,7 @@ export function registerMemoryStatsTool(server: McpServer, ctx: ToolContext): vo
             `model ${v.model.id} (${v.model.status}), kernel ${v.kernel.backend}/${v.kernel.isa}, ${(v.total_bytes / 1024 ** 2).toFixed(1)} MB of ${(v.max_bytes / 1024 ** 2).toFixed(0)} MB`,
             ...v.namespaces.map(
               (n) =>
-                `- ${n.namespace}: ${n.count}/${n.capacity} entries, ${(n.bytes / 1024).toFixed(0)} KB`,
+                `- ${n.namespace}: ${n.count}/${n.capacity} entries, ${(n.bytes / 1024).toFixed(0)} KB${n.drift?.z_score != null ? `, drift z ${n.drift.z_score.toFixed(1)}` : ''}${n.loops && n.loops.repeated > 0 ? `, ${n.loops.repeated} of the newest ${n.loops.recent} repeat (top ×${n.loops.groups[0]?.count}: "${(n.loops.groups[0]?.text ?? '').slice(0, 60)}")` : ''}`,
             ),
           ].join('\n'),
       ),
