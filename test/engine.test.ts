@@ -394,16 +394,19 @@ describe('MemoryEngine centroid', () => {
 describe('MemoryEngine anomaly score', () => {
   function fillTopic(engine: MemoryEngine, n: number, rand: () => number): void {
     for (let i = 0; i < n; i++) {
-      engine.insert('logs', [1, 0.2 * (rand() - 0.5), 0.2 * (rand() - 0.5), 0.2 * (rand() - 0.5)]);
+      const v = [1, 0.2 * (rand() - 0.5), 0.2 * (rand() - 0.5), 0.2 * (rand() - 0.5)];
+      // Scored, as remember scores: the calibration learns from scored arrivals.
+      engine.insert('logs', v, undefined, { score: true });
     }
   }
 
   it('withholds the verdict while the window is warming up', () => {
-    const { engine } = makeEngine({ capacity: 100 });
+    const { engine } = makeEngine({ capacity: 200 });
     const first = engine.insert('logs', [1, 0, 0, 0], undefined, { score: true }).anomalies![0]!;
     expect(first).toMatchObject({
       warmingUp: true,
       isAnomaly: false,
+      alarm: false,
       windowSize: 0,
       nearest: null,
     });
@@ -412,27 +415,39 @@ describe('MemoryEngine anomaly score', () => {
     const report = engine.anomaly('logs', [0, 0, 0, 1]);
     expect(report.warmingUp).toBe(true);
     expect(report.isAnomaly).toBe(false);
+    // 16 entries before arrivals count, then 1/α = 50 arrivals before "1 in 50" can be said.
+    fillTopic(engine, 16 + 50 - 7, seededRandom(11));
+    expect(engine.anomaly('logs', [0, 0, 0, 1]).warmingUp).toBe(true);
+    fillTopic(engine, 1, seededRandom(12));
+    expect(engine.anomaly('logs', [0, 0, 0, 1]).warmingUp).toBe(false);
   });
 
   it('flags a vector far from a single-topic window and not one from the topic', () => {
-    const { engine } = makeEngine({ capacity: 100 });
-    fillTopic(engine, 60, seededRandom(2));
+    const { engine } = makeEngine({ capacity: 200 });
+    fillTopic(engine, 120, seededRandom(2));
     const odd = engine.anomaly('logs', [0, 0, 0, 1]);
     expect(odd.warmingUp).toBe(false);
     expect(odd.isAnomaly).toBe(true);
+    expect(odd.alarm).toBe(true);
     expect(odd.zScore!).toBeGreaterThan(3);
+    expect(odd.percentile).toBe(1);
     const usual = engine.anomaly('logs', [1, 0.05, -0.05, 0]);
     expect(usual.isAnomaly).toBe(false);
     expect(usual.score).toBeLessThan(odd.score);
   });
 
-  it('does not flag a rare line that already has a near-duplicate in the window', () => {
-    const { engine } = makeEngine({ capacity: 100 });
-    fillTopic(engine, 60, seededRandom(3));
+  it('still flags a rare line seen once before, but not one seen k times', () => {
+    const { engine } = makeEngine({ capacity: 200 });
+    fillTopic(engine, 120, seededRandom(3));
     engine.insert('logs', [0, 0, 0, 1]);
-    const again = engine.anomaly('logs', [0, 0, 0.01, 1]);
-    expect(again.nearest?.similarity).toBeGreaterThan(0.99);
-    expect(again.isAnomaly).toBe(false);
+    const twice = engine.anomaly('logs', [0, 0, 0.01, 1]);
+    expect(twice.nearest?.similarity).toBeGreaterThan(0.99);
+    expect(twice.isAnomaly).toBe(true);
+    for (let i = 0; i < 7; i++) engine.insert('logs', [0, 0, 0.002 * i, 1]);
+    const common = engine.anomaly('logs', [0, 0, 0.01, 1]);
+    expect(common.kthSimilarity!).toBeGreaterThan(0.99);
+    expect(common.denseCount).toBe(8);
+    expect(common.isAnomaly).toBe(false);
   });
 
   it('reports components that match their definitions', () => {
@@ -460,27 +475,46 @@ describe('MemoryEngine anomaly score', () => {
     const cos = qu.reduce((a, x, d) => a + x * mean[d]!, 0) / Math.hypot(...mean);
     const mu = arrivals.reduce((a, b) => a + b, 0) / arrivals.length;
     const sigma = Math.sqrt(arrivals.reduce((a, b) => a + b * b, 0) / arrivals.length - mu * mu);
-    const best = Math.max(...stored.map((s) => s.reduce((a, x, d) => a + x * qu[d]!, 0)));
+    const sims = stored.map((s) => s.reduce((a, x, d) => a + x * qu[d]!, 0)).sort((a, b) => b - a);
     const report = engine.anomaly('logs', q);
+    const A = engine.anomalyConfig;
     expect(report.centroidSimilarity!).toBeCloseTo(cos, 6);
     expect(report.baseline.mean!).toBeCloseTo(mu, 6);
     expect(report.baseline.std!).toBeCloseTo(sigma, 6);
     expect(report.baseline.count).toBe(29);
-    expect(report.zScore!).toBeCloseTo((mu - cos) / Math.max(sigma, 0.02), 4);
-    expect(report.nearest!.similarity).toBeCloseTo(best, 5);
+    const z = (mu - cos) / Math.max(sigma, A.sigmaFloor);
+    expect(report.zScore!).toBeCloseTo(z, 4);
+    expect(report.nearest!.similarity).toBeCloseTo(sims[0]!, 5);
+    expect(report.k).toBe(A.k);
+    expect(report.kthSimilarity!).toBeCloseTo(sims[A.k - 1]!, 5);
+    const dense = sims.slice(0, A.k).filter((s) => s >= A.denseThreshold).length;
+    expect(report.denseCount).toBe(dense);
+    const novelty = sims[0]! > A.nearestThreshold ? (1 - sims[0]!) / (1 - A.nearestThreshold) : 1;
+    const raw =
+      1 -
+      sims[A.k - 1]! +
+      A.countWeight * (1 - dense / A.k) +
+      (A.centroidWeight * novelty) / (1 + Math.exp(-(z - A.zThreshold)));
+    expect(report.raw).toBeCloseTo(raw, 4);
+    // Unscored inserts leave the calibration empty.
+    expect(report.calibrationCount).toBe(0);
+    expect(report.percentile).toBeNull();
   });
 
-  it('scores each item of a batch against the window before that item joins', () => {
-    const { engine } = makeEngine({ capacity: 100 });
-    fillTopic(engine, 40, seededRandom(5));
+  it('scores each item of a batch against the window before it joins, folding the repeat of an alarm', () => {
+    const { engine } = makeEngine({ capacity: 200 });
+    fillTopic(engine, 120, seededRandom(5));
     const res = engine.insert('logs', [0, 0, 0, 1, 0, 0, 0, 1], undefined, { score: true });
     const [first, second] = res.anomalies!;
     expect(first!.isAnomaly).toBe(true);
-    expect(first!.windowSize).toBe(40);
-    // The second copy finds the first one as an exact neighbour.
-    expect(second!.windowSize).toBe(41);
+    expect(first!.alarm).toBe(true);
+    expect(first!.repeatOf).toBeNull();
+    expect(first!.windowSize).toBe(120);
+    // The second copy finds the first one as an exact neighbour and joins its burst.
+    expect(second!.windowSize).toBe(121);
     expect(second!.nearest!.id).toBe(res.ids[0]);
-    expect(second!.isAnomaly).toBe(false);
+    expect(second!.alarm).toBe(false);
+    expect(second!.repeatOf).toEqual({ id: res.ids[0], count: 2 });
   });
 });
 

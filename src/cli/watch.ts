@@ -1,8 +1,10 @@
 import { createInterface } from 'node:readline';
+import { anomalyFields, driftFields, loopFields } from '../anomaly-fields.js';
 import type { AnomalyReport } from '../engine/index.js';
 import { stderrLogger } from '../log.js';
 import type { Memory } from '../memory.js';
 import { createRuntime } from '../runtime.js';
+import { ExecQueue } from './exec-queue.js';
 import { parseCommandOrExit, settingsHelp } from './flags.js';
 import type { CliIo } from './io.js';
 import { maskLogLine } from './log-mask.js';
@@ -13,12 +15,20 @@ Usage:
   tail -f app.log | ringmem watch [--namespace app] [--json] [options]
 
 Each non-empty line of stdin is remembered in the namespace and printed with its verdict, scored
-against the lines before it: "ANOMALY", "ok", or "warm" while the window is still filling.
+against the lines before it: "ANOMALY", "×N" for the N-th line of a burst repeating a recent
+anomaly, "ok", or "warm" while the window is still filling. The score is calibrated: 0.5 means
+rarer than all but 2% of the lines the window saw arrive.
 
 Options:
   --namespace <name>             Namespace to remember into (default "watch").
   --json                         One JSON object per line instead of the human rendering.
   --only-anomalies               Print only lines judged anomalous.
+  --exec <cmd>                   Run a shell command per anomaly (not per repeat), the line on its
+                                 stdin; RINGMEM_ID, RINGMEM_SCORE, RINGMEM_NAMESPACE and
+                                 RINGMEM_ANOMALY_JSON in its environment. At most
+                                 --exec-concurrency (default 2) at once, 100 waiting (more are
+                                 dropped and counted), each killed after 30 s; the stream never
+                                 waits for them.
   --raw                          Embed lines as they are. By default the variable parts (tokens
                                  with digits: timestamps, ids, addresses) are masked before
                                  embedding, so lines of one template look alike; the printed and
@@ -26,6 +36,33 @@ Options:
 ${settingsHelp()}`;
 
 const BATCH_LINES = 256;
+/** How long the end of the stream waits for --exec commands still running. */
+const EXEC_GRACE_MS = 10_000;
+
+/** Drift and loops of the namespace when the stream ends, in the shared rendering. */
+function summaryOf(memory: Memory, namespace: string): string {
+  const drift = memory.engine.drift(namespace);
+  const loops = memory.engine.loops(namespace);
+  const lines: string[] = [];
+  if (drift) {
+    const d = driftFields(drift);
+    lines.push(
+      d.similarity === null
+        ? `ringmem watch: drift: too few lines to compare the newest ${d.recent} with the rest`
+        : `ringmem watch: drift: newest ${d.recent} lines vs the ${d.rest} before them: similarity ${d.similarity.toFixed(3)}${d.z_score === null ? '' : ` (z ${d.z_score.toFixed(1)} against this window's history${d.z_score >= 3 ? ': the stream has changed topic' : ''})`}`,
+    );
+  }
+  if (loops && loops.recent > 0) {
+    const l = loopFields(loops);
+    const top = l.groups[0];
+    lines.push(
+      top
+        ? `ringmem watch: loops: ${l.repeated} of the newest ${l.recent} lines repeat another (${(100 * l.share).toFixed(0)}%); most repeated ×${top.count}: ${JSON.stringify((top.text ?? '').slice(0, 120))}`
+        : `ringmem watch: loops: none among the newest ${l.recent} lines`,
+    );
+  }
+  return lines.map((l) => `${l}\n`).join('');
+}
 const BATCH_WAIT_MS = 25;
 /** Stop reading when this many lines wait to be embedded (backpressure on fast producers). */
 const HIGH_WATER = 4096;
@@ -64,6 +101,8 @@ export async function runWatch(
       json: { type: 'boolean' },
       'only-anomalies': { type: 'boolean' },
       raw: { type: 'boolean' },
+      exec: { type: 'string' },
+      'exec-concurrency': { type: 'string' },
     },
     WATCH_HELP,
   );
@@ -75,6 +114,20 @@ export async function runWatch(
   const embedAs = values.raw === true ? undefined : maskLogLine;
   const color = !json && (io.stdout as { isTTY?: boolean }).isTTY === true && !io.env.NO_COLOR;
   const log = stderrLogger(config.logLevel, io.stderr);
+  let exec: ExecQueue | undefined;
+  if (typeof values.exec === 'string') {
+    const concurrency = Number(values['exec-concurrency'] ?? 2);
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
+      io.stderr.write(
+        `ringmem watch: --exec-concurrency must be an integer from 1 to 64, got ${values['exec-concurrency']}\n`,
+      );
+      return 2;
+    }
+    exec = new ExecQueue(values.exec, {
+      concurrency,
+      warn: (line) => io.stderr.write(`${line}\n`),
+    });
+  }
 
   let memory: Memory;
   try {
@@ -93,35 +146,40 @@ export async function runWatch(
     else throw error;
   });
 
-  const counts = { lines: 0, anomalies: 0, skipped: 0, failed: 0 };
+  const counts = { lines: 0, anomalies: 0, repeats: 0, skipped: 0, failed: 0 };
   const render = (line: Line, id: number, a: AnomalyReport) => {
     counts.lines++;
-    if (a.isAnomaly) counts.anomalies++;
-    if (onlyAnomalies && !a.isAnomaly) return;
+    const fields = anomalyFields(a);
+    if (a.alarm) {
+      counts.anomalies++;
+      exec?.push(line.text, {
+        RINGMEM_ID: String(id),
+        RINGMEM_NAMESPACE: namespace,
+        RINGMEM_SCORE: String(fields.score),
+        RINGMEM_ANOMALY_JSON: JSON.stringify({ id, line: line.text, ...fields }),
+      });
+    }
+    if (fields.verdict === 'repeat') counts.repeats++;
+    // --only-anomalies shows what deserves attention: fresh alarms, not every line of their burst.
+    if (onlyAnomalies && !a.alarm) return;
     if (json) {
       io.stdout.write(
-        `${JSON.stringify({
-          id,
-          line: line.text,
-          verdict: a.warmingUp ? 'warming_up' : a.isAnomaly ? 'anomaly' : 'normal',
-          score: Number(a.score.toFixed(4)),
-          is_anomaly: a.isAnomaly,
-          warming_up: a.warmingUp,
-          z_score: a.zScore === null ? null : Number(a.zScore.toFixed(3)),
-          centroid_similarity:
-            a.centroidSimilarity === null ? null : Number(a.centroidSimilarity.toFixed(4)),
-          nearest_similarity: a.nearest ? Number(a.nearest.similarity.toFixed(4)) : null,
-          nearest_id: a.nearest?.id ?? null,
-          truncated: line.truncated,
-        })}\n`,
+        `${JSON.stringify({ id, line: line.text, ...fields, truncated: line.truncated })}\n`,
       );
       return;
     }
-    const tag = a.warmingUp ? 'warm   ' : a.isAnomaly ? 'ANOMALY' : 'ok     ';
+    const tag =
+      fields.verdict === 'warming_up'
+        ? 'warm   '
+        : a.alarm
+          ? 'ANOMALY'
+          : fields.verdict === 'repeat'
+            ? `×${String(fields.repeat_of!.count).padEnd(6)}`
+            : 'ok     ';
     const paint = (s: string) =>
-      !color ? s : a.isAnomaly ? `\x1b[1;31m${s}\x1b[0m` : a.warmingUp ? `\x1b[2m${s}\x1b[0m` : s;
+      !color ? s : a.alarm ? `\x1b[1;31m${s}\x1b[0m` : a.warmingUp ? `\x1b[2m${s}\x1b[0m` : s;
     io.stdout.write(
-      `${paint(`${tag} ${fmt(a.score)} z=${fmt(a.zScore, 1).padStart(5)}`)} │ ${line.text}${line.truncated ? ' [truncated]' : ''}\n`,
+      `${paint(`${tag} ${fmt(a.score)} p=${fmt(a.percentile, 3)}`)} │ ${line.text}${line.truncated ? ' [truncated]' : ''}\n`,
     );
   };
 
@@ -196,9 +254,17 @@ export async function runWatch(
   process.off('SIGINT', onSigint);
   flush();
   await working;
+  await exec?.drain(EXEC_GRACE_MS);
+  io.stderr.write(summaryOf(memory, namespace));
   await memory.close();
+  if (exec) {
+    const e = exec.counts;
+    io.stderr.write(
+      `ringmem watch: --exec ran ${e.started} command(s)${e.failed ? `, ${e.failed} failed` : ''}${e.timedOut ? `, ${e.timedOut} timed out` : ''}${e.dropped ? `, ${e.dropped} dropped (too many waiting)` : ''}\n`,
+    );
+  }
   io.stderr.write(
-    `ringmem watch: ${counts.lines} lines, ${counts.anomalies} anomalies${counts.skipped ? `, ${counts.skipped} blank skipped` : ''}${counts.failed ? `, ${counts.failed} failed` : ''}\n`,
+    `ringmem watch: ${counts.lines} lines, ${counts.anomalies} anomalies${counts.repeats ? ` (+${counts.repeats} repeats)` : ''}${counts.skipped ? `, ${counts.skipped} blank skipped` : ''}${counts.failed ? `, ${counts.failed} failed` : ''}\n`,
   );
   if (interrupted) return 130;
   return counts.failed > 0 ? 1 : 0;

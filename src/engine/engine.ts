@@ -1,18 +1,17 @@
 import { RingmemError } from '../errors.js';
 import { MAX_TOP_K, type ScanKernel } from '../kernel/types.js';
-import {
-  type AnomalyConfig,
-  type AnomalyReport,
-  DEFAULT_ANOMALY_CONFIG,
-  type NearestEntry,
-  scoreAnomaly,
-} from './anomaly.js';
+import { type AnomalyConfig, type AnomalyReport, DEFAULT_ANOMALY_CONFIG } from './anomaly.js';
+import type { AnomalyFeed } from './anomaly-feed.js';
+import { AnomalyScorer, type ScoredItem } from './anomaly-scorer.js';
+import { AnomalyState } from './anomaly-state.js';
 import { type BatchNeighbours, batchNeighbours } from './batch-neighbours.js';
 import { type Clock, MonotonicClock, systemClock } from './clock.js';
+import type { DriftOptions, DriftReport } from './drift.js';
 import { type MetadataFilter, withMetadataFilter } from './entry-filter.js';
 import type { FusionConfig, RecallMode } from './fusion.js';
 import { rankTextModes, semanticPoolSize } from './hybrid-search.js';
 import { type AnalyzedText, analyzeText, type Bm25Params, DEFAULT_BM25 } from './lexical-index.js';
+import { DEFAULT_LOOP_ENTRIES, detectLoops, type LoopReport } from './loops.js';
 import { Namespace, type NamespaceCounters } from './namespace.js';
 import { type Rerank, selectMmr, selectTimeWeighted } from './rerank.js';
 import { Ring } from './ring.js';
@@ -203,6 +202,7 @@ export class MemoryEngine {
   private zeroRow: Float32Array | undefined;
   /** Tombstones restoreSlot placed per namespace (finishRestore tells them from real deletes). */
   private readonly restoredDead = new Map<Namespace, number>();
+  private readonly scorer: AnomalyScorer;
 
   constructor(config: EngineConfig) {
     assertPositiveInt(config.dim, 'dim', 65_536);
@@ -221,6 +221,7 @@ export class MemoryEngine {
     this.clock = new MonotonicClock(config.clock ?? systemClock);
     this.kernel = config.kernel;
     this.anomalyConfig = { ...DEFAULT_ANOMALY_CONFIG, ...config.anomaly };
+    this.scorer = new AnomalyScorer(this.anomalyConfig);
     this.resumEvery = config.resumEvery ?? ENGINE_DEFAULTS.resumEvery;
     this.bm25 = { ...DEFAULT_BM25, ...config.bm25 };
     if (!(this.bm25.k1 >= 0 && this.bm25.b >= 0 && this.bm25.b <= 1)) {
@@ -271,6 +272,7 @@ export class MemoryEngine {
       );
     }
     const ns = new Namespace(name, this.dim, capacity, ttlMs, this.kernel.ingestRow, this.bm25);
+    ns.anomalyState = new AnomalyState(this.anomalyConfig, this.dim);
     if (this.totalBytes() + ns.bytes > this.maxBytes) {
       throw this.memoryLimitError(name, ns.bytes);
     }
@@ -336,6 +338,7 @@ export class MemoryEngine {
       evicted = ns.appendBatch(ingestRows, vectors, scales, firstId, now, entries, extras, docs);
       for (let r = 0; r < n; r++) ids[r] = firstId + r;
       ns.resumIfDue(this.resumEvery);
+      ns.anomalyState?.drift.afterInsert(ns, n, now);
       return { namespace, ids, evicted, expired, anomalies, windowSize: ns.liveCount };
     }
     // Scored: every row's neighbours in the window as it will be when the row arrives, for the
@@ -345,12 +348,14 @@ export class MemoryEngine {
     for (let r = 0; r < n; r++) {
       const offset = r * dim;
       const scale = scales[r] as number;
+      let scored: ScoredItem | undefined;
+      const unit = units?.subarray(offset, offset + dim);
       if (anomalies) {
         // Scored against the window as it is just before this row joins: after the eviction its
         // arrival causes, so evict first (unfused) and score.
         if (ns.evictIfFull()) evicted++;
-        const unit = units!.subarray(offset, offset + dim);
-        anomalies.push(this.scoreAgainst(ns, unit, nearestOf(neighbours!, r)));
+        scored = this.scorer.score(ns, unit!, now, true, neighbours, r);
+        anomalies.push(scored.report);
       }
       const id = this.nextId++;
       const replaced = ns.append(
@@ -365,8 +370,10 @@ export class MemoryEngine {
       );
       if (replaced) evicted++;
       ids[r] = id;
+      if (scored) this.scorer.commit(ns, id, unit!, scored, now, entries?.[r]?.text);
     }
     ns.resumIfDue(this.resumEvery);
+    ns.anomalyState?.drift.afterInsert(ns, n, now);
     return { namespace, ids, evicted, expired, anomalies, windowSize: ns.liveCount };
   }
 
@@ -391,12 +398,15 @@ export class MemoryEngine {
     // clamp must see every moment the caller has observed (test/engine-model.test.ts).
     const now = this.clock.now();
     const ns = this.spaces.get(namespace);
-    if (!ns) return this.scoreEmpty();
+    if (!ns) return this.scorer.score(undefined, q, now, false).report;
     ns.expire(now);
-    return this.scoreAgainst(ns, q, nearestOf(this.neighbours(ns, q, false), 0));
+    return this.scorer.score(ns, q, now, false, this.neighbours(ns, q, false), 0).report;
   }
 
-  /** Neighbours of new rows in a namespace's window: one path for a probe, one row or a batch. */
+  /**
+   * Neighbours of new rows in a namespace's window, as many as the anomaly rule reads: one path
+   * for a probe, one row or a batch (batch-neighbours.ts).
+   */
   private neighbours(ns: Namespace, units: Float32Array, joins: boolean): BatchNeighbours {
     return batchNeighbours({
       kernel: this.kernel,
@@ -404,43 +414,40 @@ export class MemoryEngine {
       skipMask: ns.deadCount > 0 ? ns.ring.dead : undefined,
       units,
       firstId: this.nextId,
-      k: 1,
+      k: this.anomalyConfig.k,
       joins,
     });
   }
 
-  private scoreEmpty(): AnomalyReport {
-    return scoreAnomaly(
-      {
-        windowSize: 0,
-        centroidSimilarity: 0,
-        baselineMean: Number.NaN,
-        baselineStd: Number.NaN,
-        baselineCount: 0,
-        nearest: null,
-      },
-      this.anomalyConfig,
-    );
+  /** Topic drift of a namespace's recent entries from the rest of its window (drift.ts). */
+  drift(namespace: string, options: DriftOptions = {}): DriftReport | undefined {
+    const ns = this.live(namespace);
+    if (!ns) return undefined;
+    if (options.entries !== undefined)
+      assertPositiveInt(options.entries, 'entries', ENGINE_DEFAULTS.maxCapacity);
+    if (options.withinMs !== undefined) assertDurationMs(options.withinMs, 'withinMs');
+    return ns.anomalyState?.drift.report(ns, options, this.clock.now());
   }
 
-  private scoreAgainst(
-    ns: Namespace,
-    unit: Float32Array,
-    nearest: NearestEntry | null,
-  ): AnomalyReport {
-    if (ns.liveCount === 0) return this.scoreEmpty();
-    const c = ns.centroid;
-    return scoreAnomaly(
-      {
-        windowSize: ns.liveCount,
-        centroidSimilarity: c.similarity(unit),
-        baselineMean: c.baselineMean,
-        baselineStd: c.baselineStd,
-        baselineCount: c.arrivalCount,
-        nearest,
-      },
-      this.anomalyConfig,
-    );
+  /** Near-duplicate repetition among a namespace's newest entries (loops.ts). */
+  loops(namespace: string, entries = DEFAULT_LOOP_ENTRIES): LoopReport | undefined {
+    const ns = this.live(namespace);
+    if (!ns) return undefined;
+    assertPositiveInt(entries, 'entries', 10_000);
+    return detectLoops(ns, entries, this.anomalyConfig.denseThreshold);
+  }
+
+  private live(namespace: string): Namespace | undefined {
+    assertNamespace(namespace);
+    const now = this.clock.now();
+    const ns = this.spaces.get(namespace);
+    ns?.expire(now);
+    return ns;
+  }
+
+  /** Alarms as they are raised, and the latest ones per namespace. */
+  get anomalyFeed(): AnomalyFeed {
+    return this.scorer.feed;
   }
 
   private normalizeQuery(vector: ArrayLike<number>): Float32Array {
@@ -913,6 +920,7 @@ export class MemoryEngine {
   /** Removes a namespace and everything in it. */
   dropNamespace(namespace: string): boolean {
     assertNamespace(namespace);
+    this.scorer.feed.drop(namespace);
     return this.spaces.delete(namespace);
   }
 
@@ -1077,13 +1085,6 @@ export interface StorageStatus {
   state: 'on' | 'off' | 'refused';
   error: string | null;
   [detail: string]: unknown;
-}
-
-/** The most similar neighbour of item i, or null when its window was empty. */
-function nearestOf(found: BatchNeighbours, i: number): NearestEntry | null {
-  if (found.hits[i] === 0) return null;
-  const at = i * found.k;
-  return { id: found.ids[at] as number, similarity: found.similarities[at] as number };
 }
 
 /** Each row times its scale, rounded to float32: the rows exactly as the ring will store them. */

@@ -1,7 +1,9 @@
 export type { AnomalyConfig, AnomalyReport, NearestEntry } from './anomaly.js';
 export { DEFAULT_ANOMALY_CONFIG } from './anomaly.js';
+export type { AnomalyEvent, AnomalyFeed, AnomalyListener } from './anomaly-feed.js';
 export type { Clock } from './clock.js';
 export { systemClock } from './clock.js';
+export type { DriftOptions, DriftReport } from './drift.js';
 export type {
   EngineConfig,
   EntryInput,
@@ -21,5 +23,6 @@ export { ENGINE_DEFAULTS, MemoryEngine } from './engine.js';
 export type { MetadataFilter, MetadataScalar } from './entry-filter.js';
 export type { FusionConfig, FusionRule, RecallMode } from './fusion.js';
 export { DEFAULT_FUSION, RECALL_MODES } from './fusion.js';
+export type { LoopGroup, LoopReport } from './loops.js';
 export type { Rerank } from './rerank.js';
 export { NAMESPACE_PATTERN } from './validate.js';

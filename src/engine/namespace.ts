@@ -1,4 +1,5 @@
 import type { RowIngest, RowsIngest } from '../kernel/types.js';
+import type { AnomalyState } from './anomaly-state.js';
 import { RunningCentroid } from './centroid.js';
 import type { EntryInput } from './engine.js';
 import { type AnalyzedText, type Bm25Params, LexicalIndex } from './lexical-index.js';
@@ -27,6 +28,8 @@ export class Namespace {
   /** BM25 index over the same entries as the ring (see lexical-index.ts). */
   readonly lexical: LexicalIndex;
   ttlMs: number;
+  /** Calibration and bursts of the anomaly score (set by the engine). */
+  anomalyState: AnomalyState | undefined;
   /** Tombstoned slots still in the ring. */
   deadCount = 0;
   /** Sum of the ring's `extra` bytes over occupied slots. */
@@ -70,6 +73,7 @@ export class Namespace {
     const ring = this.ring;
     const slot = ring.head;
     const wasLive = ring.dead[slot] === 0;
+    this.anomalyState?.release(slot);
     if (wasLive) {
       if (subtractRow) this.centroid.subtract(ring.slab, slot * ring.dim);
       this.centroid.removeArrival(ring.arrival[slot] as number);
@@ -165,6 +169,7 @@ export class Namespace {
     // Stored as float32 like the row; the baseline adds the stored value so that removal later
     // subtracts exactly what was added.
     ring.arrival[slot] = arrival;
+    this.anomalyState?.resetSlot(slot);
     this.centroid.addArrival(ring.arrival[slot] as number);
     ring.times[slot] = time;
     ring.ids[slot] = id;
@@ -251,6 +256,7 @@ export class Namespace {
     this.deadCount++;
     this.centroid.subtract(ring.slab, slot * ring.dim);
     this.centroid.removeArrival(ring.arrival[slot] as number);
+    this.anomalyState?.release(slot);
     // The payload is unreachable now; release it instead of waiting for the slot to be reused.
     // The lexical index keeps the entry's postings (skipped) until the slot leaves the ring.
     const position = slot >= ring.head ? slot - ring.head : slot + ring.rows - ring.head;

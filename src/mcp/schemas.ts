@@ -221,13 +221,30 @@ export const rememberInput = perLimits(function rememberInput(limits: ToolLimits
     });
 });
 
-const anomalyOut = z.object({
-  score: z.number().describe('0 = ordinary … 1 = unlike anything in the window'),
-  is_anomaly: z.boolean(),
+/** The fields of `anomalyFields` (src/anomaly-fields.ts): one shape wherever a score is shown. */
+export const anomalyOut = z.object({
+  score: z
+    .number()
+    .describe('Calibrated 0…1: 0.5 = rarer than all but 2% of what this window saw arrive'),
+  verdict: z.enum(['anomaly', 'repeat', 'normal', 'warming_up']),
+  is_anomaly: z.boolean().describe('score ≥ 0.5 once the window is warm'),
+  alarm: z.boolean().describe('An anomaly that is not a repeat of a recent one'),
   warming_up: z.boolean(),
+  repeat_of: z
+    .object({ id: z.number().int(), count: z.number().int() })
+    .nullable()
+    .describe('The recent anomaly this repeats, and the burst length so far'),
+  raw: z.number().describe('Uncalibrated rarity'),
+  percentile: z.number().nullable().describe("Share of the window's arrival scores below this one"),
   centroid_similarity: z.number().nullable(),
   z_score: z.number().nullable(),
   nearest_similarity: z.number().nullable(),
+  nearest_id: z.number().int().nullable(),
+  kth_similarity: z.number().nullable().describe('Similarity of the k-th nearest memory'),
+  k: z.number().int(),
+  dense_count: z.number().int().describe('Near-duplicates among the k nearest'),
+  calibration_count: z.number().int(),
+  window_size: z.number().int(),
 });
 
 const windowOut = z.object({
@@ -354,14 +371,8 @@ export const anomalyInput = perLimits(function anomalyInput(limits: ToolLimits) 
   });
 });
 
-export const anomalyOutput = z.object({
+export const anomalyOutput = anomalyOut.extend({
   namespace: z.string(),
-  score: z.number(),
-  is_anomaly: z.boolean(),
-  verdict: z.enum(['anomaly', 'normal', 'warming_up']),
-  warming_up: z.boolean(),
-  centroid_similarity: z.number().nullable(),
-  z_score: z.number().nullable(),
   nearest: z
     .object({
       id: z.number().int(),
@@ -375,7 +386,6 @@ export const anomalyOutput = z.object({
     std: z.number().nullable(),
     count: z.number().int(),
   }),
-  window_size: z.number().int(),
   remembered_id: z.number().int().nullable(),
 });
 
@@ -406,6 +416,36 @@ export const statsInput = z.strictObject({
   namespace: namespaceName.optional().describe('One namespace; all when omitted.'),
 });
 
+export const driftOut = z
+  .object({
+    recent: z.number().int().describe('Entries in the recent part (the newest 100)'),
+    rest: z.number().int(),
+    similarity: z
+      .number()
+      .nullable()
+      .describe('cos(centroid of the recent part, centroid of the rest)'),
+    z_score: z
+      .number()
+      .nullable()
+      .describe("How unusually low that similarity is against the window's own history"),
+    samples: z.number().int(),
+  })
+  .nullable();
+
+export const loopsOut = z.object({
+  recent: z.number().int().describe('Newest entries examined'),
+  repeated: z.number().int().describe('Of those, near-duplicates of another recent entry'),
+  share: z.number(),
+  groups: z.array(
+    z.object({
+      text: z.string().nullable(),
+      count: z.number().int(),
+      first_id: z.number().int(),
+      last_id: z.number().int(),
+    }),
+  ),
+});
+
 export const namespaceStatsOut = z.object({
   namespace: z.string(),
   count: z.number().int(),
@@ -419,6 +459,8 @@ export const namespaceStatsOut = z.object({
   expired: z.number().int(),
   forgotten: z.number().int(),
   deleted: z.number().int(),
+  drift: driftOut,
+  loops: loopsOut.nullable(),
 });
 
 /** Durable memory (--persist) as memory_stats reports it; see src/persist/store.ts. */

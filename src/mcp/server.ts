@@ -3,6 +3,7 @@ import type { KernelInfo } from '../kernel/types.js';
 import type { Memory } from '../memory.js';
 import type { ModelStatus } from '../runtime.js';
 import { SERVER_NAME, SERVER_VERSION } from '../version.js';
+import { registerAnomalyResource } from './anomaly-resource.js';
 import { clientLogging } from './client-logging.js';
 import type { ToolContext } from './context.js';
 import { guardMessages } from './message-guards.js';
@@ -23,7 +24,8 @@ export const SERVER_INSTRUCTIONS = `ringmem is short-term semantic memory: recen
 - recall: before answering from memory, search by meaning; narrow with within ("10m", "2h"), since/until, or tags.
 - anomaly_score: ask how unusual a text is compared with the recent window (e.g. a log line, a tool result); remember=true also stores it.
 - forget_older_than / forget: drop stale or wrong memories.
-- memory_stats: sizes, ages, model and kernel.
+- memory_stats: sizes, ages, topic drift and loops (you repeating yourself), model and kernel.
+- Resource ringmem://namespaces/{name}/anomalies lists the latest anomalies; subscribe to it to be told of new ones.
 Not for long-term knowledge: anything older than the window is gone.`;
 
 export interface ServerDeps {
@@ -37,7 +39,7 @@ export interface ServerDeps {
 }
 
 /**
- * Builds the MCP server: six tools and two resources over one Memory. Nothing is connected or
+ * Builds the MCP server: six tools and three resources (one subscribable) over one Memory. Nothing is connected or
  * started here; entry files pick a transport. Many servers (one per HTTP session) may share a
  * Memory.
  */
@@ -45,7 +47,7 @@ export function buildServer(deps: ServerDeps): McpServer {
   const server = new McpServer(
     { name: SERVER_NAME, version: SERVER_VERSION, title: 'ringmem short-term memory' },
     {
-      capabilities: { logging: {}, tools: {}, resources: {} },
+      capabilities: { logging: {}, tools: {}, resources: { subscribe: true } },
       instructions: SERVER_INSTRUCTIONS,
     },
   );
@@ -75,5 +77,6 @@ export function buildServer(deps: ServerDeps): McpServer {
   registerForgetTool(server, ctx);
   registerMemoryStatsTool(server, ctx);
   registerResources(server, ctx);
+  registerAnomalyResource(server, ctx);
   return server;
 }

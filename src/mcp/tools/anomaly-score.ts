@@ -1,4 +1,5 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { anomalyFields } from '../../anomaly-fields.js';
 import type { ToolContext } from '../context.js';
 import { anomalyInput, anomalyOutput } from '../schemas.js';
 import { formatDuration } from '../time.js';
@@ -10,7 +11,7 @@ export function registerAnomalyScoreTool(server: McpServer, ctx: ToolContext): v
     {
       title: 'Anomaly score',
       description:
-        'How unusual a text is against what the namespace holds: similarity to the running centroid, its z-score against the window baseline, and the nearest memory. Optionally remembers the text afterwards.',
+        'How unusual a text is against what the namespace holds: a calibrated score (0.5 = rarer than all but 2% of what the window saw arrive) from the density of its nearest memories and its distance from the window centroid, every component, and the nearest memory. Optionally remembers the text afterwards.',
       inputSchema: anomalyInput(ctx.limits),
       outputSchema: anomalyOutput,
       annotations: {
@@ -30,15 +31,9 @@ export function registerAnomalyScoreTool(server: McpServer, ctx: ToolContext): v
             remember: args.remember,
             tags: args.tags,
           });
-          const verdict = r.warmingUp ? 'warming_up' : r.isAnomaly ? 'anomaly' : 'normal';
           return {
             namespace: r.namespace,
-            score: round(r.score) as number,
-            is_anomaly: r.isAnomaly,
-            verdict: verdict as 'anomaly' | 'normal' | 'warming_up',
-            warming_up: r.warmingUp,
-            centroid_similarity: round(r.centroidSimilarity),
-            z_score: round(r.zScore),
+            ...anomalyFields(r),
             nearest:
               r.nearest && r.nearestEntry
                 ? {
@@ -53,12 +48,15 @@ export function registerAnomalyScoreTool(server: McpServer, ctx: ToolContext): v
               std: round(r.baseline.std),
               count: r.baseline.count,
             },
-            window_size: r.windowSize,
             remembered_id: r.rememberedId ?? null,
           };
         },
         (v) => {
-          const parts = [`score ${v.score}`];
+          const parts = [`score ${v.score}`, `raw ${v.raw}`];
+          if (v.percentile !== null) parts.push(`percentile ${v.percentile}`);
+          if (v.kth_similarity !== null)
+            parts.push(`${v.k}th neighbour similarity ${v.kth_similarity}`);
+          parts.push(`${v.dense_count} near neighbours`);
           if (v.z_score !== null) parts.push(`z ${v.z_score}`);
           if (v.centroid_similarity !== null) {
             parts.push(`centroid similarity ${v.centroid_similarity}`);
@@ -69,7 +67,7 @@ export function registerAnomalyScoreTool(server: McpServer, ctx: ToolContext): v
               ? `no baseline yet (${b.count} arrivals)`
               : `baseline mean ${b.mean} ± ${b.std ?? 0} over ${b.count} arrivals`;
           const lines = [
-            `verdict ${v.verdict} in "${v.namespace}" (${parts.join(', ')}); ${baseline}; window ${v.window_size} entries`,
+            `verdict ${v.verdict}${v.repeat_of ? ` (repeat of anomaly #${v.repeat_of.id}, ×${v.repeat_of.count})` : ''} in "${v.namespace}" (${parts.join(', ')}); ${baseline}; window ${v.window_size} entries`,
           ];
           if (v.nearest) {
             lines.push(

@@ -1,10 +1,21 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { z } from 'zod';
+import { driftFields, loopFields } from '../../anomaly-fields.js';
 import type { StorageStatus } from '../../engine/engine.js';
 import type { ToolContext } from '../context.js';
 import { type persistenceOut, statsInput, statsOutput } from '../schemas.js';
 import { formatDuration } from '../time.js';
 import { seconds, toolResult } from '../tool-result.js';
+
+/** Drift and loops of one namespace, in the shared rendering. */
+export function healthOf(ctx: ToolContext, namespace: string) {
+  const drift = ctx.memory.engine.drift(namespace);
+  const loops = ctx.memory.engine.loops(namespace);
+  return {
+    drift: drift ? driftFields(drift) : null,
+    loops: loops ? loopFields(loops) : null,
+  };
+}
 
 export function statsSnapshot(ctx: ToolContext, namespace?: string) {
   const { memory } = ctx;
@@ -25,6 +36,7 @@ export function statsSnapshot(ctx: ToolContext, namespace?: string) {
       expired: s.counters.expired,
       forgotten: s.counters.forgotten,
       deleted: s.counters.deleted,
+      ...healthOf(ctx, s.namespace),
     })),
     total_bytes: memory.engine.totalBytes(),
     max_bytes: ctx.config.maxBytes,
@@ -50,7 +62,7 @@ export function registerMemoryStatsTool(server: McpServer, ctx: ToolContext): vo
     {
       title: 'Memory statistics',
       description:
-        'Per namespace: entries, capacity, TTL, bytes, oldest and newest age; plus the embedding model and the scan kernel in use.',
+        'Per namespace: entries, capacity, TTL, bytes, oldest and newest age, topic drift of the newest 100 entries from the rest, and loops (recent near-duplicates, with the repeated text); plus the embedding model and the scan kernel in use.',
       inputSchema: statsInput,
       outputSchema: statsOutput,
       annotations: { readOnlyHint: true, openWorldHint: false },
@@ -73,7 +85,7 @@ export function registerMemoryStatsTool(server: McpServer, ctx: ToolContext): vo
               : []),
             ...v.namespaces.map(
               (n) =>
-                `- ${n.namespace}: ${n.count}/${n.capacity} entries, ${n.bytes} bytes, ttl ${n.ttl_seconds === null ? 'none' : formatDuration(n.ttl_seconds * 1000)}, oldest ${ago(n.oldest_age_seconds)}, newest ${ago(n.newest_age_seconds)}; inserted ${n.inserted}, evicted ${n.evicted}, expired ${n.expired}, forgotten ${n.forgotten}, deleted ${n.deleted}`,
+                `- ${n.namespace}: ${n.count}/${n.capacity} entries, ${n.bytes} bytes, ttl ${n.ttl_seconds === null ? 'none' : formatDuration(n.ttl_seconds * 1000)}, oldest ${ago(n.oldest_age_seconds)}, newest ${ago(n.newest_age_seconds)}; inserted ${n.inserted}, evicted ${n.evicted}, expired ${n.expired}, forgotten ${n.forgotten}, deleted ${n.deleted}${n.drift?.z_score != null ? `; drift z ${n.drift.z_score.toFixed(1)} (recent vs rest similarity ${n.drift.similarity})` : ''}${n.loops && n.loops.repeated > 0 ? `; ${n.loops.repeated} of the newest ${n.loops.recent} repeat (top ×${n.loops.groups[0]?.count}: "${(n.loops.groups[0]?.text ?? '').slice(0, 60)}")` : ''}`,
             ),
           ].join('\n');
         },

@@ -1,20 +1,9 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { AnomalyReport } from '../../engine/index.js';
+import { anomalyFields } from '../../anomaly-fields.js';
 import type { ToolContext } from '../context.js';
 import { rememberInput, rememberOutput } from '../schemas.js';
 import { round, toolResult } from '../tool-result.js';
 import { renderWindow, windowOf } from './window.js';
-
-function anomalyFields(a: AnomalyReport) {
-  return {
-    score: round(a.score) as number,
-    is_anomaly: a.isAnomaly,
-    warming_up: a.warmingUp,
-    centroid_similarity: round(a.centroidSimilarity),
-    z_score: round(a.zScore),
-    nearest_similarity: round(a.nearest?.similarity ?? null),
-  };
-}
 
 export function registerRememberTool(server: McpServer, ctx: ToolContext): void {
   server.registerTool(
@@ -105,13 +94,13 @@ function renderRemember(v: {
   }
   for (const item of shown) {
     const a = item.anomaly;
-    const verdict = a.warming_up ? 'warming up' : a.is_anomaly ? 'anomaly' : 'normal';
-    const parts = [`novelty ${a.score}`];
+    const parts = [`score ${a.score}`, `raw ${a.raw}`];
     if (a.z_score !== null) parts.push(`z ${a.z_score}`);
-    if (a.centroid_similarity !== null) parts.push(`centroid similarity ${a.centroid_similarity}`);
     if (a.nearest_similarity !== null) parts.push(`nearest similarity ${a.nearest_similarity}`);
+    if (a.kth_similarity !== null) parts.push(`${a.k}th neighbour similarity ${a.kth_similarity}`);
+    const repeat = a.repeat_of ? ` of anomaly #${a.repeat_of.id} (×${a.repeat_of.count})` : '';
     lines.push(
-      `- id ${item.id}: ${verdict} (${parts.join(', ')})${item.truncated ? "; text truncated to the model's max tokens before embedding" : ''}`,
+      `- id ${item.id}: ${a.verdict.replace('_', ' ')}${repeat} (${parts.join(', ')})${item.truncated ? "; text truncated to the model's max tokens before embedding" : ''}`,
     );
   }
   return lines.join('\n');
