@@ -70,3 +70,28 @@ export function loopFields(l: LoopReport) {
     })),
   };
 }
+
+/**
+ * The one text rendering of `anomalyFields`, for clients that show a model only the text: every
+ * value of the structured fields, in words.
+ */
+export function anomalyText(a: AnomalyFields): string {
+  const parts = [`verdict ${a.verdict}`, `score ${a.score}`, `raw ${a.raw}`];
+  if (a.alarm) parts.push('alarm raised');
+  if (a.repeat_of) {
+    parts.push(`repeat of anomaly id ${a.repeat_of.id} (count ${a.repeat_of.count})`);
+  }
+  if (a.percentile !== null) parts.push(`percentile ${a.percentile}`);
+  if (a.centroid_similarity !== null) parts.push(`centroid similarity ${a.centroid_similarity}`);
+  if (a.z_score !== null) parts.push(`z ${a.z_score}`);
+  if (a.nearest_similarity !== null) {
+    parts.push(`nearest similarity ${a.nearest_similarity} (id ${a.nearest_id})`);
+  }
+  parts.push(
+    a.kth_similarity === null ? `k ${a.k}` : `k ${a.k}: k-th similarity ${a.kth_similarity}`,
+  );
+  parts.push(`${a.dense_count} near neighbours`);
+  parts.push(`calibrated on ${a.calibration_count} arrivals`);
+  parts.push(`window ${a.window_size} entries`);
+  return parts.join(', ');
+}

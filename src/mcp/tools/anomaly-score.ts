@@ -1,5 +1,5 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { anomalyFields } from '../../anomaly-fields.js';
+import { anomalyFields, anomalyText } from '../../anomaly-fields.js';
 import type { ToolContext } from '../context.js';
 import { anomalyInput, anomalyOutput } from '../schemas.js';
 import { formatDuration } from '../time.js';
@@ -52,23 +52,12 @@ export function registerAnomalyScoreTool(server: McpServer, ctx: ToolContext): v
           };
         },
         (v) => {
-          const parts = [`score ${v.score}`, `raw ${v.raw}`];
-          if (v.percentile !== null) parts.push(`percentile ${v.percentile}`);
-          if (v.kth_similarity !== null)
-            parts.push(`${v.k}th neighbour similarity ${v.kth_similarity}`);
-          parts.push(`${v.dense_count} near neighbours`);
-          if (v.z_score !== null) parts.push(`z ${v.z_score}`);
-          if (v.centroid_similarity !== null) {
-            parts.push(`centroid similarity ${v.centroid_similarity}`);
-          }
           const b = v.baseline;
           const baseline =
             b.mean === null
               ? `no baseline yet (${b.count} arrivals)`
               : `baseline mean ${b.mean} ± ${b.std ?? 0} over ${b.count} arrivals`;
-          const lines = [
-            `verdict ${v.verdict}${v.repeat_of ? ` (repeat of anomaly #${v.repeat_of.id}, ×${v.repeat_of.count})` : ''} in "${v.namespace}" (${parts.join(', ')}); ${baseline}; window ${v.window_size} entries`,
-          ];
+          const lines = [`in "${v.namespace}": ${anomalyText(v)}; ${baseline}`];
           if (v.nearest) {
             lines.push(
               `nearest memory: id ${v.nearest.id}, similarity ${v.nearest.similarity}, ${formatDuration(v.nearest.age_seconds * 1000)} ago: ${v.nearest.text ?? '(no text)'}`,

@@ -1,5 +1,5 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { anomalyFields } from '../../anomaly-fields.js';
+import { anomalyFields, anomalyText } from '../../anomaly-fields.js';
 import type { ToolContext } from '../context.js';
 import { rememberInput, rememberOutput } from '../schemas.js';
 import { round, toolResult } from '../tool-result.js';
@@ -93,14 +93,8 @@ function renderRemember(v: {
     lines.push(`${v.items.length - shown.length} normal items not listed`);
   }
   for (const item of shown) {
-    const a = item.anomaly;
-    const parts = [`score ${a.score}`, `raw ${a.raw}`];
-    if (a.z_score !== null) parts.push(`z ${a.z_score}`);
-    if (a.nearest_similarity !== null) parts.push(`nearest similarity ${a.nearest_similarity}`);
-    if (a.kth_similarity !== null) parts.push(`${a.k}th neighbour similarity ${a.kth_similarity}`);
-    const repeat = a.repeat_of ? ` of anomaly #${a.repeat_of.id} (×${a.repeat_of.count})` : '';
     lines.push(
-      `- id ${item.id}: ${a.verdict.replace('_', ' ')}${repeat} (${parts.join(', ')})${item.truncated ? "; text truncated to the model's max tokens before embedding" : ''}`,
+      `- id ${item.id}: ${anomalyText(item.anomaly)}${item.truncated ? "; text truncated to the model's max tokens before embedding" : ''}`,
     );
   }
   return lines.join('\n');
