@@ -153,6 +153,38 @@ describe('durable memory (--persist)', () => {
     expect(next).toBe(a.engine.nextEntryId);
   });
 
+  it('rebuilds the lexical index on restore: lexical and hybrid recall rank as before the crash', () => {
+    const dir = tempDir();
+    const a = openEngine(dir);
+    const texts = [
+      'ERR_SOCKET_TIMEOUT while calling parseHTTPResponse',
+      'the user prefers dark mode in the editor',
+      'deploy of v1.2.3 finished on host alpha',
+      'ticket #1234 closed by Maria',
+      'the cache warmed up after the deploy',
+    ];
+    a.engine.insert(
+      'notes',
+      seededUnitRows(texts.length, DIM, 9),
+      texts.map((text) => ({ text })),
+    );
+    a.engine.forget([4]);
+    crash(a.engine);
+    const b = openEngine(dir, { t: a.clock.t });
+    const query = seededUnitRows(1, DIM, 10);
+    for (const mode of ['lexical', 'hybrid'] as const) {
+      for (const text of ['socket timeout', 'deploy', 'dark mode', 'host alpha']) {
+        const options = { k: 5, mode, text };
+        const before = a.engine.search('notes', query, options).hits;
+        const after = b.engine.search('notes', query, options).hits;
+        expect(after.map((h) => [h.id, h.score, h.lexicalScore])).toEqual(
+          before.map((h) => [h.id, h.score, h.lexicalScore]),
+        );
+        if (mode === 'lexical') expect(after.length).toBeGreaterThan(0);
+      }
+    }
+  });
+
   it('keeps the window and the ring layout (tombstones included) across compactions and further logging', () => {
     const dir = tempDir();
     const a = openEngine(dir, { capacity: 6 });
