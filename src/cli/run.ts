@@ -16,6 +16,7 @@ Commands:
   doctor           Check versions, kernel, model and run a self-test
   bench            Measure scan, insert and embedding speed on this machine
   config <client>  Print the MCP config block for claude-desktop, claude-code, vscode or cursor
+  ui               Open the memory inspector (namespaces, entries, search, timeline) in a browser
   help [command]   Help for a command
 
 Run \`ringmem <command> --help\` for a command's options.`;
@@ -33,6 +34,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   bench: async () => (await import('./bench.js')).runBench,
   remember: async () => (await import('./client-commands.js')).runRemember,
   recall: async () => (await import('./client-commands.js')).runRecall,
+  ui: async () => (await import('./ui-command.js')).runUi,
 };
 
 /** Runs the CLI and returns the exit code: 0 ok, 1 failure, 2 usage error. */

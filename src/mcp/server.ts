@@ -6,6 +6,7 @@ import { SERVER_NAME, SERVER_VERSION } from '../version.js';
 import type { ToolContext } from './context.js';
 import { registerResources } from './resources.js';
 import { DEFAULT_LIMITS, type ToolLimits } from './schemas.js';
+import { registerTimelineResource } from './timeline-resource.js';
 import type { Logger } from './tool-result.js';
 import { registerAnomalyScoreTool } from './tools/anomaly-score.js';
 import { registerForgetTool } from './tools/forget.js';
@@ -69,5 +70,6 @@ export function buildServer(deps: ServerDeps): McpServer {
   registerForgetTool(server, ctx);
   registerMemoryStatsTool(server, ctx);
   registerResources(server, ctx);
+  registerTimelineResource(server, ctx);
   return server;
 }

@@ -5,6 +5,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { LogFn } from '../log.js';
+import { isUiPath, serveUi } from './ui.js';
 
 export interface HttpOptions {
   host: string;
@@ -168,6 +169,9 @@ export async function startHttp(
     }
     if (url.pathname === '/health' && req.method === 'GET') {
       return sendJson(res, 200, { status: 'ok', sessions: sessions.size });
+    }
+    if (isUiPath(url.pathname)) {
+      return serveUi(req, res, url, { token: options.token, bearerOk: authorized(req) });
     }
     if (url.pathname !== MCP_PATH) {
       return sendJson(res, 404, { error: `not found: the MCP endpoint is ${MCP_PATH}` });
