@@ -15,7 +15,8 @@ Commands:
   models           List, fetch, verify and locate embedding models
   doctor           Check versions, kernel, model and run a self-test
   bench            Measure scan, insert and embedding speed on this machine
-  config <client>  Print the MCP config block for claude-desktop, claude-code, vscode or cursor
+  config <client>  Print or --write the MCP config for claude-desktop, claude-code, vscode, cursor,
+                   windsurf, zed, cline, continue or codex
   ui               Open the memory inspector (namespaces, entries, search, timeline) in a browser
   help [command]   Help for a command
 
