@@ -160,22 +160,25 @@ describe.skipIf(!haveChromium)('ringmem ui in a real browser', () => {
 
   it('plots the arrival timeline with data and marks anomalies', async () => {
     await page.click('#namespaces tr[data-namespace="logs"]');
-    // Page-side code as strings: this project's TypeScript has no DOM types.
-    await page.waitForFunction(
-      "Number(document.querySelector('#timeline')?.getAttribute('data-points')) === 180",
-    );
+    // Polled from the test side: the page's CSP forbids the string eval a waitForFunction uses.
+    await expect
+      .poll(() => page.getAttribute('#timeline', 'data-points'), { timeout: 15_000 })
+      .toBe('180');
     const anomalies = Number(await page.getAttribute('#timeline', 'data-anomalies'));
     expect(anomalies).toBeGreaterThan(0);
     expect(await page.locator('#timeline .u-legend').textContent()).toContain('anomaly');
-    // The canvas has ink on it: a blank or failed plot has (almost) no opaque pixels.
-    const inked = await page.evaluate<number>(`(() => {
+    // The canvas has ink on it: a blank or failed plot has (almost) no opaque pixels. uPlot
+    // paints on an animation frame, which a loaded machine may delay: poll. (Page-side code as a
+    // string: this project's TypeScript has no DOM types; evaluate runs it past the CSP.)
+    const inked = () =>
+      page.evaluate<number>(`(() => {
       const canvas = document.querySelector('#timeline canvas');
       const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
       let n = 0;
       for (let i = 3; i < data.length; i += 4) if (data[i] > 0) n++;
       return n;
     })()`);
-    expect(inked).toBeGreaterThan(2000);
+    await expect.poll(inked, { timeout: 15_000 }).toBeGreaterThan(2000);
   });
 
   it('searches with recall and shows the hits', async () => {
@@ -205,9 +208,9 @@ describe.skipIf(!haveChromium)('ringmem ui in a real browser', () => {
     await page.fill('#age', '2h');
     await page.click('#forget-age button');
     await page.click('#confirm-ok');
-    await page.waitForFunction(
-      "/forgot \\d+; \\d+ remain/.test(document.querySelector('#search-summary')?.textContent ?? '')",
-    );
+    await expect
+      .poll(() => page.textContent('#search-summary'), { timeout: 15_000 })
+      .toMatch(/forgot \d+; \d+ remain/);
     const oldest = runtime.memory.stats('logs')[0]!.oldestAgeMs as number;
     expect(oldest).toBeLessThanOrEqual(2 * 3_600_000);
   });
