@@ -235,6 +235,11 @@ export class Memory {
     return this.engine.recent(namespace, limit);
   }
 
+  /** Arrival times and centroid similarities of the newest entries (the inspector's timeline). */
+  arrivals(namespace: string, limit: number): ReturnType<MemoryEngine['arrivals']> {
+    return this.engine.arrivals(namespace, limit);
+  }
+
   async close(): Promise<void> {
     await this.embedder.close();
   }

@@ -15,7 +15,9 @@ Commands:
   models           List, fetch, verify and locate embedding models
   doctor           Check versions, kernel, model and run a self-test
   bench            Measure scan, insert and embedding speed on this machine
-  config <client>  Print the MCP config block for claude-desktop, claude-code, vscode or cursor
+  config <client>  Print or --write the MCP config for claude-desktop, claude-code, vscode, cursor,
+                   windsurf, zed, cline, continue or codex
+  ui               Open the memory inspector (namespaces, entries, search, timeline) in a browser
   daemon           Status, start and stop of the shared daemon (serve --shared)
   help [command]   Help for a command
 
@@ -35,6 +37,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   remember: async () => (await import('./client-commands.js')).runRemember,
   recall: async () => (await import('./client-commands.js')).runRecall,
   daemon: async () => (await import('./daemon-command.js')).runDaemonCommand,
+  ui: async () => (await import('./ui-command.js')).runUi,
 };
 
 /** Runs the CLI and returns the exit code: 0 ok, 1 failure, 2 usage error. */

@@ -803,6 +803,46 @@ export class MemoryEngine {
     return out;
   }
 
+  /**
+   * The newest live entries' ids, times and arrival centroid similarities (null when the window
+   * was empty then), oldest first, with the window's current baseline: the inspector's timeline.
+   */
+  arrivals(
+    namespace: string,
+    limit: number,
+  ): {
+    ids: number[];
+    times: number[];
+    similarity: (number | null)[];
+    baseline: { mean: number | null; std: number | null; count: number };
+  } {
+    assertNamespace(namespace);
+    assertPositiveInt(limit, 'limit', 100_000);
+    const now = this.clock.now();
+    const ns = this.spaces.get(namespace);
+    const out = { ids: [] as number[], times: [] as number[], similarity: [] as (number | null)[] };
+    if (!ns) return { ...out, baseline: { mean: null, std: null, count: 0 } };
+    ns.expire(now);
+    const ring = ns.ring;
+    for (let p = ring.size - 1; p >= 0 && out.ids.length < limit; p--) {
+      const slot = ring.slotAt(p);
+      if (ring.dead[slot] !== 0) continue;
+      const sim = ring.arrival[slot] as number;
+      out.ids.push(ring.ids[slot] as number);
+      out.times.push(ring.times[slot] as number);
+      out.similarity.push(Number.isFinite(sim) ? sim : null);
+    }
+    out.ids.reverse();
+    out.times.reverse();
+    out.similarity.reverse();
+    const c = ns.centroid;
+    const finite = (x: number) => (Number.isFinite(x) ? x : null);
+    return {
+      ...out,
+      baseline: { mean: finite(c.baselineMean), std: finite(c.baselineStd), count: c.arrivalCount },
+    };
+  }
+
   /** Cuts entries older than an age or an absolute time, in one namespace or all. O(removed). */
   forgetOlderThan(options: ForgetOlderThanOptions): ForgetResult {
     const hasAge = options.ageMs !== undefined;

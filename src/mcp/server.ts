@@ -9,6 +9,7 @@ import type { ToolContext } from './context.js';
 import { guardMessages } from './message-guards.js';
 import { registerResources } from './resources.js';
 import { DEFAULT_LIMITS, type ToolLimits } from './schemas.js';
+import { registerTimelineResource } from './timeline-resource.js';
 import type { Logger } from './tool-result.js';
 import { registerAnomalyScoreTool } from './tools/anomaly-score.js';
 import { registerForgetTool } from './tools/forget.js';
@@ -78,5 +79,6 @@ export function buildServer(deps: ServerDeps): McpServer {
   registerMemoryStatsTool(server, ctx);
   registerResources(server, ctx);
   registerAnomalyResource(server, ctx);
+  registerTimelineResource(server, ctx);
   return server;
 }

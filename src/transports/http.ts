@@ -6,6 +6,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { LogFn } from '../log.js';
+import { isUiPath, serveUi } from './ui.js';
 
 export interface HttpOptions {
   host: string;
@@ -212,6 +213,10 @@ export async function startHttp(
       );
     }
     const isHealth = url.pathname === '/health' && req.method === 'GET';
+    // The page itself checks the token (bearer, or once as ?token= turned into a cookie).
+    if (isUiPath(url.pathname)) {
+      return serveUi(req, res, url, { token: options.token, bearerOk: authorized(req) });
+    }
     if (!isHealth && url.pathname !== MCP_PATH) {
       return sendJson(res, 404, { error: `not found: the MCP endpoint is ${MCP_PATH}` });
     }

@@ -1,0 +1,52 @@
+import { type McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { NAMESPACE_PATTERN } from '../engine/index.js';
+import { RingmemError } from '../errors.js';
+import type { ToolContext } from './context.js';
+
+/** Entries a timeline shows at most: enough for a plot, small enough for one JSON read. */
+export const TIMELINE_LIMIT = 5000;
+
+/**
+ * The arrival timeline of a namespace, for the inspector page and any client that plots: for each
+ * of the newest entries its time, id, centroid similarity on arrival, and its z-score against the
+ * window's current baseline, with the entries past the anomaly threshold marked.
+ */
+export function registerTimelineResource(server: McpServer, ctx: ToolContext): void {
+  server.registerResource(
+    'timeline',
+    new ResourceTemplate('ringmem://namespaces/{name}/timeline', { list: undefined }),
+    {
+      title: 'Arrival timeline of a namespace',
+      description: `Times, ids, arrival centroid similarities and z-scores of the ${TIMELINE_LIMIT} newest entries, oldest first.`,
+      mimeType: 'application/json',
+    },
+    async (uri, variables) => {
+      const name = decodeURIComponent(String(variables.name));
+      if (!NAMESPACE_PATTERN.test(name)) {
+        throw new RingmemError(
+          'INVALID_NAMESPACE',
+          `invalid namespace ${JSON.stringify(name)}: use 1–64 characters from A–Z, a–z, 0–9 and . _ : -`,
+        );
+      }
+      const a = ctx.memory.arrivals(name, TIMELINE_LIMIT);
+      const { zThreshold, sigmaFloor } = ctx.memory.engine.anomalyConfig;
+      const { mean, std } = a.baseline;
+      const z = a.similarity.map((sim) =>
+        sim === null || mean === null ? null : (mean - sim) / Math.max(std ?? 0, sigmaFloor),
+      );
+      const body = {
+        namespace: name,
+        ids: a.ids,
+        times: a.times,
+        arrival_similarity: a.similarity,
+        z_score: z,
+        anomaly: z.map((v) => v !== null && v > zThreshold),
+        baseline: a.baseline,
+        z_threshold: zThreshold,
+      };
+      return {
+        contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(body) }],
+      };
+    },
+  );
+}
