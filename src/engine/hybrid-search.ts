@@ -127,12 +127,15 @@ export function rankTextModes(
     c.n++;
   }
   fuseScores(c, query.reference, config);
+  const positions = new Int32Array(c.n);
+  for (let i = 0; i < c.n; i++)
+    positions[i] = positionOf(c.slots[i] as number, ring.head, ring.rows);
+  // Best fused first; ties: higher cosine, then newer.
   const order = Array.from({ length: c.n }, (_, i) => i).sort(
     (a, b) =>
       (c.fused[b] as number) - (c.fused[a] as number) ||
       (c.semantic[b] as number) - (c.semantic[a] as number) ||
-      positionOf(c.slots[b] as number, ring.head, ring.rows) -
-        positionOf(c.slots[a] as number, ring.head, ring.rows),
+      (positions[b] as number) - (positions[a] as number),
   );
   const out: RankedHit[] = [];
   for (const i of order) {
