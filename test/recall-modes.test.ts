@@ -108,3 +108,26 @@ describe('lexical index memory', () => {
     expect(bytes('a')).toBe(ring + 4 * perX);
   });
 });
+
+describe('ringmem recall --mode', () => {
+  it('refuses an unknown mode before connecting, naming the accepted ones', async () => {
+    const { runRecall } = await import('../src/cli/client-commands.js');
+    let err = '';
+    const io = {
+      stdout: { write: () => true },
+      stderr: {
+        write: (s: string) => {
+          err += s;
+          return true;
+        },
+      },
+      env: {},
+    } as unknown as Parameters<typeof runRecall>[1];
+    const code = await runRecall(
+      ['query', '--mode', 'fuzzy', '--url', 'http://127.0.0.1:9/mcp'],
+      io,
+    );
+    expect(code).toBe(2);
+    expect(err).toMatch(/--mode takes hybrid, semantic or lexical/);
+  });
+});

@@ -104,10 +104,8 @@ export function rankTextModes(
 
   // Hybrid: the union of both nominations, each with both scores.
   const c: Candidates = makeCandidates(semFound + lexFound);
-  const seen = new Map<number, number>();
   for (let i = 0; i < semFound; i++) {
     const slot = semSlots[i] as number;
-    seen.set(slot, c.n);
     c.slots[c.n] = slot;
     c.semantic[c.n] = semScores[i] as number;
     c.lexical[c.n] =
@@ -116,8 +114,15 @@ export function rankTextModes(
   }
   for (let i = 0; i < lexFound; i++) {
     const slot = lexSlots[i] as number;
-    const at = seen.get(slot);
-    if (at !== undefined) {
+    // Both pools are small (tens): a linear look-up beats building a map per query.
+    let at = -1;
+    for (let j = 0; j < semFound; j++) {
+      if (c.slots[j] === slot) {
+        at = j;
+        break;
+      }
+    }
+    if (at >= 0) {
       c.lexical[at] = lexScores[i] as number;
       continue;
     }
