@@ -12,6 +12,8 @@ export type {
   AnomalyReport,
   Clock,
   EngineConfig,
+  FusionConfig,
+  RecallMode,
   EntryInput,
   ForgetResult,
   Hit,

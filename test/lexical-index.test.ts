@@ -131,7 +131,7 @@ function bruteForceBm25(
       const tf = d.terms.filter((t) => t === term).length;
       if (tf === 0) continue;
       const w = idf * (q.counts[i] as number);
-      score += (w * (tf * (k1 + 1))) / (tf + k1 * (1 - b + (b * d.terms.length) / avg));
+      score += w * ((tf * (k1 + 1)) / (tf + k1 * (1 - b + (b / avg) * d.terms.length)));
     }
     if (score > 0) out.push({ id: d.e.id, score });
   }

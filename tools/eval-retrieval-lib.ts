@@ -29,7 +29,7 @@ function readJsonl(path: string): Record<string, unknown>[] {
 }
 
 /** A BEIR folder: every qrels file's judgements with a score > 0 count as relevant. */
-export function loadBeir(dir: string, limit?: { queries?: number }): RetrievalTask {
+export function loadBeir(dir: string, limit?: { queries?: number; docs?: number }): RetrievalTask {
   const corpus = readJsonl(join(dir, 'corpus.jsonl'));
   const queries = readJsonl(join(dir, 'queries.jsonl'));
   const qrelsDir = join(dir, 'qrels');
@@ -57,8 +57,14 @@ export function loadBeir(dir: string, limit?: { queries?: number }): RetrievalTa
       relevant: relevant.get(String(q._id)) as Set<string>,
     }));
   if (limit?.queries !== undefined) questions = questions.slice(0, limit.queries);
+  let kept = docs;
+  if (limit?.docs !== undefined) {
+    // A slice: the documents the kept questions need, plus the first `docs` others.
+    const needed = new Set(questions.flatMap((q) => [...q.relevant]));
+    kept = docs.filter((d, i) => i < (limit.docs as number) || needed.has(d.id));
+  }
   const name = dir.replace(/\/+$/, '').split('/').pop() ?? 'beir';
-  return { kind: 'beir', name, namespaces: [{ name: 'corpus', docs }], questions };
+  return { kind: 'beir', name, namespaces: [{ name: 'corpus', docs: kept }], questions };
 }
 
 interface LocomoTurn {
@@ -71,7 +77,10 @@ interface LocomoTurn {
  * A LoCoMo file: one namespace per conversation holding every turn as "<speaker>: <text>"; the
  * questions of categories 1–4 with evidence (category 5 is adversarial: no answer exists).
  */
-export function loadLocomo(path: string, limit?: { conversations?: number }): RetrievalTask {
+export function loadLocomo(
+  path: string,
+  limit?: { conversations?: number; queries?: number },
+): RetrievalTask {
   const data = JSON.parse(readFileSync(path, 'utf8')) as {
     sample_id?: string;
     conversation: Record<string, unknown>;
@@ -107,13 +116,14 @@ export function loadLocomo(path: string, limit?: { conversations?: number }): Re
       .split('/')
       .pop()
       ?.replace(/\.json$/, '') ?? 'locomo';
-  return { kind: 'locomo', name, namespaces, questions };
+  const kept = limit?.queries === undefined ? questions : questions.slice(0, limit.queries);
+  return { kind: 'locomo', name, namespaces, questions: kept };
 }
 
 /** A BEIR folder, a LoCoMo JSON file, or a folder holding exactly one LoCoMo JSON file. */
 export function loadTask(
   path: string,
-  limit?: { queries?: number; conversations?: number },
+  limit?: { queries?: number; conversations?: number; docs?: number },
 ): RetrievalTask {
   if (!existsSync(path)) throw new Error(`${path} does not exist`);
   if (statSync(path).isDirectory()) {

@@ -74,7 +74,7 @@ async function main(): Promise<void> {
   for (const mode of ['lexical', 'semantic', 'hybrid'] as const) {
     modes.push(await evaluateMode(memory, task, ids, mode));
   }
-  const sweep: { fusion: FusionConfig; metrics: Record<string, number> }[] = [];
+  const sweep: { fusion: Partial<FusionConfig>; metrics: Record<string, number> }[] = [];
   if (args.sweep) {
     const rules: FusionRule[] = ['minmax', 'absolute', 'zscore', 'rrf'];
     const weights = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6];

@@ -3,6 +3,7 @@ import { JsKernel, loadKernel } from '../kernel/index.js';
 import type { ScanKernel } from '../kernel/types.js';
 import { createRuntime } from '../runtime.js';
 import { seededUnitRows as unitRows } from '../seeded-rows.js';
+import { benchRecall } from './bench-recall.js';
 import { parseCommandOrExit, settingsHelp } from './flags.js';
 import type { CliIo } from './io.js';
 import { createProgressBar } from './progress.js';
@@ -10,7 +11,8 @@ import { createProgressBar } from './progress.js';
 export const BENCH_HELP = `ringmem bench — measure this installation: scan, insert and embedding speed
 
 Runs on this machine with what is installed: the native and JS scan kernels on 5k / 20k / 100k
-× 384 rows (top-10, one query at a time), raw-vector inserts into a full ring, and the configured
+× 384 rows (top-10, one query at a time), raw-vector inserts into a full ring, recall in each mode (semantic, hybrid, lexical) over 10k
+entries with text, and the configured
 embedding model at batch 1 and batched. Prints markdown tables; progress goes to stderr.
 The peer comparison (usearch, hnswlib-node, transformers.js) lives in the repository:
 npm run bench:scan, npm run bench:embed.
@@ -59,7 +61,7 @@ export async function runBench(argv: string[], io: CliIo): Promise<number> {
     // No addon: the JS kernel row below is what this installation runs.
   }
   kernels.push({ name: 'JS kernel', kernel: new JsKernel() });
-  const steps = sizes.length * kernels.length + 2;
+  const steps = sizes.length * kernels.length + 3;
   const bar = createProgressBar({
     stream: io.stderr,
     label: 'ringmem bench',
@@ -113,6 +115,10 @@ export async function runBench(argv: string[], io: CliIo): Promise<number> {
   const bytesPerRecord = s.bytes / s.count;
   advance();
 
+  // What the lexical side adds to a recall: 10k entries with text, the three modes interleaved.
+  const recall = await benchRecall(insertKernel.kernel, 10_000, queries);
+  advance();
+
   const runtime = createRuntime(parsed.config, () => {}, io.env);
   let embed:
     | { model: string; short: Timing; long: Timing; textsPerSec: number }
@@ -152,7 +158,7 @@ export async function runBench(argv: string[], io: CliIo): Promise<number> {
 
   if (parsed.values.json) {
     io.stdout.write(
-      `${JSON.stringify({ scan, insert: { kernel: insertKernel.name, insertsPerSec, bytesPerRecord }, embed }, null, 2)}\n`,
+      `${JSON.stringify({ scan, insert: { kernel: insertKernel.name, insertsPerSec, bytesPerRecord }, recall, embed }, null, 2)}\n`,
     );
     return 0;
   }
@@ -168,6 +174,16 @@ export async function runBench(argv: string[], io: CliIo): Promise<number> {
     ),
     '',
     `## Insert (${insertKernel.name}): ${Math.round(insertsPerSec).toLocaleString('en-US')} raw vectors/s into a full 100k × ${dim} ring; ${Math.round(bytesPerRecord)} bytes/record`,
+    '',
+    `## Recall modes (${insertKernel.name}): top-10 over ${recall.rows.toLocaleString('en-US')} entries with text (µs, modes interleaved)`,
+    '',
+    '| mode | p50 | p99 |',
+    '|---|---:|---:|',
+    `| semantic | ${f(recall.semantic.p50)} | ${f(recall.semantic.p99)} |`,
+    `| hybrid | ${f(recall.hybrid.p50)} | ${f(recall.hybrid.p99)} |`,
+    `| lexical | ${f(recall.lexical.p50)} | ${f(recall.lexical.p99)} |`,
+    '',
+    `Hybrid adds ${f(recall.hybridOverheadP50)} µs p50 to semantic recall.`,
     '',
   ];
   if ('error' in embed) {

@@ -46,7 +46,8 @@ const TOOLS: { name: string; summary: string; schema: z.ZodType }[] = [
   },
   {
     name: 'recall',
-    summary: 'Semantic top-k over the window, filtered by time and tags.',
+    summary:
+      'Top-k over the window by meaning and exact words (hybrid), filtered by time and tags.',
     schema: recallInput(DEFAULT_LIMITS),
   },
   {

@@ -31,8 +31,8 @@ export interface FusionConfig {
 
 export const DEFAULT_FUSION: Readonly<FusionConfig> = {
   rule: 'minmax',
-  weight: 0.3,
-  pool: 50,
+  weight: 0.2,
+  pool: 20,
 };
 
 export interface Candidates {

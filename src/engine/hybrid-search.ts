@@ -104,10 +104,8 @@ export function rankTextModes(
 
   // Hybrid: the union of both nominations, each with both scores.
   const c: Candidates = makeCandidates(semFound + lexFound);
-  const seen = new Map<number, number>();
   for (let i = 0; i < semFound; i++) {
     const slot = semSlots[i] as number;
-    seen.set(slot, c.n);
     c.slots[c.n] = slot;
     c.semantic[c.n] = semScores[i] as number;
     c.lexical[c.n] =
@@ -116,8 +114,15 @@ export function rankTextModes(
   }
   for (let i = 0; i < lexFound; i++) {
     const slot = lexSlots[i] as number;
-    const at = seen.get(slot);
-    if (at !== undefined) {
+    // Both pools are small (tens): a linear look-up beats building a map per query.
+    let at = -1;
+    for (let j = 0; j < semFound; j++) {
+      if (c.slots[j] === slot) {
+        at = j;
+        break;
+      }
+    }
+    if (at >= 0) {
       c.lexical[at] = lexScores[i] as number;
       continue;
     }
@@ -127,12 +132,15 @@ export function rankTextModes(
     c.n++;
   }
   fuseScores(c, query.reference, config);
+  const positions = new Int32Array(c.n);
+  for (let i = 0; i < c.n; i++)
+    positions[i] = positionOf(c.slots[i] as number, ring.head, ring.rows);
+  // Best fused first; ties: higher cosine, then newer.
   const order = Array.from({ length: c.n }, (_, i) => i).sort(
     (a, b) =>
       (c.fused[b] as number) - (c.fused[a] as number) ||
       (c.semantic[b] as number) - (c.semantic[a] as number) ||
-      positionOf(c.slots[b] as number, ring.head, ring.rows) -
-        positionOf(c.slots[a] as number, ring.head, ring.rows),
+      (positions[b] as number) - (positions[a] as number),
   );
   const out: RankedHit[] = [];
   for (const i of order) {

@@ -361,7 +361,7 @@ export class LexicalIndex {
   /** BM25 term weight of a count `tf` in an entry of `length` terms. */
   private tfWeight(tf: number, length: number, avgLength: number): number {
     const { k1, b } = this.params;
-    return (tf * (k1 + 1)) / (tf + k1 * (1 - b + (b * length) / avgLength));
+    return (tf * (k1 + 1)) / (tf + k1 * (1 - b + (b / avgLength) * length));
   }
 
   /**
@@ -385,22 +385,38 @@ export class LexicalIndex {
     const acc = this.acc;
     const touched = this.touched;
     let nTouched = 0;
+    const { k1, b } = this.params;
+    const firstSeq = this.firstSeq;
+    const docLength = this.docLength;
+    // Per posting: w · tf · (k1 + 1) / (tf + k1 · (1 − b + b · len / avg)), with the constant
+    // parts hoisted; the arithmetic is the same expression as tfWeight, in the same order.
+    const lenScale = b / avgLength;
     for (let q = 0; q < query.termIds.length; q++) {
       const queue = this.postings[query.termIds[q] as number];
       if (!queue) continue;
       const w = query.weights[q] as number;
-      for (let i = queue.lowerBound(fromSeq); i < queue.size; i++) {
-        const seq = queue.seqAt(i);
+      const seqs = queue.seqs;
+      const tfs = queue.tfs;
+      const qmask = seqs.length - 1;
+      const qhead = queue.head;
+      const size = queue.size;
+      for (let i = queue.lowerBound(fromSeq); i < size; i++) {
+        const p = (qhead + i) & qmask;
+        const seq = seqs[p] as number;
         if (seq >= toSeq) break;
-        const at = seq & mask;
+        const pos = seq - firstSeq;
         if (skip) {
-          let slot = head + (seq - this.firstSeq);
+          let slot = head + pos;
           if (slot >= rows) slot -= rows;
           if (skip[slot] !== 0) continue;
         }
-        const add = w * this.tfWeight(queue.tfAt(i), this.docLength[at] as number, avgLength);
-        if (acc[at] === 0) touched[nTouched++] = seq - this.firstSeq;
-        acc[at] = (acc[at] as number) + add;
+        const at = seq & mask;
+        const tf = tfs[p] as number;
+        const add =
+          w * ((tf * (k1 + 1)) / (tf + k1 * (1 - b + lenScale * (docLength[at] as number))));
+        const prev = acc[at] as number;
+        if (prev === 0) touched[nTouched++] = pos;
+        acc[at] = prev + add;
       }
     }
     const found = selectTop(acc, touched, nTouched, this.firstSeq, mask, n, outSlots, outScores);

@@ -22,7 +22,7 @@ export { SERVER_NAME, SERVER_VERSION } from '../version.js';
 
 export const SERVER_INSTRUCTIONS = `ringmem is short-term semantic memory: recent texts kept in RAM for a limited time (a ring per namespace; the oldest entries are overwritten when it is full, and entries expire after the TTL). Nothing leaves this machine.
 - remember: store observations, tool results, decisions or log lines you may need again in this session. Put unrelated streams in separate namespaces.
-- recall: before answering from memory, search by meaning; narrow with within ("10m", "2h"), since/until, or tags.
+- recall: before answering from memory, search by meaning and exact words (names, ids, error codes match as written); narrow with within ("10m", "2h"), since/until, or tags.
 - anomaly_score: ask how unusual a text is compared with the recent window (e.g. a log line, a tool result); remember=true also stores it.
 - forget_older_than / forget: drop stale or wrong memories.
 - memory_stats: sizes, ages, topic drift and loops (you repeating yourself), model and kernel.
