@@ -35,6 +35,11 @@ const SCREENSHOT =
     ? join(REPO_ROOT, 'docs', 'ui-inspector.png')
     : join(tmpdir(), `ringmem-ui-${process.pid}.png`);
 
+/** Routine log lines streamed before the demo logs (see beforeAll). */
+const ROUTINE_LINES = 80;
+/** What the logs namespace holds: the routine lines, then three passes over the demo logs. */
+const LOG_ENTRIES = ROUTINE_LINES + 3 * demoLogLines().length;
+
 describe.skipIf(!haveChromium)('ringmem ui in a real browser', () => {
   let runtime: Runtime;
   let http: HttpHandle;
@@ -62,7 +67,14 @@ describe.skipIf(!haveChromium)('ringmem ui in a real browser', () => {
         metadata: { source: 'chat', minutes_ago: note.minutesAgo },
       });
     }
-    // Three passes over the demo logs, a minute apart: enough arrivals for a baseline and a plot.
+    // Routine lines first, so the anomaly rule is past its warm-up (it needs 1/alpha arrivals)
+    // when the demo logs' odd lines arrive; then three passes over the demo logs, a minute apart.
+    for (let i = 0; i < ROUTINE_LINES; i++) {
+      clock.t += 60_000;
+      await memory.remember([`GET /health 200 in ${1 + (i % 7)} ms from worker ${i % 4}`], {
+        namespace: 'logs',
+      });
+    }
     for (let pass = 0; pass < 3; pass++) {
       for (const line of demoLogLines()) {
         clock.t += 60_000;
@@ -147,7 +159,9 @@ describe.skipIf(!haveChromium)('ringmem ui in a real browser', () => {
     expect(await page.locator('#error').isHidden()).toBe(true);
     const rows = await page.locator('#namespaces tbody tr').allTextContents();
     expect(rows.some((r) => r.startsWith('agent') && r.includes('10 / 1000'))).toBe(true);
-    expect(rows.some((r) => r.startsWith('logs') && r.includes('180 / 1000'))).toBe(true);
+    expect(rows.some((r) => r.startsWith('logs') && r.includes(`${LOG_ENTRIES} / 1000`))).toBe(
+      true,
+    );
     await page.click('#namespaces tr[data-namespace="agent"]');
     await page.waitForSelector('#entries tr[data-id] >> text=Marco covers billing');
     const newest = await page.locator('#entries tbody tr').first().textContent();
@@ -163,9 +177,11 @@ describe.skipIf(!haveChromium)('ringmem ui in a real browser', () => {
     // Polled from the test side: the page's CSP forbids the string eval a waitForFunction uses.
     await expect
       .poll(() => page.getAttribute('#timeline', 'data-points'), { timeout: 15_000 })
-      .toBe('180');
+      .toBe(String(LOG_ENTRIES));
     const anomalies = Number(await page.getAttribute('#timeline', 'data-anomalies'));
     expect(anomalies).toBeGreaterThan(0);
+    // What the page marks is what the anomaly rule raised as alarms, no more, no less.
+    expect(anomalies).toBe(runtime.memory.engine.anomalyFeed.latest('logs', 5000).length);
     expect(await page.locator('#timeline .u-legend').textContent()).toContain('anomaly');
     // The canvas has ink on it: a blank or failed plot has (almost) no opaque pixels. uPlot
     // paints on an animation frame, which a loaded machine may delay: poll. (Page-side code as a
@@ -187,7 +203,9 @@ describe.skipIf(!haveChromium)('ringmem ui in a real browser', () => {
     await page.waitForSelector('#results li');
     const first = await page.locator('#results li').first().textContent();
     expect(first).toContain('connection pool exhausted');
-    expect(await page.textContent('#search-summary')).toMatch(/hits, \d+ searched of 180/);
+    expect(await page.textContent('#search-summary')).toMatch(
+      new RegExp(`hits, \\d+ searched of ${LOG_ENTRIES}`),
+    );
   });
 
   it('forgets an entry only after the confirmation, and by age', async () => {

@@ -219,7 +219,6 @@ async function loadTimeline() {
   const t = await mcp.resource(
     `ringmem://namespaces/${encodeURIComponent(state.namespace)}/timeline`,
   );
-  $('#z-threshold').textContent = String(t.z_threshold);
   const anomalies = t.anomaly.filter(Boolean).length;
   const scored = t.arrival_similarity.filter((v) => v !== null).length;
   $('#timeline-summary').textContent =

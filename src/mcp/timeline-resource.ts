@@ -9,7 +9,8 @@ export const TIMELINE_LIMIT = 5000;
 /**
  * The arrival timeline of a namespace, for the inspector page and any client that plots: for each
  * of the newest entries its time, id, centroid similarity on arrival, and its z-score against the
- * window's current baseline, with the entries past the anomaly threshold marked.
+ * window's current baseline (the drift view), with the entries that raised an alarm on arrival
+ * marked — the anomaly rule's own verdict (engine/anomaly-scorer.ts), not a threshold on z.
  */
 export function registerTimelineResource(server: McpServer, ctx: ToolContext): void {
   server.registerResource(
@@ -29,7 +30,12 @@ export function registerTimelineResource(server: McpServer, ctx: ToolContext): v
         );
       }
       const a = ctx.memory.arrivals(name, TIMELINE_LIMIT);
-      const { zThreshold, sigmaFloor } = ctx.memory.engine.anomalyConfig;
+      const { sigmaFloor } = ctx.memory.engine.anomalyConfig;
+      const alarms = new Map(
+        ctx.memory.engine.anomalyFeed
+          .latest(name, TIMELINE_LIMIT)
+          .map((e) => [e.id, e.report.score] as const),
+      );
       const { mean, std } = a.baseline;
       const z = a.similarity.map((sim) =>
         sim === null || mean === null ? null : (mean - sim) / Math.max(std ?? 0, sigmaFloor),
@@ -40,9 +46,9 @@ export function registerTimelineResource(server: McpServer, ctx: ToolContext): v
         times: a.times,
         arrival_similarity: a.similarity,
         z_score: z,
-        anomaly: z.map((v) => v !== null && v > zThreshold),
+        anomaly: a.ids.map((id) => alarms.has(id)),
+        anomaly_score: a.ids.map((id) => alarms.get(id) ?? null),
         baseline: a.baseline,
-        z_threshold: zThreshold,
       };
       return {
         contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(body) }],
