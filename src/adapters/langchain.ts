@@ -4,6 +4,7 @@ import { BaseRetriever, type BaseRetrieverInput } from '@langchain/core/retrieve
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { type AnomalyFields, anomalyFields } from '../anomaly-fields.js';
 import { parseDuration } from '../mcp/time.js';
 import type { Memory } from '../memory.js';
 
@@ -149,6 +150,31 @@ export class RingmemRetriever extends BaseRetriever {
       throw new Error(`ringmem recall failed: ${text}`);
     }
     return (res.structuredContent as { hits: RecallHit[] }).hits;
+  }
+
+  /**
+   * How unusual a text is against this retriever's namespace — the same fields as the
+   * `anomaly_score` tool (one rendering for every front end), in process or over MCP.
+   * `remember: true` also stores the text.
+   */
+  async anomalyScore(text: string, options: { remember?: boolean } = {}): Promise<AnomalyFields> {
+    if ('memory' in this.source) {
+      const r = await this.source.memory.anomaly(text, {
+        namespace: this.namespace,
+        remember: options.remember,
+      });
+      return anomalyFields(r);
+    }
+    const client = await this.mcpClient();
+    const res = (await client.callTool({
+      name: 'anomaly_score',
+      arguments: { text, namespace: this.namespace, remember: options.remember ?? false },
+    })) as CallToolResult;
+    if (res.isError) {
+      const message = res.content.map((c) => (c.type === 'text' ? c.text : '')).join(' ');
+      throw new Error(`ringmem anomaly_score failed: ${message}`);
+    }
+    return res.structuredContent as AnomalyFields;
   }
 
   /** Closes the MCP connection this retriever opened itself (not one it was given). */
