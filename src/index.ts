@@ -2,6 +2,14 @@
  * ringmem as a library. Importing this module has no side effects: nothing loads, listens or
  * reads the environment until you call a function.
  */
+export {
+  type AnomalyFields,
+  type AnomalyVerdict,
+  anomalyFields,
+  anomalyVerdict,
+  driftFields,
+  loopFields,
+} from './anomaly-fields.js';
 export type { ServerConfig } from './config.js';
 export { loadConfig, SETTINGS } from './config.js';
 export { type CreateMemoryOptions, createMemory } from './create-memory.js';
@@ -9,13 +17,18 @@ export { createOnnxEmbedder, EmbedError } from './embed/index.js';
 export type { Embedder, EmbedKind, EmbedResult } from './embed/types.js';
 export type {
   AnomalyConfig,
+  AnomalyEvent,
+  AnomalyListener,
   AnomalyReport,
   Clock,
+  DriftOptions,
+  DriftReport,
   EngineConfig,
   EntryInput,
   ForgetResult,
   FusionConfig,
   Hit,
+  LoopReport,
   MemoryEntry,
   NamespaceStats,
   RecallMode,

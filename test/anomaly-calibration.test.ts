@@ -143,7 +143,7 @@ describe('anomaly bursts and the alarm feed', () => {
     expect(c!.repeatOf).toEqual({ id: burst.ids[0], count: 3 });
     expect(b!.alarm || c!.alarm).toBe(false);
     expect(events.map((e) => [e.id, e.text])).toEqual([[burst.ids[0], 'disk on fire']]);
-    const listed = engine.anomalyFeed.latest('b', 10);
+    const listed = engine.latestAnomalies('b', 10);
     expect(listed[0]!.burstCount).toBe(3);
     // A quiet stretch longer than the gap closes the burst: the same line alarms again, if still rare.
     clock.t += 1;
@@ -166,6 +166,9 @@ describe('anomaly bursts and the alarm feed', () => {
     const q2 = engine.anomaly('q', [0, 0, 1, 0]);
     expect(q1.repeatOf).toEqual({ id: first.ids[0], count: 1 });
     expect(q2).toEqual(q1);
-    expect(engine.anomalyFeed.latest('q', 10)).toHaveLength(1);
+    expect(engine.latestAnomalies('q', 10)).toHaveLength(1);
+    // A forgotten memory leaves the list of anomalies too.
+    engine.forget([first.ids[0]!], 'q');
+    expect(engine.latestAnomalies('q', 10)).toEqual([]);
   });
 });

@@ -3,6 +3,7 @@ import { RunnableLambda, RunnableSequence } from '@langchain/core/runnables';
 import { MultiServerMCPClient } from '@langchain/mcp-adapters';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RingmemRetriever } from '../src/adapters/langchain.js';
+import { anomalyFields } from '../src/anomaly-fields.js';
 import { MemoryEngine } from '../src/engine/index.js';
 import { JsKernel } from '../src/kernel/index.js';
 import { Memory } from '../src/memory.js';
@@ -58,6 +59,21 @@ describe('RingmemRetriever in-process', () => {
     expect(docs.map((d) => d.pageContent)).toEqual(['disk replaced on node one']);
   });
 
+  it('scores a text with the same fields as the anomaly_score tool', async () => {
+    const memory = inProcessMemory();
+    await memory.remember(['disk usage normal on node one', 'disk usage normal on node two'], {
+      namespace: 'ops',
+    });
+    const retriever = new RingmemRetriever({ source: { memory }, namespace: 'ops' });
+    const fields = await retriever.anomalyScore('kernel panic on node three');
+    expect(fields).toEqual(
+      anomalyFields(await memory.anomaly('kernel panic on node three', { namespace: 'ops' })),
+    );
+    expect(fields).toMatchObject({ verdict: 'warming_up', window_size: 2, k: 8 });
+    await retriever.anomalyScore('kernel panic on node three', { remember: true });
+    expect(memory.stats('ops')[0]!.count).toBe(3);
+  });
+
   it('rejects bad options with messages that say what is expected', () => {
     const memory = inProcessMemory();
     expect(() => new RingmemRetriever({ source: { memory }, k: 0 })).toThrow(
@@ -97,6 +113,14 @@ describe('RingmemRetriever over MCP', () => {
     const docs = await retriever.invoke('ship the release on Friday');
     expect(docs[0]?.pageContent).toBe('ship the release on Friday');
     expect(docs).toHaveLength(2);
+    // The server renders scores with the same function: same keys as in process.
+    const fields = await retriever.anomalyScore('the staging database password was rotated');
+    expect(Object.keys(fields)).toEqual(
+      expect.arrayContaining(
+        Object.keys(anomalyFields(await inProcessMemory().anomaly('x', { namespace: 'n' }))),
+      ),
+    );
+    expect(fields).toMatchObject({ verdict: 'warming_up', window_size: 2 });
     await retriever.close();
   });
 });

@@ -87,7 +87,8 @@ describe('ringmem://namespaces/{name}/anomalies', () => {
       });
     }
     const stats = await h.call('memory_stats', { namespace: 'agent' });
-    const ns = (stats.structuredContent as { namespaces: Record<string, any>[] }).namespaces[0]!;
+    type Health = { loops: { groups: unknown[] }; drift: unknown };
+    const ns = (stats.structuredContent as { namespaces: Health[] }).namespaces[0]!;
     expect(ns.loops).toMatchObject({ recent: 6, repeated: 6, share: 1 });
     expect(ns.loops.groups[0]).toMatchObject({
       text: 'retry: connection refused by upstream',

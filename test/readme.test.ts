@@ -25,8 +25,19 @@ describe('README', () => {
     const text = readme.replace(/\s+/g, ' ');
     expect(text).toContain(`max(σ, ${A.sigmaFloor})`);
     expect(text).toContain(`logistic(z − ${A.zThreshold})`);
-    expect(text).toContain(`(similarity > ${A.nearestThreshold})`);
-    expect(text).toContain(`holds at least ${A.minWindow} entries`);
+    expect(text).toContain(`(similarity > ${A.nearestThreshold}`);
+    expect(text).toContain(`(k = ${A.k})`);
+    expect(text).toContain(
+      `(1 − s_k) + ${A.countWeight} · (1 − dense_count / ${A.k}) + ${A.centroidWeight} · novelty`,
+    );
+    expect(text).toContain(`(similarity ≥ ${A.denseThreshold})`);
+    expect(text).toContain(`with α = ${A.alpha}`);
+    expect(text).toContain(
+      `at least ${A.minWindow} entries and has calibrated 1/α = ${Math.ceil(1 / A.alpha)} arrivals`,
+    );
+    expect(text).toContain(
+      `at most ${A.burstGapEntries} arrivals and ${A.burstGapMs / 1000} s old`,
+    );
   });
 
   it('has no unfilled placeholder sections', () => {

@@ -181,7 +181,7 @@ describe.skipIf(!haveChromium)('ringmem ui in a real browser', () => {
     const anomalies = Number(await page.getAttribute('#timeline', 'data-anomalies'));
     expect(anomalies).toBeGreaterThan(0);
     // What the page marks is what the anomaly rule raised as alarms, no more, no less.
-    expect(anomalies).toBe(runtime.memory.engine.anomalyFeed.latest('logs', 5000).length);
+    expect(anomalies).toBe(runtime.memory.engine.latestAnomalies('logs', 5000).length);
     expect(await page.locator('#timeline .u-legend').textContent()).toContain('anomaly');
     // The canvas has ink on it: a blank or failed plot has (almost) no opaque pixels. uPlot
     // paints on an animation frame, which a loaded machine may delay: poll. (Page-side code as a

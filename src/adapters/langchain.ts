@@ -1,6 +1,7 @@
 import type { CallbackManagerForRetrieverRun } from '@langchain/core/callbacks/manager';
 import { Document } from '@langchain/core/documents';
 import { BaseRetriever, type BaseRetrieverInput } from '@langchain/core/retrievers';
+import { type AnomalyFields, anomalyFields } from '../anomaly-fields.js';
 import { RECALL_MODES, type RecallMode } from '../engine/fusion.js';
 import { parseDuration } from '../mcp/time.js';
 import type { Memory } from '../memory.js';
@@ -148,6 +149,26 @@ export class RingmemRetriever extends BaseRetriever {
     if (this.minScore !== undefined) args.min_score = this.minScore;
     args.mode = this.mode;
     return (await (this.mcp as McpSource).call<{ hits: RecallHit[] }>('recall', args)).hits;
+  }
+
+  /**
+   * How unusual a text is against this retriever's namespace — the same fields as the
+   * `anomaly_score` tool (one rendering for every front end), in process or over MCP.
+   * `remember: true` also stores the text.
+   */
+  async anomalyScore(text: string, options: { remember?: boolean } = {}): Promise<AnomalyFields> {
+    if ('memory' in this.source) {
+      const r = await this.source.memory.anomaly(text, {
+        namespace: this.namespace,
+        remember: options.remember,
+      });
+      return anomalyFields(r);
+    }
+    return (this.mcp as McpSource).call<AnomalyFields>('anomaly_score', {
+      text,
+      namespace: this.namespace,
+      remember: options.remember ?? false,
+    });
   }
 
   /**

@@ -55,9 +55,16 @@ export class AnomalyFeed {
     if (event) event.burstCount = count;
   }
 
-  /** Newest first. */
-  latest(namespace: string, limit: number): AnomalyEvent[] {
-    return (this.recent.get(namespace) ?? []).slice(-limit).reverse();
+  /**
+   * Newest first, only alarms whose entry `isLive` says is still in the window: a forgotten,
+   * expired or evicted memory is not kept alive here (its text is dropped for good).
+   */
+  latest(namespace: string, limit: number, isLive: (id: number) => boolean): AnomalyEvent[] {
+    const list = this.recent.get(namespace);
+    if (!list) return [];
+    const kept = list.filter((e) => isLive(e.id));
+    this.recent.set(namespace, kept);
+    return kept.slice(-limit).reverse();
   }
 
   drop(namespace: string): void {

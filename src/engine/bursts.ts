@@ -28,16 +28,20 @@ export interface BurstSettings {
 const MAX_OPEN = 64;
 
 export class BurstFolder {
-  private bursts: Burst[] = [];
+  private readonly bursts: Burst[] = [];
 
   constructor(private readonly settings: BurstSettings) {}
 
   /** The open burst this vector repeats (most similar one), or undefined. Prunes closed bursts. */
   match(unit: Float32Array, seq: number, now: number): Burst | undefined {
     const { gapEntries, gapMs, threshold } = this.settings;
-    this.bursts = this.bursts.filter(
-      (b) => seq - b.lastSeq <= gapEntries && now - b.lastTime <= gapMs,
-    );
+    if (this.bursts.length === 0) return undefined;
+    // Prune closed bursts in place: this runs for every scored item.
+    let open = 0;
+    for (const b of this.bursts) {
+      if (seq - b.lastSeq <= gapEntries && now - b.lastTime <= gapMs) this.bursts[open++] = b;
+    }
+    this.bursts.length = open;
     let best: Burst | undefined;
     let bestSim = threshold;
     for (const b of this.bursts) {
@@ -66,6 +70,6 @@ export class BurstFolder {
   }
 
   clear(): void {
-    this.bursts = [];
+    this.bursts.length = 0;
   }
 }

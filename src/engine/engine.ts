@@ -1,7 +1,7 @@
 import { RingmemError } from '../errors.js';
 import { MAX_TOP_K, type ScanKernel } from '../kernel/types.js';
 import { type AnomalyConfig, type AnomalyReport, DEFAULT_ANOMALY_CONFIG } from './anomaly.js';
-import type { AnomalyFeed } from './anomaly-feed.js';
+import type { AnomalyEvent, AnomalyFeed } from './anomaly-feed.js';
 import { AnomalyScorer, type ScoredItem } from './anomaly-scorer.js';
 import { AnomalyState } from './anomaly-state.js';
 import { type BatchNeighbours, batchNeighbours } from './batch-neighbours.js';
@@ -445,7 +445,14 @@ export class MemoryEngine {
     return ns;
   }
 
-  /** Alarms as they are raised, and the latest ones per namespace. */
+  /** The latest alarms of a namespace whose entries are still live, newest first. */
+  latestAnomalies(namespace: string, limit: number): AnomalyEvent[] {
+    const ns = this.live(namespace);
+    if (!ns) return [];
+    return this.scorer.feed.latest(namespace, limit, (id) => ns.liveSlot(id) >= 0);
+  }
+
+  /** Alarms as they are raised (subscribe), and the latest ones per namespace. */
   get anomalyFeed(): AnomalyFeed {
     return this.scorer.feed;
   }

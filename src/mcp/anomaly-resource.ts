@@ -17,7 +17,7 @@ export const anomaliesUri = (namespace: string) => `ringmem://namespaces/${names
 
 /** The resource's body: the latest alarms (newest first) with their scores, drift and loops. */
 export function anomaliesSnapshot(ctx: ToolContext, namespace: string) {
-  const events = ctx.memory.engine.anomalyFeed.latest(namespace, LATEST);
+  const events = ctx.memory.engine.latestAnomalies(namespace, LATEST);
   return {
     namespace,
     anomalies: events.map((e) => ({

@@ -32,8 +32,8 @@ export function registerTimelineResource(server: McpServer, ctx: ToolContext): v
       const a = ctx.memory.arrivals(name, TIMELINE_LIMIT);
       const { sigmaFloor } = ctx.memory.engine.anomalyConfig;
       const alarms = new Map(
-        ctx.memory.engine.anomalyFeed
-          .latest(name, TIMELINE_LIMIT)
+        ctx.memory.engine
+          .latestAnomalies(name, TIMELINE_LIMIT)
           .map((e) => [e.id, e.report.score] as const),
       );
       const { mean, std } = a.baseline;
