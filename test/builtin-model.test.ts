@@ -185,12 +185,95 @@ describe('built-in model through the embedder', () => {
     await embedder.close();
   });
 
-  it('loads and gives the same vectors as the raw session', async () => {
+  it('loads and gives the same vectors as the raw session, with the manifest prefixes', async () => {
     await embedder.ready;
     expect(embedder.dim).toBe(manifest.dim);
     const texts = ['Backups finished at 02:00.', 'The build failed on the arm64 runner.'];
-    const viaEmbedder = await embedder.embed(texts, 'passage');
-    const raw = await embedTexts(texts);
-    for (let i = 0; i < raw.length; i++) expect(viaEmbedder[i]).toBeCloseTo(raw[i]!, 5);
+    for (const kind of ['passage', 'query'] as const) {
+      const viaEmbedder = await embedder.embed(texts, kind);
+      const raw = await embedTexts(texts.map((t) => manifest.prefixes[kind] + t));
+      for (let i = 0; i < raw.length; i++) expect(viaEmbedder[i]).toBeCloseTo(raw[i]!, 5);
+    }
+  });
+
+  it('ranks a turn sharing the name and a content word with a question above short turns sharing only the name', async () => {
+    // The property the passage pivot (MODEL_CARD.md, recipe step 10) protects: a very short
+    // turn that shares only the speaker's name must not outrank the turn that answers. The first
+    // case was written before looking at the model's scores; the second was rewritten after a
+    // first version whose answer shared no content word with the question (violin vs
+    // instrument), which is not the property tested here (and which the model failed).
+    const cases: Array<[string, string, string[]]> = [
+      [
+        'Where did Alice go hiking last weekend?',
+        'Alice: Last weekend I went hiking up in the mountains near the lake with my sister.',
+        ['Alice: Thanks!', 'Alice: Sounds good.', 'Alice: Yes, Bob.'],
+      ],
+      [
+        'Which instrument is Maria learning to play?',
+        'Maria: I am learning to play the violin; my lessons started in March.',
+        ['Maria: Haha, sure!', 'Maria: Me too.', 'Maria: Good night!'],
+      ],
+    ];
+    for (const [question, answer, distractors] of cases) {
+      const q = await embedder.embed([question], 'query');
+      const p = await embedder.embed([answer, ...distractors], 'passage');
+      const scores = distractors.map((_, i) => dot(q, row(p, i + 1)));
+      expect(dot(q, row(p, 0)), `${question} | ${answer} vs ${distractors}`).toBeGreaterThan(
+        Math.max(...scores),
+      );
+    }
+  });
+
+  it('refuses a text with no content of its own as a passage too, though the marker is added', async () => {
+    for (const kind of ['passage', 'query'] as const) {
+      await expect(embedder.embed(['\u0001\u0002\u0003'], kind)).rejects.toThrow(
+        /must contain at least one letter/,
+      );
+    }
+    const ok = await embedder.embed(['x'], 'passage');
+    expect(ok.every(Number.isFinite)).toBe(true);
+  });
+
+  it('scores a passage against itself 1 and keeps passage-to-passage cosines ordered', async () => {
+    const texts = [
+      'The server ran out of disk space.',
+      "The machine's disk is full.",
+      'She bought fresh bread at the bakery.',
+    ];
+    const p = await embedder.embed(texts, 'passage');
+    const again = await embedder.embed([texts[0]!], 'passage');
+    expect(dot(row(p, 0), again)).toBeCloseTo(1, 5);
+    expect(dot(row(p, 0), row(p, 1))).toBeGreaterThan(dot(row(p, 0), row(p, 2)));
+  });
+});
+
+const marker = manifest.prefixes.passage.trim();
+
+// Version 1 of the model had no passage marker; every version since has one.
+describe.skipIf(!marker)('built-in model passage marker', () => {
+  it('is one token of its own, the last id, that no ordinary word splits into', () => {
+    const id = tokenizer.token_to_id(marker);
+    expect(id).toBe(tokenizer.get_vocab(true).size - 1);
+    expect(tokenizer.encode(`${marker} disk full`).ids[1]).toBe(id);
+    expect(tokenizer.encode('ringmem passage disk full').ids).not.toContain(id);
+  });
+
+  it('leaves the extra dimensions of a query at zero and fills them for a passage', async () => {
+    const [query, passage] = [
+      await embedTexts(['The disk on node 7 is almost full.']),
+      await embedTexts([`${marker} The disk on node 7 is almost full.`]),
+    ];
+    const extra = (v: Float32Array) => {
+      let n = v.length;
+      while (n > 0 && v[n - 1] === 0) n--;
+      return n;
+    };
+    const shared = extra(query!);
+    expect(shared).toBeLessThan(manifest.dim);
+    expect(extra(passage!)).toBeGreaterThan(shared);
+    // In the shared dimensions the passage points the same way as the query.
+    const head = passage!.subarray(0, shared);
+    const cos = dot(head, query!.subarray(0, shared)) / Math.sqrt(dot(head, head));
+    expect(cos).toBeCloseTo(1, 5);
   });
 });

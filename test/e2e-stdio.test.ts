@@ -56,7 +56,10 @@ describe('the built CLI over stdio with the SDK client', () => {
     const recall = await call('recall', { query: texts[1], namespace: 'e2e', k: 3 });
     const hits = recall.hits as { text: string; score: number }[];
     expect(hits[0]?.text).toBe(texts[1]);
-    expect(hits[0]?.score).toBeCloseTo(1, 3);
+    // Not pinned to 1: the built-in model pivots passages' length (models/builtin/MODEL_CARD.md),
+    // so an exact repeat of a short memory scores below 1; it must still score highest.
+    expect(hits[0]!.score).toBeGreaterThan(hits[1]!.score);
+    expect(hits[0]!.score).toBeLessThanOrEqual(1 + 1e-6);
     const anomaly = await call('anomaly_score', { text: texts[2], namespace: 'e2e' });
     expect((anomaly.nearest as { text: string }).text).toBe(texts[2]);
     const stats = await call('memory_stats', {});

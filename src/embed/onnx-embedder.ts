@@ -87,6 +87,8 @@ export class OnnxEmbedder implements Embedder {
   private closed = false;
   private readonly meanScratch: Float64Array;
   private pooled = new Float32Array(0);
+  /** Content tokens of each kind's prefix, counted once: a text must add tokens of its own. */
+  private readonly prefixTokens = new Map<EmbedKind, number>();
 
   constructor(options: OnnxEmbedderOptions) {
     const { manifest } = options;
@@ -164,7 +166,12 @@ export class OnnxEmbedder implements Embedder {
         continue;
       }
       const encoded = tokenizer.encode(prefix + p.text, this.maxTokens);
-      if (encoded === null) {
+      // With a prefix (e.g. the built-in model's passage marker) the encoding is never empty, so
+      // an empty text is one that adds no content token to the prefix's own.
+      if (
+        encoded === null ||
+        this.contentCount(tokenizer, encoded) <= this.prefixCount(tokenizer, kind, prefix)
+      ) {
         throw new EmbedError(
           'INPUT_INVALID',
           `texts[${i}] has no tokens after the tokenizer's normalisation (it holds only ` +
@@ -212,6 +219,23 @@ export class OnnxEmbedder implements Embedder {
     } catch {
       // Loading failed: there is no session to release, and `ready` already carries the error.
     }
+  }
+
+  private contentCount(tokenizer: TextTokenizer, e: { ids: Int32Array; truncated: boolean }) {
+    // A truncated text had more content than fits, so it is never empty.
+    return e.truncated
+      ? Number.POSITIVE_INFINITY
+      : e.ids.length - tokenizer.prefixIds.length - tokenizer.suffixIds.length;
+  }
+
+  private prefixCount(tokenizer: TextTokenizer, kind: EmbedKind, prefix: string): number {
+    let n = this.prefixTokens.get(kind);
+    if (n === undefined) {
+      const e = prefix === '' ? null : tokenizer.encode(prefix, Number.MAX_SAFE_INTEGER);
+      n = e === null ? 0 : this.contentCount(tokenizer, e);
+      this.prefixTokens.set(kind, n);
+    }
+    return n;
   }
 
   private assertOpen(): void {

@@ -15,11 +15,16 @@ Steps (each can be switched off to measure what it brings, see --ablate):
      linear, so it can be applied per token and the graph only sums rows);
   6. each row is multiplied by its SIF weight and stored as int8 with one shared scale, which
      the normalisation cancels; [CLS] gets a minimal row along the vocabulary mean;
-  7. the ONNX graph: Gather rows, mask, sum over the sequence, divide by max(norm, eps).
+  7. the ONNX graph: Gather rows, mask, sum over the sequence, divide by max(norm, eps);
+  8. passages (texts the embedder gets with the passage prefix, the marker token) also carry
+     --pivot x their own direction over the last --copy-dims dimensions, in extra output
+     dimensions that queries leave at zero: pivoted length normalisation for query-to-passage
+     cosines, near-plain cosines between two passages (see eval_retrieval.Graph).
 
 Usage:
-  build_model.py --work DIR [--sts DEV.csv] [--ablate] [--out models/builtin]
-DIR holds vocab.txt, tokens.txt (tokenised corpus) and the vectors file.
+  build_model.py --work DIR [--data ../shared/data] [--ablate] [--out models/builtin]
+DIR holds vocab.txt, tokens.txt (tokenised corpus) and the vectors file. --data is only read to
+print figures (STS-B dev, SciFact train, LoCoMo dev; see eval_retrieval.py), never to fit.
 All randomness (identity channel, paragraph sample) is seeded.
 """
 
@@ -32,7 +37,8 @@ import sys
 
 import numpy as np
 
-from wordpiece import CLS, SPECIALS, WordPiece
+from eval_retrieval import Graph, Tasks, format_figures
+from wordpiece import CLS, PASSAGE_TOKEN, SPECIALS, WordPiece
 
 WORDNET = '/usr/share/wordnet'
 SEED = 20261122
@@ -166,32 +172,6 @@ def fold(rows, weights, pcs):
     return remove_components(rows, pcs) * weights[:, None]
 
 
-# --- evaluation -------------------------------------------------------------------------------
-
-
-def read_sts(path):
-    pairs = []
-    with open(path, encoding='utf-8') as f:
-        for line in f:
-            cols = line.rstrip('\n').split('\t')
-            if len(cols) >= 7:
-                pairs.append((float(cols[4]), cols[5], cols[6]))
-    return pairs
-
-
-def sts_scores(table, wp, pairs, max_tokens=256):
-    from scipy.stats import pearsonr, spearmanr
-
-    def emb(text):
-        ids = np.asarray(wp.encode(text)[:max_tokens])
-        v = table[ids].sum(axis=0)
-        return v / max(np.linalg.norm(v), 1e-12)
-
-    cos = np.array([emb(a) @ emb(b) for _, a, b in pairs])
-    gold = np.array([g for g, _, _ in pairs])
-    return spearmanr(cos, gold).correlation, pearsonr(cos, gold)[0]
-
-
 # --- quantisation and export ------------------------------------------------------------------
 
 
@@ -223,11 +203,17 @@ def set_empty_direction(q, table):
     return q
 
 
-def export_onnx(q, scale, path):
+def export_onnx(q, scale, path, passage_id=None, pivot=0.0, copy_dims=0):
+    """The graph; with pivot > 0, passages get `pivot` x their unit tail in copy_dims more outputs.
+
+    pivot is in the units of the float table (the int8 rows times scale); the graph works on the
+    int8 sums, so it uses pivot / scale.
+    """
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
     dim = q.shape[1]
+    summed = 'summed' if pivot else 'full'
     nodes = [
         helper.make_node('Gather', ['token_rows', 'input_ids'], ['rows_i8'], axis=0),
         helper.make_node('Cast', ['rows_i8'], ['rows'], to=TensorProto.FLOAT),
@@ -235,16 +221,43 @@ def export_onnx(q, scale, path):
         # [B,1,S] x [B,S,D] -> [B,1,D]: the masked sum over the sequence in one MatMul.
         helper.make_node('Unsqueeze', ['mask', 'axis1'], ['mask_row']),
         helper.make_node('MatMul', ['mask_row', 'rows'], ['summed3']),
-        helper.make_node('Squeeze', ['summed3', 'axis1'], ['summed']),
-        helper.make_node('ReduceL2', ['summed'], ['norm'], axes=[1], keepdims=1),
-        # max(norm, eps): an all-padding row sums to 0 and must give 0, not 0/0 = NaN.
-        helper.make_node('Max', ['norm', 'eps'], ['safe_norm']),
-        helper.make_node('Div', ['summed', 'safe_norm'], ['sentence_embedding']),
+        helper.make_node('Squeeze', ['summed3', 'axis1'], [summed]),
     ]
     inits = [
         numpy_helper.from_array(q, 'token_rows'),
         numpy_helper.from_array(np.array([1], dtype=np.int64), 'axis1'),
         numpy_helper.from_array(np.array([1e-12], dtype=np.float32), 'eps'),
+    ]
+    out_dim = dim
+    if pivot:
+        k = copy_dims or dim
+        out_dim = dim + k
+        nodes += [
+            # flag = 1 when the (unmasked) passage marker is in the row, else 0.
+            helper.make_node('Equal', ['input_ids', 'passage_id'], ['is_marker']),
+            helper.make_node('Cast', ['is_marker'], ['marker'], to=TensorProto.FLOAT),
+            helper.make_node('Mul', ['marker', 'mask'], ['marker_masked']),
+            helper.make_node('ReduceMax', ['marker_masked'], ['flag'], axes=[1], keepdims=1),
+            helper.make_node('Mul', ['flag', 'pivot'], ['flag_pivot']),
+            # The passage's own direction over its last k dimensions, unit length (0 if empty).
+            helper.make_node('Slice', ['summed', 'copy_start', 'copy_end', 'axis1'], ['part']),
+            helper.make_node('ReduceL2', ['part'], ['part_norm'], axes=[1], keepdims=1),
+            helper.make_node('Max', ['part_norm', 'eps'], ['part_safe']),
+            helper.make_node('Div', ['part', 'part_safe'], ['part_unit']),
+            helper.make_node('Mul', ['part_unit', 'flag_pivot'], ['extra']),
+            helper.make_node('Concat', ['summed', 'extra'], ['full'], axis=1),
+        ]
+        inits += [
+            numpy_helper.from_array(np.array(passage_id, dtype=np.int64), 'passage_id'),
+            numpy_helper.from_array(np.array([pivot / scale], dtype=np.float32), 'pivot'),
+            numpy_helper.from_array(np.array([dim - k], dtype=np.int64), 'copy_start'),
+            numpy_helper.from_array(np.array([dim], dtype=np.int64), 'copy_end'),
+        ]
+    nodes += [
+        helper.make_node('ReduceL2', ['full'], ['norm'], axes=[1], keepdims=1),
+        # max(norm, eps): an all-padding row sums to 0 and must give 0, not 0/0 = NaN.
+        helper.make_node('Max', ['norm', 'eps'], ['safe_norm']),
+        helper.make_node('Div', ['full', 'safe_norm'], ['sentence_embedding']),
     ]
     graph = helper.make_graph(
         nodes,
@@ -253,7 +266,7 @@ def export_onnx(q, scale, path):
             helper.make_tensor_value_info('input_ids', TensorProto.INT64, ['batch', 'sequence']),
             helper.make_tensor_value_info('attention_mask', TensorProto.INT64, ['batch', 'sequence']),
         ],
-        [helper.make_tensor_value_info('sentence_embedding', TensorProto.FLOAT, ['batch', dim])],
+        [helper.make_tensor_value_info('sentence_embedding', TensorProto.FLOAT, ['batch', out_dim])],
         inits,
     )
     model = helper.make_model(
@@ -262,7 +275,10 @@ def export_onnx(q, scale, path):
         producer_name='ringmem tools/train-builtin',
         doc_string='SIF-weighted static token embeddings (int8 rows, one shared scale '
         f'{scale:.6g} that the L2 normalisation cancels), summed over the attention mask and '
-        'L2-normalised.',
+        'L2-normalised'
+        + (f'; a row holding token {passage_id} (the passage marker) also carries {pivot / scale:.6g} '
+           f'x its unit direction over the last {copy_dims or dim} dimensions in {copy_dims or dim} more.'
+           if pivot else '.'),
     )
     model.ir_version = 7
     onnx.checker.check_model(model)
@@ -307,16 +323,28 @@ class Recipe:
         self.n_pc = kw.get('n_pc', 0)
         self.unit_tokens = kw.get('unit_tokens', True)
         self.random_only = kw.get('random_only', False)
+        # Passage pivot, in units of an unweighted token row's norm (0: none); last dims copied (0: all).
+        self.pivot = kw.get('pivot', 0.0)
+        self.copy_dims = kw.get('copy_dims', 0)
 
     def params(self):
         return dict(vars(self))
+
+    def pivot_abs(self):
+        """The pivot in the float table's units: times the norm of an unweighted token row."""
+        if self.random_only:
+            return self.pivot
+        return self.pivot * float(np.sqrt((self.sem_dim > 0) + (self.lex_dim > 0) * self.lex_weight**2))
+
+
+FIGURES = ('sts_spearman', 'sts_pearson', 'scifact_ndcg10', 'locomo_hit5')
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--work', required=True)
     ap.add_argument('--vectors', default='vectors.vec')
-    ap.add_argument('--sts')
+    ap.add_argument('--data', help='../shared/data: STS-B dev, SciFact train, LoCoMo dev (figures only)')
     ap.add_argument('--ablate', action='store_true')
     ap.add_argument('--out')
     ap.add_argument('--sem-dim', type=int, default=256, help='learnt dimensions kept')
@@ -325,12 +353,17 @@ def main():
     ap.add_argument('--sif-a', type=float, default=1e-3)
     ap.add_argument('--n-pc', type=int, default=0)
     ap.add_argument('--retrofit-iters', type=int, default=10)
+    ap.add_argument('--pivot', type=float, default=0.0, help='passage pivot (0: none)')
+    ap.add_argument('--copy-dims', type=int, default=0, help='last dimensions the passage pivot copies (0: all)')
     ap.add_argument('--sample', type=int, default=20000, help='paragraphs for the common components')
     args = ap.parse_args()
 
     rng = np.random.default_rng(SEED)
     with open(os.path.join(args.work, 'vocab.txt'), encoding='utf-8') as f:
         wp = WordPiece(f.read().split('\n')[:-1])
+    passage_id = wp.ids.get(PASSAGE_TOKEN)
+    if args.pivot and passage_id is None:
+        sys.exit(f'--pivot needs the passage marker {PASSAGE_TOKEN!r} in vocab.txt (build_vocab.py adds it)')
     vecs, seen = load_vectors(os.path.join(args.work, args.vectors), wp)
     print(f'{seen} token vectors of dim {vecs.shape[1]} for {len(wp.tokens)} tokens', flush=True)
     counts, lines = token_counts(os.path.join(args.work, 'tokens.txt'), wp)
@@ -339,7 +372,7 @@ def main():
     del lines
     edges = wordnet_edges(wp)
     print(f'{len(edges)} WordNet edges', flush=True)
-    pairs = read_sts(args.sts) if args.sts else None
+    tasks = Tasks(wp, args.data, with_bm25=False) if args.data else None
     retro_cache = {}
 
     def table(r):
@@ -358,62 +391,82 @@ def main():
                 lex = identity_channel(len(vecs), r.lex_dim, SEED + 1)
                 v = np.hstack([unit_rows(v), r.lex_weight * lex])
         w = sif_weights(counts, r.sif_a) if r.sif_a > 0 else (np.arange(len(v)) >= len(SPECIALS)) * 1.0
+        if passage_id is not None:
+            w[passage_id] = 0.0  # the marker is a switch, not content
         pcs = common_components(v, w, sample_ids, r.n_pc)
         return fold(v, w, pcs)
 
-    def score(t):
-        return sts_scores(t, wp, pairs) if pairs else (float('nan'), float('nan'))
+    def score(r, t):
+        if tasks is None:
+            return {k: float('nan') for k in FIGURES}
+        d = t.shape[1]
+        return tasks.evaluate(Graph(t, r.pivot_abs(), slice(d - r.copy_dims, d) if r.copy_dims else None))
 
     chosen = Recipe(sem_dim=args.sem_dim, lex_dim=args.lex_dim, lex_weight=args.lex_weight,
-                    sif_a=args.sif_a, n_pc=args.n_pc, retrofit_iters=args.retrofit_iters)
+                    sif_a=args.sif_a, n_pc=args.n_pc, retrofit_iters=args.retrofit_iters,
+                    pivot=args.pivot, copy_dims=args.copy_dims)
     results = []
-    if args.ablate and pairs:
+    if args.ablate and tasks is not None:
         base = chosen.params()
         dim = chosen.sem_dim + chosen.lex_dim
+        off = dict(pivot=0.0)  # parts measured on their own, plain cosine
         variants = [
-            (f'random {dim}-d vectors + SIF (lexical overlap only)', dict(random_only=True)),
+            (f'random {dim}-d vectors + SIF (lexical overlap only)', dict(random_only=True, **off)),
             ('learnt only: plain average (no SIF, retrofit, PC, identity)',
-             dict(lex_dim=0, sif_a=0, retrofit_iters=0, n_pc=0, unit_tokens=False)),
-            ('learnt only: SIF', dict(lex_dim=0, retrofit_iters=0, n_pc=0, unit_tokens=False)),
-            ('learnt only: unit vectors + SIF', dict(lex_dim=0, retrofit_iters=0, n_pc=0)),
-            ('learnt only: unit + SIF + retrofit', dict(lex_dim=0, n_pc=0)),
-            ('learnt only: unit + SIF + retrofit + 1 PC removed', dict(lex_dim=0, n_pc=1)),
+             dict(lex_dim=0, sif_a=0, retrofit_iters=0, n_pc=0, unit_tokens=False, **off)),
+            ('learnt only: SIF', dict(lex_dim=0, retrofit_iters=0, n_pc=0, unit_tokens=False, **off)),
+            ('learnt only: unit vectors + SIF', dict(lex_dim=0, retrofit_iters=0, n_pc=0, **off)),
+            ('learnt only: unit + SIF + retrofit', dict(lex_dim=0, n_pc=0, **off)),
+            ('shipped recipe without the passage pivot', off),
+            ('version 1 (SIF a = 1e-3, no pivot)', dict(sif_a=1e-3, **off)),
             ('shipped recipe without SIF', dict(sif_a=0)),
             ('shipped recipe without retrofitting', dict(retrofit_iters=0)),
             ('shipped recipe + 1 common component removed', dict(n_pc=1)),
-            ('shipped recipe + 2 common components removed', dict(n_pc=2)),
-            ('shipped recipe, SIF a = 3e-4', dict(sif_a=3e-4)),
-            ('shipped recipe, SIF a = 3e-3', dict(sif_a=3e-3)),
-            ('shipped recipe, identity weight 0.5', dict(lex_weight=0.5)),
+            ('shipped recipe, SIF a = 1e-3', dict(sif_a=1e-3)),
+            ('shipped recipe, SIF a = 1e-4', dict(sif_a=1e-4)),
             ('shipped recipe, identity weight 1.5', dict(lex_weight=1.5)),
-            ('shipped recipe, identity weight 2', dict(lex_weight=2.0)),
-            ('dims: 128 learnt + 128 identity', dict(sem_dim=128, lex_dim=128)),
-            ('dims: 192 learnt + 192 identity', dict(sem_dim=192, lex_dim=192)),
-            ('dims: 256 learnt + 256 identity', dict(sem_dim=256, lex_dim=256)),
+            ('shipped recipe, pivot 2', dict(pivot=2.0)),
+            ('shipped recipe, pivot 3', dict(pivot=3.0)),
+            ('shipped recipe, pivot copies all dimensions', dict(copy_dims=0)),
+            ('dims: 256 learnt + 256 identity, 256 copied', dict(lex_dim=256, copy_dims=256)),
             ('shipped recipe', dict()),
         ]
         for name, change in variants:
             r = Recipe(**{**base, **change})
-            sp, pe = score(table(r))
-            results.append({'variant': name, **r.params(), 'spearman': sp, 'pearson': pe})
-            print(f'{name:60s} spearman {sp:.4f} pearson {pe:.4f}', flush=True)
+            fig = score(r, table(r))
+            results.append({'variant': name, **r.params(), **fig})
+            print(f'{name:55s} {format_figures(fig)}', flush=True)
+        # Reference, not a model: the identity channel without its random-projection noise.
+        for a in (chosen.sif_a, 1e-3):
+            r = Recipe(**{**base, 'sif_a': a, 'sem_dim': 0, 'lex_dim': 0, 'pivot': 0.0})
+            w = sif_weights(counts, a)
+            w[passage_id if passage_id is not None else 0] = 0.0
+            fig = tasks.exact_overlap(w)
+            name = f'exact SIF-weighted token overlap, a = {a:g} (no vectors)'
+            results.append({'variant': name, **r.params(), **fig})
+            print(f'{name:55s} {format_figures(fig)}', flush=True)
 
     t = table(chosen)
     q, scale = quantize_int8(t)
     q = set_empty_direction(q, t)
     deq = q.astype(np.float64) * scale
-    sp, pe = score(t)
-    sq, pq = score(deq)
-    print(f'chosen fp64: spearman {sp:.4f} pearson {pe:.4f}; int8: spearman {sq:.4f} pearson {pq:.4f}')
+    fig = score(chosen, t)
+    fig_q = score(chosen, deq)
+    print(f'chosen fp64: {format_figures(fig)}\nchosen int8: {format_figures(fig_q)}')
 
     if args.out:
         os.makedirs(args.out, exist_ok=True)
-        export_onnx(q, scale, os.path.join(args.out, 'model.onnx'))
+        export_onnx(q, scale, os.path.join(args.out, 'model.onnx'), passage_id if chosen.pivot else None,
+                    chosen.pivot_abs(), chosen.copy_dims)
         np.save(os.path.join(args.work, 'table_int8_dequant.npy'), deq.astype(np.float32))
+        d = int(q.shape[1])
         report = {
             'params': {**chosen.params(), 'sample': args.sample, 'seed': SEED},
-            'dim': int(q.shape[1]), 'vocab': len(wp.tokens), 'wordnet_edges': len(edges),
-            'sts_dev': {'fp64': [sp, pe], 'int8': [sq, pq]} if pairs else None,
+            'table_dim': d,
+            'dim': d + ((chosen.copy_dims or d) if chosen.pivot else 0),
+            'vocab': len(wp.tokens), 'wordnet_edges': len(edges),
+            'passage_token': PASSAGE_TOKEN if chosen.pivot else None,
+            'figures': {'fp64': fig, 'int8': fig_q} if tasks is not None else None,
             'ablations': results,
         }
         with open(os.path.join(args.work, 'build_report.json'), 'w') as f:

@@ -18,7 +18,7 @@ import json
 import os
 import sys
 
-from wordpiece import SPECIALS, words_of
+from wordpiece import PASSAGE_TOKEN, SPECIALS, words_of
 
 MIN_CHAR_COUNT = 20
 PIECE_SHARE = 0.12  # share of the non-character budget given to sub-word pieces
@@ -45,7 +45,7 @@ def choose_vocab(counts, size):
     budget = size - len(SPECIALS) - len(char_tokens)
     n_pieces = int(budget * PIECE_SHARE)
     n_words = budget - n_pieces
-    taken = set(SPECIALS) | set(char_tokens)
+    taken = set(SPECIALS) | set(char_tokens) | {PASSAGE_TOKEN}
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     words = []
     for w, _ in ranked:
@@ -77,8 +77,10 @@ def choose_vocab(counts, size):
         if p not in taken:
             pieces.append(p)
             taken.add(p)
-    vocab = SPECIALS + char_tokens + words + pieces
-    assert len(vocab) == len(set(vocab)) and len(vocab) <= size
+    # The passage marker comes on top of the VOCAB_SIZE content tokens, as the last id: it never
+    # occurs in the corpus, so adding it changes no other token or vector.
+    vocab = SPECIALS + char_tokens + words + pieces + [PASSAGE_TOKEN]
+    assert len(vocab) == len(set(vocab)) and len(vocab) <= size + 1
     return vocab
 
 

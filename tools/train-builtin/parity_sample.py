@@ -30,6 +30,8 @@ EDGE_CASES = [
     'straße',
     'ctrl\x07char\x00nul',
     'naïve café résumé',
+    # The manifest's passage prefix: the marker must be one token in both tokenizers.
+    'ringmempassage The disk on node 7 is almost full.',
 ]
 
 

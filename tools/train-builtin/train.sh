@@ -4,10 +4,13 @@
 #   sudo tools/train-builtin/train.sh [WORK_DIR]        (root: it installs Debian packages)
 #
 # Environment (defaults are the shipped model's settings):
-#   VOCAB_SIZE=30000 SVD_DIM=256                   vocabulary size, learnt dimensions computed
+#   VOCAB_SIZE=30000 SVD_DIM=256                   content tokens (+1 passage marker), learnt dims computed
 #   SEM_DIM=256 LEX_DIM=128 LEX_WEIGHT=1           learnt + identity channel (see build_model.py)
-#   SIF_A=1e-3 N_PC=0 RETROFIT_ITERS=10            post-processing (see build_model.py)
-#   STS_DEV=../shared/data/stsb/sts-dev.csv        only for the printed evaluation and ablations
+#   SIF_A=3e-4 N_PC=0 RETROFIT_ITERS=10            post-processing (see build_model.py)
+#   PIVOT=2.5 COPY_DIMS=128                        passage pivot (see build_model.py, MODEL_CARD.md)
+#   DATA_DIR=../shared/data                        only for the printed figures and ablations
+#                                                  (STS-B dev, SciFact train, LoCoMo dev)
+#   ABLATE=1                                       0 skips the ablation grid (most of the run time)
 #   OUT=models/builtin                             where the artifact is written
 #   ONLY_SOURCES=                                  e.g. "$(python3 -c 'import gather; print(",".join(gather.PERMISSIVE))')"
 #                                                  to train on the permissive sources only
@@ -25,10 +28,14 @@ SVD_DIM="${SVD_DIM:-256}"
 SEM_DIM="${SEM_DIM:-256}"
 LEX_DIM="${LEX_DIM:-128}"
 LEX_WEIGHT="${LEX_WEIGHT:-1}"
-SIF_A="${SIF_A:-1e-3}"
+SIF_A="${SIF_A:-3e-4}"
 N_PC="${N_PC:-0}"
 RETROFIT_ITERS="${RETROFIT_ITERS:-10}"
-STS_DEV="${STS_DEV:-$ROOT/../shared/data/stsb/sts-dev.csv}"
+PIVOT="${PIVOT:-2.5}"
+COPY_DIMS="${COPY_DIMS:-128}"
+DATA_DIR="${DATA_DIR:-$ROOT/../shared/data}"
+ABLATE="${ABLATE:-1}"
+STS_DEV="$DATA_DIR/stsb/sts-dev.csv"
 OUT="${OUT:-$ROOT/models/builtin}"
 # Debian's numpy/scipy/onnx are installed for the system interpreter, not for a pyenv python3.
 PY=/usr/bin/python3
@@ -59,18 +66,24 @@ nice -n 10 "$PY" build_vocab.py "$WORK/corpus" "$WORK" "$VOCAB_SIZE"
 nice -n 10 "$PY" tokenize_corpus.py "$WORK/corpus" "$WORK/vocab.txt" "$WORK/tokens.txt"
 
 echo "== tokenizer parity (Python WordPiece vs @huggingface/tokenizers)"
-nice -n 10 "$PY" parity_sample.py "$WORK" ${STS_DEV:+"$STS_DEV"} >"$WORK/parity.jsonl"
+sts_sample=()
+[[ -f "$STS_DEV" ]] && sts_sample=("$STS_DEV")
+nice -n 10 "$PY" parity_sample.py "$WORK" "${sts_sample[@]}" >"$WORK/parity.jsonl"
 (cd "$ROOT" && node tools/train-builtin/check_tokenizer.mjs "$WORK/tokenizer.json" <"$WORK/parity.jsonl")
 
 echo "== PPMI + SVD token vectors (dim $SVD_DIM)"
 nice -n 10 "$PY" ppmi_svd.py "$WORK" "$SVD_DIM" --eig 0 --out vectors.vec
 
-echo "== retrofit, SIF, common components, int8, ONNX"
-sts_args=()
-[[ -f "$STS_DEV" ]] && sts_args=(--sts "$STS_DEV" --ablate)
+echo "== retrofit, SIF, common components, passage pivot, int8, ONNX"
+data_args=()
+if [[ -d "$DATA_DIR" ]]; then
+  data_args=(--data "$DATA_DIR")
+  [[ "$ABLATE" == 1 ]] && data_args+=(--ablate)
+fi
 nice -n 10 "$PY" build_model.py --work "$WORK" --vectors vectors.vec --out "$OUT" \
   --sem-dim "$SEM_DIM" --lex-dim "$LEX_DIM" --lex-weight "$LEX_WEIGHT" \
-  --sif-a "$SIF_A" --n-pc "$N_PC" --retrofit-iters "$RETROFIT_ITERS" "${sts_args[@]}"
+  --sif-a "$SIF_A" --n-pc "$N_PC" --retrofit-iters "$RETROFIT_ITERS" \
+  --pivot "$PIVOT" --copy-dims "$COPY_DIMS" "${data_args[@]}"
 cp "$WORK/tokenizer.json" "$OUT/tokenizer.json"
 
 echo "== manifest, end-to-end check in Node, speed, model card"
@@ -81,6 +94,12 @@ card_args=()
 if [[ -f "$STS_DEV" ]]; then
   (cd "$ROOT" && npx tsx tools/eval-sts.ts "$STS_DEV" --model-dir "$OUT") | tail -n 1 >"$WORK/node_eval.json"
   card_args+=(--node-eval "$WORK/node_eval.json")
+fi
+if [[ -d "$DATA_DIR" ]]; then
+  # Dense-only retrieval through ringmem's own embedder and the shipped files.
+  (cd "$ROOT" && nice -n 10 npx tsx tools/train-builtin/eval_dense.ts "$DATA_DIR" --model-dir "$OUT") \
+    | grep '^{' >"$WORK/node_retrieval.jsonl"
+  card_args+=(--node-retrieval "$WORK/node_retrieval.jsonl")
 fi
 (cd "$ROOT" && nice -n 10 node tools/train-builtin/bench.mjs "$OUT") >"$WORK/bench.txt"
 card_args+=(--bench "$WORK/bench.txt")

@@ -12,6 +12,11 @@ import unicodedata
 
 SPECIALS = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]']
 PAD, UNK, CLS, SEP, MASK = range(5)
+# The passage marker: the manifest's passage prefix, so the embedder puts it (and only it) at the
+# start of every stored text. It is an ordinary lower-case word, not an added token, so texts keep
+# the embedder's fast tokenisation path; no corpus text contains it, and the graph reads it as a
+# switch (see build_model.export_onnx), never as content.
+PASSAGE_TOKEN = 'ringmempassage'
 MAX_CHARS_PER_WORD = 100
 
 
