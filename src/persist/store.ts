@@ -279,7 +279,9 @@ export class DurableStore {
         try {
           switch (r.type) {
             case RecordType.Entries:
-              readEntries(r.payload, this.opts.dim, restore);
+              readEntries(r.payload, this.opts.dim, restore, (ns, count) =>
+                engine.reserveForRestore(ns, count),
+              );
               break;
             case RecordType.Namespace: {
               const v = readJson(r.payload) as { ns: string; capacity?: number; ttlMs?: number };
