@@ -1,10 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadKernel } from '../src/kernel/index.js';
+import { DurableMemoryEngine } from '../src/persist/durable-engine.js';
+import { seededUnitRows } from '../src/seeded-rows.js';
 import { CLI, cliEnv } from './helpers/cli.js';
 
 const dirs: string[] = [];
@@ -131,6 +135,28 @@ describe('durable memory through the built CLI', () => {
     expect((recall.hits as { text: string }[])[0]!.text).toBe('still served from RAM');
     expect(s.stderr()).toMatch(/durable memory is off/);
     await s.client.close();
+  });
+
+  it('doctor --persist inspects a directory without writing to it, and flags another model', async () => {
+    const dir = join(tempDir(), 'mem');
+    const engine = new DurableMemoryEngine(
+      { dim: 384, kernel: loadKernel({ backend: 'js', warn: () => {} }) },
+      { dir, fsync: 'always', compactIntervalMs: 60_000, model: 'some-other-model', log: () => {} },
+    );
+    engine.insert('ns', seededUnitRows(1, 384, 1), [{ text: 'x' }]);
+    engine.closeStore();
+    const before = readdirSync(dir).sort();
+    const doctor = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn(process.execPath, [CLI, 'doctor', '--persist', dir], { env: cliEnv() });
+      let out = '';
+      child.stdout.on('data', (d) => {
+        out += String(d);
+      });
+      child.on('exit', (code) => resolve({ code, out }));
+    });
+    expect(doctor.code).toBe(1);
+    expect(doctor.out).toMatch(/✗ persist .*written with model some-other-model \(384 dims\)/);
+    expect(readdirSync(dir).sort()).toEqual(before);
   });
 
   it('refuses a directory another live server writes, naming its pid', async () => {

@@ -136,6 +136,19 @@ describe('serve --shared: one daemon for every client', () => {
     expect(after.stdout).toMatch(/no ringmem daemon is running/);
   });
 
+  it('starts before any client with `daemon start`, which a front then joins', async () => {
+    const dir = runtimeDir();
+    const started = await daemon(dir, 'start', '--capacity', '77');
+    expect(started.stdout).toMatch(/started ringmem daemon pid \d+/);
+    expect((await daemon(dir, 'start')).stdout).toMatch(/already running: ringmem daemon pid/);
+    const a = await front(dir);
+    await a.call('remember', { texts: ['joined'], namespace: 'j' });
+    const stats = await a.call('memory_stats', {});
+    expect((stats.namespaces as { capacity: number }[])[0]?.capacity).toBe(77);
+    await a.client.close();
+    expect((await daemon(dir, 'stop')).code).toBe(0);
+  });
+
   it('fails an in-flight call with a clear error when the daemon dies, reconnects to a new daemon and says so', async () => {
     const dir = runtimeDir();
     const a = await front(dir);

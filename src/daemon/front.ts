@@ -82,6 +82,8 @@ export class Front {
     input.on('data', (chunk: Buffer) => splitter.push(chunk));
     input.once('end', () => this.close());
     input.once('close', () => this.close());
+    // The client went away mid-answer (EPIPE): nothing left to relay to.
+    this.opts.output.on('error', () => this.close());
     void this.connect();
     await this.done;
   }
