@@ -6,6 +6,7 @@ import {
   fstatSync,
   ftruncateSync,
   openSync,
+  readdirSync,
   readFileSync,
   renameSync,
 } from 'node:fs';
@@ -105,6 +106,10 @@ export class DurableStore {
   private nextExpiryAt = Number.POSITIVE_INFINITY;
   private lastCompaction: number | null = null;
   private compactionPending = false;
+  /** A background compaction is flushing its snapshot. */
+  private compacting = false;
+  /** Generation of the snapshot in place (a late background one never replaces a newer one). */
+  private installedGeneration = 0;
   private releaseLock: (() => void) | undefined;
   private syncTimer: NodeJS.Timeout | undefined;
   private compactTimer: NodeJS.Timeout | undefined;
@@ -177,7 +182,10 @@ export class DurableStore {
   /** Reads and checks every file before anything is applied, so a refusal changes nothing. */
   private readFiles(): { snapshot: OpenedFile | undefined; logs: OpenedFile[] } {
     const { dir } = this.opts;
-    removeIfPresent(join(dir, SNAPSHOT_TMP));
+    // Snapshots a crash left half-made (the one in place is still whole).
+    for (const name of readdirSync(dir)) {
+      if (name.startsWith(SNAPSHOT_TMP)) removeIfPresent(join(dir, name));
+    }
     let snapshot: OpenedFile | undefined;
     const snapPath = join(dir, SNAPSHOT_FILE);
     let buf: Buffer | undefined;
@@ -198,6 +206,7 @@ export class DurableStore {
       if (scan.records.at(-1)?.type !== RecordType.End)
         throw corrupt('it ends before its end record');
       snapshot = { name: SNAPSHOT_FILE, generation: header.generation, buf, records: scan.records };
+      this.installedGeneration = header.generation;
     }
     const base = snapshot?.generation ?? 0;
     const logs: OpenedFile[] = [];
@@ -457,7 +466,7 @@ export class DurableStore {
       this.compactionPending = true;
       setImmediate(() => {
         this.compactionPending = false;
-        this.compact();
+        this.compactInBackground();
       });
     }
   }
@@ -470,77 +479,55 @@ export class DurableStore {
    * files, so this is when they leave the disk. From state 'off' this is also the retry.
    */
   compact(): boolean {
-    if (this.state === 'refused' || this.closed) return false;
+    return this.runCompaction(false);
+  }
+
+  /**
+   * The timer's compaction: the snapshot is written and the log switched at once, and the
+   * snapshot's flush to disk and its rename happen off the event loop (a large window would
+   * otherwise stall every client for the fsync). Until the rename, a restart reads the old
+   * snapshot and both logs, which hold the same changes.
+   */
+  compactInBackground(): void {
+    // A retry after a failure stays synchronous: nothing else is being written then anyway.
+    this.runCompaction(this.state === 'on');
+  }
+
+  private runCompaction(background: boolean): boolean {
+    // A synchronous compaction (close, tests) may overtake a background one still flushing.
+    if (this.state === 'refused' || this.closed || (background && this.compacting)) return false;
     const { dir } = this.opts;
     const generation = this.generation + 1;
-    const tmp = join(dir, SNAPSHOT_TMP);
+    const tmp = join(dir, `${SNAPSHOT_TMP}-${generation}`);
     let newLog: number | undefined;
+    let snapFd: number | undefined;
+    let bytes = 0;
     let stage = `writing ${tmp}`;
     try {
-      const fd = openSync(tmp, 'w', 0o600);
-      let bytes = 0;
-      try {
-        const w = new RecordWriter();
-        const flush = () => {
-          writeAll(fd, w.bytes());
-          bytes += w.length;
-          w.reset();
-        };
-        w.json(RecordType.Header, this.header('snapshot', generation));
-        let entries = 0;
-        for (const ns of this.engine.namespaces()) {
-          w.json(RecordType.Namespace, encodeSettings(ns, this.explicit.get(ns) ?? {}));
-          let countAt = -1;
-          let count = 0;
-          this.engine.exportSlots(ns, 0, (slot) => {
-            if (countAt < 0 || count >= SNAPSHOT_BATCH || w.length > RECORD_SOFT_LIMIT) {
-              if (countAt >= 0) {
-                endEntries(w, countAt, count);
-                flush();
-              }
-              countAt = beginEntries(w, ns);
-              count = 0;
-            }
-            writeEntry(w, slot);
-            count++;
-            entries++;
-          });
-          if (countAt >= 0) endEntries(w, countAt, count);
-          flush();
-        }
-        w.json(RecordType.End, { nextId: this.engine.nextEntryId, entries });
-        flush();
-        fdatasyncSync(fd);
-      } finally {
-        closeSync(fd);
+      snapFd = openSync(tmp, 'w', 0o600);
+      bytes = this.writeSnapshot(snapFd, generation);
+      if (!background) {
+        fdatasyncSync(snapFd);
+        closeSync(snapFd);
+        snapFd = undefined;
       }
       stage = `creating ${join(dir, logFileName(generation))}`;
       newLog = this.createLog(generation);
-      stage = `renaming ${tmp} to ${SNAPSHOT_FILE}`;
-      renameSync(tmp, join(dir, SNAPSHOT_FILE));
-      fsyncDir(dir);
-      this.snapshotBytes = bytes;
+      if (!background) {
+        stage = `renaming ${tmp} to ${SNAPSHOT_FILE}`;
+        renameSync(tmp, join(dir, SNAPSHOT_FILE));
+        fsyncDir(dir);
+      }
     } catch (error) {
+      if (snapFd !== undefined) closeSync(snapFd);
       if (newLog !== undefined) closeSync(newLog);
-      try {
-        removeIfPresent(tmp);
-        removeIfPresent(join(dir, logFileName(generation)));
-      } catch {
-        // The directory itself is failing; the message below says so.
-      }
-      const message = `${stage}: ${describeError(error)}`;
-      if (this.state === 'on') {
-        this.warn(
-          `compaction failed (${message}); the log keeps every change, forgotten entries stay in it until a compaction succeeds`,
-        );
-      } else {
-        this.error = `${this.error ?? ''}`.includes(message)
-          ? this.error
-          : `${this.error}; retry failed: ${message}`;
-      }
+      this.compactionFailed(`${stage}: ${describeError(error)}`, [
+        tmp,
+        join(dir, logFileName(generation)),
+      ]);
       return false;
     }
-    // Switch to the new generation; the old files hold nothing the new snapshot lacks.
+    // From here changes go to the new log; the old one holds nothing the new snapshot lacks.
     if (this.fd !== undefined) {
       try {
         closeSync(this.fd);
@@ -550,12 +537,92 @@ export class DurableStore {
     }
     this.fd = newLog;
     this.generation = generation;
-    for (const { generation: g, name } of listLogs(dir)) {
-      if (g < generation) removeIfPresent(join(dir, name));
-    }
-    fsyncDir(dir);
     this.dirty = false;
     this.unsynced = false;
+    if (!background) {
+      this.installed(generation, bytes);
+      return true;
+    }
+    this.compacting = true;
+    const fd = snapFd as number;
+    fdatasync(fd, (syncError) => {
+      this.compacting = false;
+      let error: unknown = syncError;
+      try {
+        closeSync(fd);
+      } catch {
+        // Reported through syncError when it matters.
+      }
+      if (!error && generation > this.installedGeneration && !this.closed) {
+        try {
+          renameSync(tmp, join(dir, SNAPSHOT_FILE));
+          fsyncDir(dir);
+        } catch (renameError) {
+          error = renameError;
+        }
+      } else if (!error) {
+        removeIfPresent(tmp); // a newer snapshot got in first (a synchronous one at close)
+        return;
+      }
+      if (error) {
+        this.dirty = true; // the logs still hold everything: try again next interval
+        this.compactionFailed(`installing ${tmp}: ${describeError(error)}`, [tmp]);
+        return;
+      }
+      this.installed(generation, bytes);
+    });
+    return true;
+  }
+
+  /** Writes the live window (snapshot `generation`) to `fd`; returns the bytes written. */
+  private writeSnapshot(fd: number, generation: number): number {
+    let bytes = 0;
+    const w = new RecordWriter();
+    const flush = () => {
+      writeAll(fd, w.bytes());
+      bytes += w.length;
+      w.reset();
+    };
+    w.json(RecordType.Header, this.header('snapshot', generation));
+    let entries = 0;
+    for (const ns of this.engine.namespaces()) {
+      w.json(RecordType.Namespace, encodeSettings(ns, this.explicit.get(ns) ?? {}));
+      let countAt = -1;
+      let count = 0;
+      this.engine.exportSlots(ns, 0, (slot) => {
+        if (countAt < 0 || count >= SNAPSHOT_BATCH || w.length > RECORD_SOFT_LIMIT) {
+          if (countAt >= 0) {
+            endEntries(w, countAt, count);
+            flush();
+          }
+          countAt = beginEntries(w, ns);
+          count = 0;
+        }
+        writeEntry(w, slot);
+        count++;
+        entries++;
+      });
+      if (countAt >= 0) endEntries(w, countAt, count);
+      flush();
+    }
+    w.json(RecordType.End, { nextId: this.engine.nextEntryId, entries });
+    flush();
+    return bytes;
+  }
+
+  /** Snapshot `generation` is in place: older logs go, and persistence is on again if it was off. */
+  private installed(generation: number, bytes: number): void {
+    const { dir } = this.opts;
+    this.installedGeneration = generation;
+    this.snapshotBytes = bytes;
+    try {
+      for (const { generation: g, name } of listLogs(dir)) {
+        if (g < generation) removeIfPresent(join(dir, name));
+      }
+      fsyncDir(dir);
+    } catch (error) {
+      this.warn(`could not delete logs older than snapshot ${generation}: ${describeError(error)}`);
+    }
     this.lastCompaction = Date.now();
     this.updateExpiry();
     if (this.state === 'off') {
@@ -563,7 +630,21 @@ export class DurableStore {
       this.state = 'on';
       this.error = null;
     }
-    return true;
+  }
+
+  private compactionFailed(message: string, leftovers: string[]): void {
+    try {
+      for (const path of leftovers) removeIfPresent(path);
+    } catch {
+      // The directory itself is failing; the message below says so.
+    }
+    if (this.state === 'on') {
+      this.warn(
+        `compaction failed (${message}); the log keeps every change, forgotten entries stay in it until a compaction succeeds`,
+      );
+    } else if (!`${this.error ?? ''}`.includes(message)) {
+      this.error = `${this.error}; retry failed: ${message}`;
+    }
   }
 
   /** When the oldest entry in the files expires (a compaction is then due to remove it). */
@@ -586,7 +667,7 @@ export class DurableStore {
     }
     this.compactTimer = setInterval(() => {
       if (this.state === 'off' || this.dirty || this.engine.now() >= this.nextExpiryAt) {
-        this.compact();
+        this.compactInBackground();
       }
     }, this.opts.compactIntervalMs);
     this.compactTimer.unref();
