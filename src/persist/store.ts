@@ -4,14 +4,11 @@ import {
   fdatasync,
   fdatasyncSync,
   fstatSync,
-  ftruncateSync,
   openSync,
-  readdirSync,
-  readFileSync,
   renameSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import type { MemoryEngine, StorageStatus, StoredSlot } from '../engine/engine.js';
+import type { MemoryEngine, StorageStatus } from '../engine/engine.js';
 import { describeError } from '../errors.js';
 import type { LogFn } from '../log.js';
 import {
@@ -32,14 +29,18 @@ import {
   type FileHeader,
   FORMAT_NAME,
   FORMAT_VERSION,
-  type RawRecord,
   RecordType,
   RecordWriter,
-  readEntries,
-  readJson,
-  scanRecords,
   writeEntry,
 } from './format.js';
+import {
+  type DirFiles,
+  type ExplicitSettings,
+  encodeSettings,
+  RefusedError,
+  readDirFiles,
+  replayInto,
+} from './restore.js';
 
 export type FsyncPolicy = 'always' | 'interval' | 'never';
 
@@ -61,21 +62,6 @@ const SNAPSHOT_BATCH = 4096;
 const RECORD_SOFT_LIMIT = 8 * 1024 * 1024;
 /** Compact early when the log outgrows this and twice the snapshot. */
 const LOG_COMPACT_BYTES = 64 * 1024 * 1024;
-
-interface ExplicitSettings {
-  capacity?: number;
-  ttlMs?: number;
-}
-
-/** A problem opening the directory that needs the user: nothing is read from or written to it. */
-class RefusedError extends Error {}
-
-interface OpenedFile {
-  name: string;
-  generation: number;
-  buf: Buffer;
-  records: RawRecord[];
-}
 
 /**
  * Durable memory for one engine: an append-only log of inserts and forgets plus a compacted
@@ -154,9 +140,9 @@ export class DurableStore {
       );
       return;
     }
-    let files: { snapshot: OpenedFile | undefined; logs: OpenedFile[] };
+    let files: DirFiles;
     try {
-      files = this.readFiles();
+      files = readDirFiles(dir, this.opts.model, this.opts.dim, (m) => this.warn(m));
     } catch (error) {
       this.releaseLock?.();
       this.releaseLock = undefined;
@@ -164,7 +150,15 @@ export class DurableStore {
       else this.refuse(`cannot read ${dir}: ${describeError(error)}`);
       return;
     }
-    this.replay(files);
+    const replayed = replayInto(this.engine, files, dir, this.opts.dim, (m) => this.warn(m));
+    for (const [ns, settings] of replayed.explicit) this.explicit.set(ns, settings);
+    this.restored.entries = replayed.entries;
+    this.restored.namespaces = replayed.namespaces;
+    this.restored.droppedBytes = files.droppedBytes;
+    this.snapshotBytes = files.snapshot?.buf.length ?? 0;
+    this.installedGeneration = files.snapshot?.generation ?? 0;
+    this.generation = Math.max(this.installedGeneration, files.logs.at(-1)?.generation ?? 0);
+    this.dirty = files.logs.some((l) => l.records.length > 1);
     this.restored.ms = performance.now() - started;
     this.state = 'on';
     try {
@@ -179,174 +173,7 @@ export class DurableStore {
     );
   }
 
-  /** Reads and checks every file before anything is applied, so a refusal changes nothing. */
-  private readFiles(): { snapshot: OpenedFile | undefined; logs: OpenedFile[] } {
-    const { dir } = this.opts;
-    // Snapshots a crash left half-made (the one in place is still whole).
-    for (const name of readdirSync(dir)) {
-      if (name.startsWith(SNAPSHOT_TMP)) removeIfPresent(join(dir, name));
-    }
-    let snapshot: OpenedFile | undefined;
-    const snapPath = join(dir, SNAPSHOT_FILE);
-    let buf: Buffer | undefined;
-    try {
-      buf = readFileSync(snapPath);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
-    if (buf) {
-      const scan = scanRecords(buf);
-      const corrupt = (why: string) =>
-        new RefusedError(
-          `the snapshot ${snapPath} is corrupt (${why}); ringmem will not guess what it held. Move it away (\`mv ${snapPath} ${snapPath}.bad\`) and restart to begin from the logs only, or delete ${dir} to start empty. Persistence stays off until then`,
-        );
-      if (scan.stop) throw corrupt(`${scan.stop} at byte ${scan.goodEnd}`);
-      const header = this.checkHeader(snapPath, scan.records[0], 'snapshot');
-      if (!header) throw corrupt('no header record');
-      if (scan.records.at(-1)?.type !== RecordType.End)
-        throw corrupt('it ends before its end record');
-      snapshot = { name: SNAPSHOT_FILE, generation: header.generation, buf, records: scan.records };
-      this.installedGeneration = header.generation;
-    }
-    const base = snapshot?.generation ?? 0;
-    const logs: OpenedFile[] = [];
-    let stopped = false;
-    for (const { generation, name } of listLogs(dir)) {
-      const path = join(dir, name);
-      if (generation < base || stopped) {
-        // Older than the snapshot (a compaction that crashed before deleting it), or after a
-        // damaged log: nothing in it can be applied.
-        if (stopped) this.warn(`dropped ${path}: it follows a damaged log`);
-        removeIfPresent(path);
-        continue;
-      }
-      const fileBuf = readFileSync(path);
-      const scan = scanRecords(fileBuf);
-      const header = scan.records[0] ? this.checkHeader(path, scan.records[0], 'log') : undefined;
-      if (!header) {
-        // A log created but never completed its header (a crash at that instant): empty.
-        this.restored.droppedBytes += fileBuf.length;
-        removeIfPresent(path);
-        stopped = true;
-        continue;
-      }
-      if (scan.stop) {
-        const dropped = fileBuf.length - scan.goodEnd;
-        this.restored.droppedBytes += dropped;
-        this.warn(
-          `${path}: dropped the last ${dropped} bytes (${scan.stop} at byte ${scan.goodEnd}): a write torn by a crash, or damage; everything before it was restored`,
-        );
-        truncateFile(path, scan.goodEnd);
-        stopped = true;
-      }
-      logs.push({ name, generation, buf: fileBuf, records: scan.records });
-    }
-    return { snapshot, logs };
-  }
-
-  private checkHeader(
-    path: string,
-    record: RawRecord | undefined,
-    kind: FileHeader['kind'],
-  ): FileHeader | undefined {
-    if (!record || record.type !== RecordType.Header) return undefined;
-    const h = readJson(record.payload) as Partial<FileHeader>;
-    if (h.format !== FORMAT_NAME || h.kind !== kind || typeof h.generation !== 'number') {
-      throw new RefusedError(
-        `${path} is not a ringmem ${kind} file; --persist must name a directory that only ringmem writes`,
-      );
-    }
-    if ((h.version ?? 0) > FORMAT_VERSION) {
-      throw new RefusedError(
-        `${path} was written by a newer ringmem (format ${h.version}, this one reads ${FORMAT_VERSION}): upgrade ringmem, or use another --persist directory`,
-      );
-    }
-    const { model, dim } = this.opts;
-    if (h.model !== model || h.dim !== dim) {
-      throw new RefusedError(
-        `${this.opts.dir} holds memory embedded with model ${h.model} (${h.dim} dims), but this server uses ${model} (${dim} dims); vectors of two models cannot be mixed. Start with --model ${h.model}, give another --persist directory, or delete ${this.opts.dir} to start over`,
-      );
-    }
-    return h as FileHeader;
-  }
-
-  private replay(files: { snapshot: OpenedFile | undefined; logs: OpenedFile[] }): void {
-    const engine = this.engine;
-    let nextId = 1;
-    let skipped = 0;
-    let firstSkip = '';
-    const restore = (ns: string, e: StoredSlot) => {
-      try {
-        engine.restoreSlot(ns, e);
-      } catch (error) {
-        if (skipped++ === 0) firstSkip = describeError(error);
-      }
-      if (e.id >= nextId) nextId = e.id + 1;
-    };
-    const apply = (file: OpenedFile) => {
-      for (const r of file.records) {
-        try {
-          switch (r.type) {
-            case RecordType.Entries:
-              readEntries(r.payload, this.opts.dim, restore, (ns, count) =>
-                engine.reserveForRestore(ns, count),
-              );
-              break;
-            case RecordType.Namespace: {
-              const v = readJson(r.payload) as { ns: string; capacity?: number; ttlMs?: number };
-              const settings = decodeSettings(v);
-              if (settings.capacity !== undefined || settings.ttlMs !== undefined) {
-                this.explicit.set(v.ns, settings);
-              }
-              engine.configureNamespace(v.ns, settings);
-              break;
-            }
-            case RecordType.Forget: {
-              const v = readJson(r.payload) as { ns?: string; ids: number[] };
-              engine.forget(v.ids, v.ns);
-              break;
-            }
-            case RecordType.Cut: {
-              const v = readJson(r.payload) as { ns?: string; before: number };
-              engine.forgetOlderThan({ before: v.before, namespace: v.ns });
-              break;
-            }
-            case RecordType.Drop: {
-              const v = readJson(r.payload) as { ns: string };
-              engine.dropNamespace(v.ns);
-              this.explicit.delete(v.ns);
-              break;
-            }
-            case RecordType.End: {
-              const v = readJson(r.payload) as { nextId: number };
-              if (v.nextId > nextId) nextId = v.nextId;
-              break;
-            }
-          }
-        } catch (error) {
-          this.warn(
-            `${join(this.opts.dir, file.name)}: skipped a record at byte ${r.offset}: ${describeError(error)}`,
-          );
-        }
-      }
-    };
-    if (files.snapshot) apply(files.snapshot);
-    for (const log of files.logs) apply(log);
-    if (skipped > 0) {
-      this.warn(
-        `${skipped} stored entries did not fit this server's settings and were not restored (first: ${firstSkip})`,
-      );
-    }
-    engine.finishRestore(nextId);
-    const stats = engine.stats();
-    this.restored.entries = stats.reduce((n, s) => n + s.count, 0);
-    this.restored.namespaces = stats.length;
-    this.snapshotBytes = files.snapshot?.buf.length ?? 0;
-    this.generation = Math.max(files.snapshot?.generation ?? 0, files.logs.at(-1)?.generation ?? 0);
-    this.dirty = files.logs.some((l) => l.records.length > 1);
-  }
-
-  private openLogForAppend(files: { logs: OpenedFile[] }): void {
+  private openLogForAppend(files: DirFiles): void {
     const last = files.logs.at(-1);
     const path = join(this.opts.dir, logFileName(this.generation));
     if (last && last.generation === this.generation) {
@@ -747,30 +574,4 @@ export class DurableStore {
     this.releaseLock?.();
     this.releaseLock = undefined;
   }
-}
-
-function truncateFile(path: string, length: number): void {
-  const fd = openSync(path, 'r+');
-  try {
-    ftruncateSync(fd, length);
-    fdatasyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function encodeSettings(ns: string, s: ExplicitSettings): Record<string, unknown> {
-  return {
-    ns,
-    capacity: s.capacity,
-    ttlMs: s.ttlMs === undefined ? undefined : Number.isFinite(s.ttlMs) ? s.ttlMs : 'none',
-  };
-}
-
-function decodeSettings(v: { capacity?: number; ttlMs?: number | string }): ExplicitSettings {
-  const out: ExplicitSettings = {};
-  if (typeof v.capacity === 'number') out.capacity = v.capacity;
-  if (v.ttlMs === 'none') out.ttlMs = Number.POSITIVE_INFINITY;
-  else if (typeof v.ttlMs === 'number') out.ttlMs = v.ttlMs;
-  return out;
 }
