@@ -160,7 +160,9 @@ describe('serve --shared: one daemon for every client', () => {
       () => 'answered',
       (e: Error) => e.message,
     );
-    await new Promise((r) => setTimeout(r, 200));
+    // Long enough for the front to have relayed the call even on a loaded machine: a call that
+    // reached the front only after the daemon died would go to the new daemon and succeed.
+    await new Promise((r) => setTimeout(r, 1500));
     process.kill(pid, 'SIGKILL');
     expect(await inflight).toMatch(/daemon went away while handling tools\/call.*retry/);
     // The next call goes to a newly started daemon (the stale socket is replaced).
