@@ -38,7 +38,11 @@ async function daemon(
   }
 }
 
+const clients: Client[] = [];
+
 afterAll(async () => {
+  // Fronts first: a front left running (a failed test) would start a new daemon after the stop.
+  for (const c of clients) await c.close().catch(() => {});
   for (const d of runtimeDirs) {
     await daemon(d, 'stop');
     rmSync(d, { recursive: true, force: true });
@@ -69,6 +73,7 @@ async function front(
     err += String(d);
   });
   const client = new Client({ name: 'e2e-shared', version: '1.0.0' });
+  clients.push(client);
   const logs: string[] = [];
   client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
     logs.push(String(n.params.data));
