@@ -1,10 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadKernel } from '../src/kernel/index.js';
+import { DurableMemoryEngine } from '../src/persist/durable-engine.js';
+import { seededUnitRows } from '../src/seeded-rows.js';
 import { CLI, cliEnv } from './helpers/cli.js';
 
 const dirs: string[] = [];
@@ -54,43 +58,48 @@ const serve = (dir: string, ...extra: string[]) =>
   startServer(process.execPath, [CLI, 'serve', '--persist', dir, ...extra]);
 
 describe('durable memory through the built CLI', () => {
-  it('loses nothing acknowledged under --fsync always when the server is killed -9 during a write flood', async () => {
-    const dir = join(tempDir(), 'mem');
-    const a = await serve(dir, '--fsync', 'always');
-    const acked: number[] = [];
-    let sent = 0;
-    const worker = async (w: number) => {
-      for (;;) {
-        const texts = [0, 1, 2].map((i) => `worker ${w} batch ${sent} line ${i}: disk io retry`);
-        sent++;
-        try {
-          const res = await a.call('remember', { texts, namespace: 'flood' });
-          acked.push(...(res.ids as number[]));
-        } catch {
-          return; // the connection died under us: not acknowledged
+  // A process crash loses nothing acknowledged under any mode: the write reached the OS before
+  // the answer was sent (fsync only matters for power loss, which a test cannot cause).
+  it.each(['always', 'never'])(
+    'loses nothing acknowledged under --fsync %s when the server is killed -9 during a write flood',
+    async (mode) => {
+      const dir = join(tempDir(), 'mem');
+      const a = await serve(dir, '--fsync', mode);
+      const acked: number[] = [];
+      let sent = 0;
+      const worker = async (w: number) => {
+        for (;;) {
+          const texts = [0, 1, 2].map((i) => `worker ${w} batch ${sent} line ${i}: disk io retry`);
+          sent++;
+          try {
+            const res = await a.call('remember', { texts, namespace: 'flood' });
+            acked.push(...(res.ids as number[]));
+          } catch {
+            return; // the connection died under us: not acknowledged
+          }
         }
-      }
-    };
-    const workers = [0, 1, 2, 3].map(worker);
-    while (acked.length < 300) await new Promise((r) => setTimeout(r, 5));
-    process.kill(a.transport.pid!, 'SIGKILL');
-    await Promise.all(workers);
-    await a.client.close().catch(() => {});
+      };
+      const workers = [0, 1, 2, 3].map(worker);
+      while (acked.length < 300) await new Promise((r) => setTimeout(r, 5));
+      process.kill(a.transport.pid!, 'SIGKILL');
+      await Promise.all(workers);
+      await a.client.close().catch(() => {});
 
-    const b = await serve(dir, '--fsync', 'always');
-    const stats = await b.call('memory_stats', {});
-    const persistence = stats.persistence as { state: string; restored_entries: number };
-    expect(persistence.state).toBe('on');
-    const count = (stats.namespaces as { count: number }[])[0]!.count;
-    // Everything acknowledged came back (and writes that landed without an answer may have too).
-    expect(count).toBeGreaterThanOrEqual(acked.length);
-    const res = await b.call('forget', { ids: acked, namespace: 'flood' });
-    expect((res.forgotten as number[]).length).toBe(acked.length);
-    // New ids never reuse old ones.
-    const fresh = await b.call('remember', { texts: ['after the crash'], namespace: 'flood' });
-    expect((fresh.ids as number[])[0]).toBeGreaterThan(Math.max(...acked));
-    await b.client.close();
-  });
+      const b = await serve(dir, '--fsync', mode);
+      const stats = await b.call('memory_stats', {});
+      const persistence = stats.persistence as { state: string; restored_entries: number };
+      expect(persistence.state).toBe('on');
+      const count = (stats.namespaces as { count: number }[])[0]!.count;
+      // Everything acknowledged came back (and writes that landed without an answer may have too).
+      expect(count).toBeGreaterThanOrEqual(acked.length);
+      const res = await b.call('forget', { ids: acked, namespace: 'flood' });
+      expect((res.forgotten as number[]).length).toBe(acked.length);
+      // New ids never reuse old ones.
+      const fresh = await b.call('remember', { texts: ['after the crash'], namespace: 'flood' });
+      expect((fresh.ids as number[])[0]).toBeGreaterThan(Math.max(...acked));
+      await b.client.close();
+    },
+  );
 
   it('keeps serving from RAM and says persistence is off when the log cannot grow', async () => {
     const dir = join(tempDir(), 'mem');
@@ -126,6 +135,28 @@ describe('durable memory through the built CLI', () => {
     expect((recall.hits as { text: string }[])[0]!.text).toBe('still served from RAM');
     expect(s.stderr()).toMatch(/durable memory is off/);
     await s.client.close();
+  });
+
+  it('doctor --persist inspects a directory without writing to it, and flags another model', async () => {
+    const dir = join(tempDir(), 'mem');
+    const engine = new DurableMemoryEngine(
+      { dim: 384, kernel: loadKernel({ backend: 'js', warn: () => {} }) },
+      { dir, fsync: 'always', compactIntervalMs: 60_000, model: 'some-other-model', log: () => {} },
+    );
+    engine.insert('ns', seededUnitRows(1, 384, 1), [{ text: 'x' }]);
+    engine.closeStore();
+    const before = readdirSync(dir).sort();
+    const doctor = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn(process.execPath, [CLI, 'doctor', '--persist', dir], { env: cliEnv() });
+      let out = '';
+      child.stdout.on('data', (d) => {
+        out += String(d);
+      });
+      child.on('exit', (code) => resolve({ code, out }));
+    });
+    expect(doctor.code).toBe(1);
+    expect(doctor.out).toMatch(/✗ persist .*written with model some-other-model \(384 dims\)/);
+    expect(readdirSync(dir).sort()).toEqual(before);
   });
 
   it('refuses a directory another live server writes, naming its pid', async () => {

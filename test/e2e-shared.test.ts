@@ -38,7 +38,11 @@ async function daemon(
   }
 }
 
+const clients: Client[] = [];
+
 afterAll(async () => {
+  // Fronts first: a front left running (a failed test) would start a new daemon after the stop.
+  for (const c of clients) await c.close().catch(() => {});
   for (const d of runtimeDirs) {
     await daemon(d, 'stop');
     rmSync(d, { recursive: true, force: true });
@@ -69,6 +73,7 @@ async function front(
     err += String(d);
   });
   const client = new Client({ name: 'e2e-shared', version: '1.0.0' });
+  clients.push(client);
   const logs: string[] = [];
   client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
     logs.push(String(n.params.data));
@@ -136,6 +141,19 @@ describe('serve --shared: one daemon for every client', () => {
     expect(after.stdout).toMatch(/no ringmem daemon is running/);
   });
 
+  it('starts before any client with `daemon start`, which a front then joins', async () => {
+    const dir = runtimeDir();
+    const started = await daemon(dir, 'start', '--capacity', '77');
+    expect(started.stdout).toMatch(/started ringmem daemon pid \d+/);
+    expect((await daemon(dir, 'start')).stdout).toMatch(/already running: ringmem daemon pid/);
+    const a = await front(dir);
+    await a.call('remember', { texts: ['joined'], namespace: 'j' });
+    const stats = await a.call('memory_stats', {});
+    expect((stats.namespaces as { capacity: number }[])[0]?.capacity).toBe(77);
+    await a.client.close();
+    expect((await daemon(dir, 'stop')).code).toBe(0);
+  });
+
   it('fails an in-flight call with a clear error when the daemon dies, reconnects to a new daemon and says so', async () => {
     const dir = runtimeDir();
     const a = await front(dir);
@@ -147,7 +165,9 @@ describe('serve --shared: one daemon for every client', () => {
       () => 'answered',
       (e: Error) => e.message,
     );
-    await new Promise((r) => setTimeout(r, 200));
+    // Long enough for the front to have relayed the call even on a loaded machine: a call that
+    // reached the front only after the daemon died would go to the new daemon and succeed.
+    await new Promise((r) => setTimeout(r, 1500));
     process.kill(pid, 'SIGKILL');
     expect(await inflight).toMatch(/daemon went away while handling tools\/call.*retry/);
     // The next call goes to a newly started daemon (the stale socket is replaced).

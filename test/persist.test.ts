@@ -198,6 +198,8 @@ describe('durable memory (--persist)', () => {
             fc.record({ op: fc.constant('forget' as const), back: fc.integer({ min: 0, max: 8 }) }),
             fc.record({ op: fc.constant('cut' as const), age: fc.integer({ min: 0, max: 5000 }) }),
             fc.constant({ op: 'compact' as const }),
+            // Not awaited: later steps (and restarts) land while its snapshot is still flushing.
+            fc.constant({ op: 'bgcompact' as const }),
             fc.constant({ op: 'restart' as const }),
           ),
           { maxLength: 30 },
@@ -222,6 +224,8 @@ describe('durable memory (--persist)', () => {
               );
             } else if (step.op === 'compact') {
               expect(cur.engine.store.compact()).toBe(true);
+            } else if (step.op === 'bgcompact') {
+              cur.engine.store.compactInBackground();
             } else {
               crash(cur.engine);
               cur = openEngine(dir, { capacity: 6, t: cur.clock.t });
@@ -233,6 +237,33 @@ describe('durable memory (--persist)', () => {
       ),
       { numRuns: 60 },
     );
+  });
+
+  it('finishes a background compaction off the event loop, and a crash before its rename loses nothing', async () => {
+    const dir = tempDir();
+    const a = openEngine(dir);
+    const { ids } = a.engine.insert('ns', seededUnitRows(2, DIM, 1), [
+      { text: 'A' },
+      { text: 'B' },
+    ]);
+    a.engine.store.compactInBackground();
+    // Written after the log switched, before the snapshot is in place.
+    a.engine.insert('ns', seededUnitRows(1, DIM, 2), [{ text: 'C' }]);
+    a.engine.forget([ids[0]!]);
+    crash(a.engine);
+    const b = openEngine(dir);
+    expectSameWindow(a.engine, b.engine);
+    expect(b.engine.recent('ns', 5).map((e) => e.text)).toEqual(['C', 'B']);
+    b.engine.store.compactInBackground();
+    const deadline = Date.now() + 10_000;
+    while (b.engine.storageStatus().last_compaction === null && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(b.engine.storageStatus().last_compaction).not.toBeNull();
+    expect(readdirSync(dir).filter((n) => n.includes('tmp'))).toEqual([]);
+    expect(listLogs(dir)).toHaveLength(1);
+    crash(b.engine);
+    expectSameWindow(b.engine, openEngine(dir).engine);
   });
 
   it('drops a torn last record and restores everything before it', () => {

@@ -27,7 +27,7 @@ type Command = (argv: string[], io: CliIo) => Promise<number>;
 
 // Commands load lazily: `ringmem --help` or `ringmem config` should not pay for onnxruntime.
 const COMMANDS: Record<string, () => Promise<Command>> = {
-  serve: async () => (await import('./serve.js')).runServe,
+  serve: async () => (await import('./serve-command.js')).runServeCommand,
   demo: async () => (await import('./demo.js')).runDemo,
   watch: async () => (await import('./watch.js')).runWatch,
   models: async () => (await import('./models-command.js')).runModelsCommand,

@@ -82,6 +82,8 @@ export class Front {
     input.on('data', (chunk: Buffer) => splitter.push(chunk));
     input.once('end', () => this.close());
     input.once('close', () => this.close());
+    // The client went away mid-answer (EPIPE): nothing left to relay to.
+    this.opts.output.on('error', () => this.close());
     void this.connect();
     await this.done;
   }
@@ -195,6 +197,9 @@ export class Front {
     const previous = this.welcome;
     this.welcome = welcome;
     const diffs = settingDifferences(this.opts.settings, this.opts.explicit, welcome.settings);
+    if (welcome.version !== SERVER_VERSION) {
+      diffs.push(`version: this front is ringmem ${SERVER_VERSION}, the daemon ${welcome.version}`);
+    }
     if (diffs.length > 0 && (!previous || previous.pid !== welcome.pid)) {
       const text = `the shared ringmem daemon (pid ${welcome.pid}) runs with other settings than this front asked for — ${diffs.join('; ')}. Settings come from the daemon's first starter or its config file (${this.opts.paths.config}); to apply yours: ringmem daemon stop, then reconnect`;
       this.opts.log('warning', text);

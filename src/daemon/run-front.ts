@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
-import type { parseCommandArgs } from '../cli/flags.js';
+import { type parseCommandArgs, parseCommandOrExit } from '../cli/flags.js';
 import type { CliIo } from '../cli/io.js';
 import { SETTINGS } from '../config.js';
-import type { LogFn } from '../log.js';
+import { type LogFn, stderrLogger } from '../log.js';
 import { Front } from './front.js';
 import { daemonPaths } from './paths.js';
 import { sharedSettings } from './protocol.js';
@@ -53,4 +53,17 @@ export async function runSharedFront(
   });
   await front.run();
   return 0;
+}
+
+/** `ringmem serve --shared` straight from the command line (see cli/serve-command.ts). */
+export async function runSharedFrontCommand(argv: string[], io: CliIo): Promise<number> {
+  const parsed = parseCommandOrExit(
+    'serve',
+    argv,
+    io,
+    { http: { type: 'boolean' }, stateless: { type: 'boolean' }, shared: { type: 'boolean' } },
+    'see `ringmem serve --help`',
+  );
+  if (typeof parsed === 'number') return parsed;
+  return runSharedFront(parsed, io, stderrLogger(parsed.config.logLevel, io.stderr));
 }

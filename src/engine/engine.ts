@@ -1077,6 +1077,19 @@ export class MemoryEngine {
     }
   }
 
+  /** Before restoring `count` more slots into a namespace: allocate the ring once, not by doubling. */
+  reserveForRestore(namespace: string, count: number): void {
+    assertNamespace(namespace);
+    let ns = this.spaces.get(namespace);
+    if (!ns) ns = this.create(namespace, this.defaults.capacity, this.defaults.ttlMs);
+    const ring = ns.ring;
+    const growth = Ring.bytesForRows(
+      ring.rowsAfterReserve(ring.size + count) - ring.rows,
+      ring.dim,
+    );
+    if (this.totalBytes() + growth <= this.maxBytes) ring.reserve(ring.size + count);
+  }
+
   /**
    * Ends a restore: ids continue from `nextId`, entries past the TTL go, centroids and baselines
    * are re-summed exactly from the restored rows, and counters start from zero.

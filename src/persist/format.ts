@@ -242,6 +242,7 @@ export function readEntries(
   payload: Buffer,
   dim: number,
   visit: (namespace: string, entry: StoredEntry) => void,
+  before?: (namespace: string, count: number) => void,
 ): number {
   // DataView reads inline in V8; Buffer's readDoubleLE and friends do not.
   const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
@@ -251,6 +252,7 @@ export function readEntries(
   pos += 4 + nsLen;
   const count = view.getUint32(pos, true);
   pos += 4;
+  before?.(namespace, count);
   const row = new Float32Array(dim);
   const rowBytes = Buffer.from(row.buffer);
   const str = (): string => {

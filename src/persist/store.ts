@@ -4,13 +4,11 @@ import {
   fdatasync,
   fdatasyncSync,
   fstatSync,
-  ftruncateSync,
   openSync,
-  readFileSync,
   renameSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import type { MemoryEngine, StorageStatus, StoredSlot } from '../engine/engine.js';
+import type { MemoryEngine, StorageStatus } from '../engine/engine.js';
 import { describeError } from '../errors.js';
 import type { LogFn } from '../log.js';
 import {
@@ -31,14 +29,18 @@ import {
   type FileHeader,
   FORMAT_NAME,
   FORMAT_VERSION,
-  type RawRecord,
   RecordType,
   RecordWriter,
-  readEntries,
-  readJson,
-  scanRecords,
   writeEntry,
 } from './format.js';
+import {
+  type DirFiles,
+  type ExplicitSettings,
+  encodeSettings,
+  RefusedError,
+  readDirFiles,
+  replayInto,
+} from './restore.js';
 
 export type FsyncPolicy = 'always' | 'interval' | 'never';
 
@@ -60,21 +62,6 @@ const SNAPSHOT_BATCH = 4096;
 const RECORD_SOFT_LIMIT = 8 * 1024 * 1024;
 /** Compact early when the log outgrows this and twice the snapshot. */
 const LOG_COMPACT_BYTES = 64 * 1024 * 1024;
-
-interface ExplicitSettings {
-  capacity?: number;
-  ttlMs?: number;
-}
-
-/** A problem opening the directory that needs the user: nothing is read from or written to it. */
-class RefusedError extends Error {}
-
-interface OpenedFile {
-  name: string;
-  generation: number;
-  buf: Buffer;
-  records: RawRecord[];
-}
 
 /**
  * Durable memory for one engine: an append-only log of inserts and forgets plus a compacted
@@ -105,6 +92,10 @@ export class DurableStore {
   private nextExpiryAt = Number.POSITIVE_INFINITY;
   private lastCompaction: number | null = null;
   private compactionPending = false;
+  /** A background compaction is flushing its snapshot. */
+  private compacting = false;
+  /** Generation of the snapshot in place (a late background one never replaces a newer one). */
+  private installedGeneration = 0;
   private releaseLock: (() => void) | undefined;
   private syncTimer: NodeJS.Timeout | undefined;
   private compactTimer: NodeJS.Timeout | undefined;
@@ -149,9 +140,9 @@ export class DurableStore {
       );
       return;
     }
-    let files: { snapshot: OpenedFile | undefined; logs: OpenedFile[] };
+    let files: DirFiles;
     try {
-      files = this.readFiles();
+      files = readDirFiles(dir, this.opts.model, this.opts.dim, (m) => this.warn(m));
     } catch (error) {
       this.releaseLock?.();
       this.releaseLock = undefined;
@@ -159,7 +150,15 @@ export class DurableStore {
       else this.refuse(`cannot read ${dir}: ${describeError(error)}`);
       return;
     }
-    this.replay(files);
+    const replayed = replayInto(this.engine, files, dir, this.opts.dim, (m) => this.warn(m));
+    for (const [ns, settings] of replayed.explicit) this.explicit.set(ns, settings);
+    this.restored.entries = replayed.entries;
+    this.restored.namespaces = replayed.namespaces;
+    this.restored.droppedBytes = files.droppedBytes;
+    this.snapshotBytes = files.snapshot?.buf.length ?? 0;
+    this.installedGeneration = files.snapshot?.generation ?? 0;
+    this.generation = Math.max(this.installedGeneration, files.logs.at(-1)?.generation ?? 0);
+    this.dirty = files.logs.some((l) => l.records.length > 1);
     this.restored.ms = performance.now() - started;
     this.state = 'on';
     try {
@@ -174,168 +173,7 @@ export class DurableStore {
     );
   }
 
-  /** Reads and checks every file before anything is applied, so a refusal changes nothing. */
-  private readFiles(): { snapshot: OpenedFile | undefined; logs: OpenedFile[] } {
-    const { dir } = this.opts;
-    removeIfPresent(join(dir, SNAPSHOT_TMP));
-    let snapshot: OpenedFile | undefined;
-    const snapPath = join(dir, SNAPSHOT_FILE);
-    let buf: Buffer | undefined;
-    try {
-      buf = readFileSync(snapPath);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
-    if (buf) {
-      const scan = scanRecords(buf);
-      const corrupt = (why: string) =>
-        new RefusedError(
-          `the snapshot ${snapPath} is corrupt (${why}); ringmem will not guess what it held. Move it away (\`mv ${snapPath} ${snapPath}.bad\`) and restart to begin from the logs only, or delete ${dir} to start empty. Persistence stays off until then`,
-        );
-      if (scan.stop) throw corrupt(`${scan.stop} at byte ${scan.goodEnd}`);
-      const header = this.checkHeader(snapPath, scan.records[0], 'snapshot');
-      if (!header) throw corrupt('no header record');
-      if (scan.records.at(-1)?.type !== RecordType.End)
-        throw corrupt('it ends before its end record');
-      snapshot = { name: SNAPSHOT_FILE, generation: header.generation, buf, records: scan.records };
-    }
-    const base = snapshot?.generation ?? 0;
-    const logs: OpenedFile[] = [];
-    let stopped = false;
-    for (const { generation, name } of listLogs(dir)) {
-      const path = join(dir, name);
-      if (generation < base || stopped) {
-        // Older than the snapshot (a compaction that crashed before deleting it), or after a
-        // damaged log: nothing in it can be applied.
-        if (stopped) this.warn(`dropped ${path}: it follows a damaged log`);
-        removeIfPresent(path);
-        continue;
-      }
-      const fileBuf = readFileSync(path);
-      const scan = scanRecords(fileBuf);
-      const header = scan.records[0] ? this.checkHeader(path, scan.records[0], 'log') : undefined;
-      if (!header) {
-        // A log created but never completed its header (a crash at that instant): empty.
-        this.restored.droppedBytes += fileBuf.length;
-        removeIfPresent(path);
-        stopped = true;
-        continue;
-      }
-      if (scan.stop) {
-        const dropped = fileBuf.length - scan.goodEnd;
-        this.restored.droppedBytes += dropped;
-        this.warn(
-          `${path}: dropped the last ${dropped} bytes (${scan.stop} at byte ${scan.goodEnd}): a write torn by a crash, or damage; everything before it was restored`,
-        );
-        truncateFile(path, scan.goodEnd);
-        stopped = true;
-      }
-      logs.push({ name, generation, buf: fileBuf, records: scan.records });
-    }
-    return { snapshot, logs };
-  }
-
-  private checkHeader(
-    path: string,
-    record: RawRecord | undefined,
-    kind: FileHeader['kind'],
-  ): FileHeader | undefined {
-    if (!record || record.type !== RecordType.Header) return undefined;
-    const h = readJson(record.payload) as Partial<FileHeader>;
-    if (h.format !== FORMAT_NAME || h.kind !== kind || typeof h.generation !== 'number') {
-      throw new RefusedError(
-        `${path} is not a ringmem ${kind} file; --persist must name a directory that only ringmem writes`,
-      );
-    }
-    if ((h.version ?? 0) > FORMAT_VERSION) {
-      throw new RefusedError(
-        `${path} was written by a newer ringmem (format ${h.version}, this one reads ${FORMAT_VERSION}): upgrade ringmem, or use another --persist directory`,
-      );
-    }
-    const { model, dim } = this.opts;
-    if (h.model !== model || h.dim !== dim) {
-      throw new RefusedError(
-        `${this.opts.dir} holds memory embedded with model ${h.model} (${h.dim} dims), but this server uses ${model} (${dim} dims); vectors of two models cannot be mixed. Start with --model ${h.model}, give another --persist directory, or delete ${this.opts.dir} to start over`,
-      );
-    }
-    return h as FileHeader;
-  }
-
-  private replay(files: { snapshot: OpenedFile | undefined; logs: OpenedFile[] }): void {
-    const engine = this.engine;
-    let nextId = 1;
-    let skipped = 0;
-    let firstSkip = '';
-    const restore = (ns: string, e: StoredSlot) => {
-      try {
-        engine.restoreSlot(ns, e);
-      } catch (error) {
-        if (skipped++ === 0) firstSkip = describeError(error);
-      }
-      if (e.id >= nextId) nextId = e.id + 1;
-    };
-    const apply = (file: OpenedFile) => {
-      for (const r of file.records) {
-        try {
-          switch (r.type) {
-            case RecordType.Entries:
-              readEntries(r.payload, this.opts.dim, restore);
-              break;
-            case RecordType.Namespace: {
-              const v = readJson(r.payload) as { ns: string; capacity?: number; ttlMs?: number };
-              const settings = decodeSettings(v);
-              if (settings.capacity !== undefined || settings.ttlMs !== undefined) {
-                this.explicit.set(v.ns, settings);
-              }
-              engine.configureNamespace(v.ns, settings);
-              break;
-            }
-            case RecordType.Forget: {
-              const v = readJson(r.payload) as { ns?: string; ids: number[] };
-              engine.forget(v.ids, v.ns);
-              break;
-            }
-            case RecordType.Cut: {
-              const v = readJson(r.payload) as { ns?: string; before: number };
-              engine.forgetOlderThan({ before: v.before, namespace: v.ns });
-              break;
-            }
-            case RecordType.Drop: {
-              const v = readJson(r.payload) as { ns: string };
-              engine.dropNamespace(v.ns);
-              this.explicit.delete(v.ns);
-              break;
-            }
-            case RecordType.End: {
-              const v = readJson(r.payload) as { nextId: number };
-              if (v.nextId > nextId) nextId = v.nextId;
-              break;
-            }
-          }
-        } catch (error) {
-          this.warn(
-            `${join(this.opts.dir, file.name)}: skipped a record at byte ${r.offset}: ${describeError(error)}`,
-          );
-        }
-      }
-    };
-    if (files.snapshot) apply(files.snapshot);
-    for (const log of files.logs) apply(log);
-    if (skipped > 0) {
-      this.warn(
-        `${skipped} stored entries did not fit this server's settings and were not restored (first: ${firstSkip})`,
-      );
-    }
-    engine.finishRestore(nextId);
-    const stats = engine.stats();
-    this.restored.entries = stats.reduce((n, s) => n + s.count, 0);
-    this.restored.namespaces = stats.length;
-    this.snapshotBytes = files.snapshot?.buf.length ?? 0;
-    this.generation = Math.max(files.snapshot?.generation ?? 0, files.logs.at(-1)?.generation ?? 0);
-    this.dirty = files.logs.some((l) => l.records.length > 1);
-  }
-
-  private openLogForAppend(files: { logs: OpenedFile[] }): void {
+  private openLogForAppend(files: DirFiles): void {
     const last = files.logs.at(-1);
     const path = join(this.opts.dir, logFileName(this.generation));
     if (last && last.generation === this.generation) {
@@ -455,7 +293,7 @@ export class DurableStore {
       this.compactionPending = true;
       setImmediate(() => {
         this.compactionPending = false;
-        this.compact();
+        this.compactInBackground();
       });
     }
   }
@@ -468,77 +306,55 @@ export class DurableStore {
    * files, so this is when they leave the disk. From state 'off' this is also the retry.
    */
   compact(): boolean {
-    if (this.state === 'refused' || this.closed) return false;
+    return this.runCompaction(false);
+  }
+
+  /**
+   * The timer's compaction: the snapshot is written and the log switched at once, and the
+   * snapshot's flush to disk and its rename happen off the event loop (a large window would
+   * otherwise stall every client for the fsync). Until the rename, a restart reads the old
+   * snapshot and both logs, which hold the same changes.
+   */
+  compactInBackground(): void {
+    // A retry after a failure stays synchronous: nothing else is being written then anyway.
+    this.runCompaction(this.state === 'on');
+  }
+
+  private runCompaction(background: boolean): boolean {
+    // A synchronous compaction (close, tests) may overtake a background one still flushing.
+    if (this.state === 'refused' || this.closed || (background && this.compacting)) return false;
     const { dir } = this.opts;
     const generation = this.generation + 1;
-    const tmp = join(dir, SNAPSHOT_TMP);
+    const tmp = join(dir, `${SNAPSHOT_TMP}-${generation}`);
     let newLog: number | undefined;
+    let snapFd: number | undefined;
+    let bytes = 0;
     let stage = `writing ${tmp}`;
     try {
-      const fd = openSync(tmp, 'w', 0o600);
-      let bytes = 0;
-      try {
-        const w = new RecordWriter();
-        const flush = () => {
-          writeAll(fd, w.bytes());
-          bytes += w.length;
-          w.reset();
-        };
-        w.json(RecordType.Header, this.header('snapshot', generation));
-        let entries = 0;
-        for (const ns of this.engine.namespaces()) {
-          w.json(RecordType.Namespace, encodeSettings(ns, this.explicit.get(ns) ?? {}));
-          let countAt = -1;
-          let count = 0;
-          this.engine.exportSlots(ns, 0, (slot) => {
-            if (countAt < 0 || count >= SNAPSHOT_BATCH || w.length > RECORD_SOFT_LIMIT) {
-              if (countAt >= 0) {
-                endEntries(w, countAt, count);
-                flush();
-              }
-              countAt = beginEntries(w, ns);
-              count = 0;
-            }
-            writeEntry(w, slot);
-            count++;
-            entries++;
-          });
-          if (countAt >= 0) endEntries(w, countAt, count);
-          flush();
-        }
-        w.json(RecordType.End, { nextId: this.engine.nextEntryId, entries });
-        flush();
-        fdatasyncSync(fd);
-      } finally {
-        closeSync(fd);
+      snapFd = openSync(tmp, 'w', 0o600);
+      bytes = this.writeSnapshot(snapFd, generation);
+      if (!background) {
+        fdatasyncSync(snapFd);
+        closeSync(snapFd);
+        snapFd = undefined;
       }
       stage = `creating ${join(dir, logFileName(generation))}`;
       newLog = this.createLog(generation);
-      stage = `renaming ${tmp} to ${SNAPSHOT_FILE}`;
-      renameSync(tmp, join(dir, SNAPSHOT_FILE));
-      fsyncDir(dir);
-      this.snapshotBytes = bytes;
+      if (!background) {
+        stage = `renaming ${tmp} to ${SNAPSHOT_FILE}`;
+        renameSync(tmp, join(dir, SNAPSHOT_FILE));
+        fsyncDir(dir);
+      }
     } catch (error) {
+      if (snapFd !== undefined) closeSync(snapFd);
       if (newLog !== undefined) closeSync(newLog);
-      try {
-        removeIfPresent(tmp);
-        removeIfPresent(join(dir, logFileName(generation)));
-      } catch {
-        // The directory itself is failing; the message below says so.
-      }
-      const message = `${stage}: ${describeError(error)}`;
-      if (this.state === 'on') {
-        this.warn(
-          `compaction failed (${message}); the log keeps every change, forgotten entries stay in it until a compaction succeeds`,
-        );
-      } else {
-        this.error = `${this.error ?? ''}`.includes(message)
-          ? this.error
-          : `${this.error}; retry failed: ${message}`;
-      }
+      this.compactionFailed(`${stage}: ${describeError(error)}`, [
+        tmp,
+        join(dir, logFileName(generation)),
+      ]);
       return false;
     }
-    // Switch to the new generation; the old files hold nothing the new snapshot lacks.
+    // From here changes go to the new log; the old one holds nothing the new snapshot lacks.
     if (this.fd !== undefined) {
       try {
         closeSync(this.fd);
@@ -548,12 +364,92 @@ export class DurableStore {
     }
     this.fd = newLog;
     this.generation = generation;
-    for (const { generation: g, name } of listLogs(dir)) {
-      if (g < generation) removeIfPresent(join(dir, name));
-    }
-    fsyncDir(dir);
     this.dirty = false;
     this.unsynced = false;
+    if (!background) {
+      this.installed(generation, bytes);
+      return true;
+    }
+    this.compacting = true;
+    const fd = snapFd as number;
+    fdatasync(fd, (syncError) => {
+      this.compacting = false;
+      let error: unknown = syncError;
+      try {
+        closeSync(fd);
+      } catch {
+        // Reported through syncError when it matters.
+      }
+      if (!error && generation > this.installedGeneration && !this.closed) {
+        try {
+          renameSync(tmp, join(dir, SNAPSHOT_FILE));
+          fsyncDir(dir);
+        } catch (renameError) {
+          error = renameError;
+        }
+      } else if (!error) {
+        removeIfPresent(tmp); // a newer snapshot got in first (a synchronous one at close)
+        return;
+      }
+      if (error) {
+        this.dirty = true; // the logs still hold everything: try again next interval
+        this.compactionFailed(`installing ${tmp}: ${describeError(error)}`, [tmp]);
+        return;
+      }
+      this.installed(generation, bytes);
+    });
+    return true;
+  }
+
+  /** Writes the live window (snapshot `generation`) to `fd`; returns the bytes written. */
+  private writeSnapshot(fd: number, generation: number): number {
+    let bytes = 0;
+    const w = new RecordWriter();
+    const flush = () => {
+      writeAll(fd, w.bytes());
+      bytes += w.length;
+      w.reset();
+    };
+    w.json(RecordType.Header, this.header('snapshot', generation));
+    let entries = 0;
+    for (const ns of this.engine.namespaces()) {
+      w.json(RecordType.Namespace, encodeSettings(ns, this.explicit.get(ns) ?? {}));
+      let countAt = -1;
+      let count = 0;
+      this.engine.exportSlots(ns, 0, (slot) => {
+        if (countAt < 0 || count >= SNAPSHOT_BATCH || w.length > RECORD_SOFT_LIMIT) {
+          if (countAt >= 0) {
+            endEntries(w, countAt, count);
+            flush();
+          }
+          countAt = beginEntries(w, ns);
+          count = 0;
+        }
+        writeEntry(w, slot);
+        count++;
+        entries++;
+      });
+      if (countAt >= 0) endEntries(w, countAt, count);
+      flush();
+    }
+    w.json(RecordType.End, { nextId: this.engine.nextEntryId, entries });
+    flush();
+    return bytes;
+  }
+
+  /** Snapshot `generation` is in place: older logs go, and persistence is on again if it was off. */
+  private installed(generation: number, bytes: number): void {
+    const { dir } = this.opts;
+    this.installedGeneration = generation;
+    this.snapshotBytes = bytes;
+    try {
+      for (const { generation: g, name } of listLogs(dir)) {
+        if (g < generation) removeIfPresent(join(dir, name));
+      }
+      fsyncDir(dir);
+    } catch (error) {
+      this.warn(`could not delete logs older than snapshot ${generation}: ${describeError(error)}`);
+    }
     this.lastCompaction = Date.now();
     this.updateExpiry();
     if (this.state === 'off') {
@@ -561,7 +457,21 @@ export class DurableStore {
       this.state = 'on';
       this.error = null;
     }
-    return true;
+  }
+
+  private compactionFailed(message: string, leftovers: string[]): void {
+    try {
+      for (const path of leftovers) removeIfPresent(path);
+    } catch {
+      // The directory itself is failing; the message below says so.
+    }
+    if (this.state === 'on') {
+      this.warn(
+        `compaction failed (${message}); the log keeps every change, forgotten entries stay in it until a compaction succeeds`,
+      );
+    } else if (!`${this.error ?? ''}`.includes(message)) {
+      this.error = `${this.error}; retry failed: ${message}`;
+    }
   }
 
   /** When the oldest entry in the files expires (a compaction is then due to remove it). */
@@ -584,7 +494,7 @@ export class DurableStore {
     }
     this.compactTimer = setInterval(() => {
       if (this.state === 'off' || this.dirty || this.engine.now() >= this.nextExpiryAt) {
-        this.compact();
+        this.compactInBackground();
       }
     }, this.opts.compactIntervalMs);
     this.compactTimer.unref();
@@ -664,30 +574,4 @@ export class DurableStore {
     this.releaseLock?.();
     this.releaseLock = undefined;
   }
-}
-
-function truncateFile(path: string, length: number): void {
-  const fd = openSync(path, 'r+');
-  try {
-    ftruncateSync(fd, length);
-    fdatasyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function encodeSettings(ns: string, s: ExplicitSettings): Record<string, unknown> {
-  return {
-    ns,
-    capacity: s.capacity,
-    ttlMs: s.ttlMs === undefined ? undefined : Number.isFinite(s.ttlMs) ? s.ttlMs : 'none',
-  };
-}
-
-function decodeSettings(v: { capacity?: number; ttlMs?: number | string }): ExplicitSettings {
-  const out: ExplicitSettings = {};
-  if (typeof v.capacity === 'number') out.capacity = v.capacity;
-  if (v.ttlMs === 'none') out.ttlMs = Number.POSITIVE_INFINITY;
-  else if (typeof v.ttlMs === 'number') out.ttlMs = v.ttlMs;
-  return out;
 }
