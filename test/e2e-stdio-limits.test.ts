@@ -118,3 +118,42 @@ describe('stdio: a client that reads slowly', () => {
     }
   }, 180_000);
 });
+
+describe('stdio: read-your-writes', () => {
+  it('a recall written right behind a remember on the same line burst sees the remembered text', async () => {
+    const io = new RawStdio(['--capacity', '5000']);
+    try {
+      await io.initialize();
+      for (let round = 0; round < 3; round++) {
+        const needle = `needle ${round}: the staging database moved to eu-west-3`;
+        const texts = [
+          ...Array.from(
+            { length: 255 },
+            (_, i) => `filler ${round}-${i} ${'padding words '.repeat(200)}`,
+          ),
+          needle,
+        ];
+        const remember = {
+          jsonrpc: '2.0',
+          id: `w${round}`,
+          method: 'tools/call',
+          params: { name: 'remember', arguments: { texts } },
+        };
+        const recall = {
+          jsonrpc: '2.0',
+          id: `r${round}`,
+          method: 'tools/call',
+          params: { name: 'recall', arguments: { query: needle, k: 1 } },
+        };
+        await io.write(`${JSON.stringify(remember)}\n${JSON.stringify(recall)}\n`);
+        const r = await io.reply(`r${round}`, 120_000);
+        const w = await io.reply(`w${round}`, 120_000);
+        expect(w.result?.isError).toBeFalsy();
+        const hits = (r.result?.structuredContent as { hits: { text: string }[] }).hits;
+        expect(hits[0]?.text).toBe(needle);
+      }
+    } finally {
+      expect(await io.end()).toBe(0);
+    }
+  }, 240_000);
+});
