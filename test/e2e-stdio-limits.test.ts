@@ -157,3 +157,44 @@ describe('stdio: read-your-writes', () => {
     }
   }, 240_000);
 });
+
+describe('stdio: a client that writes everything and closes its end', () => {
+  it('still gets an answer to every request before the server exits', async () => {
+    const io = new RawStdio();
+    const init = {
+      jsonrpc: '2.0',
+      id: 'i',
+      method: 'initialize',
+      params: {
+        protocolVersion: '2025-11-25',
+        capabilities: {},
+        clientInfo: { name: 'pipe', version: '1' },
+      },
+    };
+    const calls = [
+      init,
+      { jsonrpc: '2.0', method: 'notifications/initialized' },
+      {
+        jsonrpc: '2.0',
+        id: 'a',
+        method: 'tools/call',
+        params: { name: 'remember', arguments: { texts: ['one line', 'two lines'] } },
+      },
+      {
+        jsonrpc: '2.0',
+        id: 'b',
+        method: 'tools/call',
+        params: { name: 'recall', arguments: { query: 'two lines', k: 1 } },
+      },
+      { jsonrpc: '2.0', id: 'c', method: 'ping' },
+    ];
+    await io.write(calls.map((c) => `${JSON.stringify(c)}\n`).join(''));
+    expect(await io.end()).toBe(0);
+    const ids = io.lines.map((l) => (typeof l === 'object' ? l.id : l));
+    expect(ids).toEqual(expect.arrayContaining(['i', 'a', 'b', 'c']));
+    const recall = io.lines.find((l) => typeof l === 'object' && l.id === 'b') as {
+      result: { structuredContent: { hits: { text: string }[] } };
+    };
+    expect(recall.result.structuredContent.hits[0]?.text).toBe('two lines');
+  });
+});

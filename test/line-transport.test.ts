@@ -64,12 +64,17 @@ describe('LineTransport', () => {
     expect(sawPaused).toBe(true);
     expect(drainListeners).toBeLessThanOrEqual(1);
 
+    // The client stops writing before it reads: every request it sent is still answered.
+    let closed = false;
+    t.onclose = () => {
+      closed = true;
+    };
+    input.end();
     output.readAll();
-    for (let i = 0; i < 200 && output.lines().length < total; i++) await tick();
+    for (let i = 0; i < 400 && (output.lines().length < total || !closed); i++) await tick();
     const ids = output.lines().map((l) => (JSON.parse(l) as { id: number }).id);
     expect(ids).toEqual(Array.from({ length: total }, (_, i) => i));
-    expect(input.isPaused()).toBe(false);
-    await t.close();
+    expect(closed).toBe(true);
   });
 
   it('rate-limits error replies to lines without an id and still answers requests with one', async () => {
@@ -101,5 +106,38 @@ describe('LineTransport', () => {
     expect(tooLong?.error.message).toMatch(/limit of 1024 bytes \(1 KiB, --max-body-bytes\)/);
     await t.close();
     expect(logs.join('\n')).toMatch(/more malformed lines were not answered/);
+  });
+
+  it('still answers the lines it holds back when the client ends its input before reading', async () => {
+    const input = new PassThrough();
+    const output = new SlowReader();
+    const t = new LineTransport(input, output, {
+      maxMessageBytes: 1024 ** 2,
+      limitSetting: '--max-body-bytes',
+      maxQueuedBytes: 16 * 1024,
+      log: () => {},
+    });
+    t.onmessage = (m) => {
+      const id = (m as { id: number }).id;
+      void t.send({ jsonrpc: '2.0', id, result: { pad: 'x'.repeat(1000) } } as JSONRPCMessage);
+    };
+    let closed = false;
+    t.onclose = () => {
+      closed = true;
+    };
+    await t.start();
+    const total = 2000;
+    // One chunk holding every request, then end of input: the reader is still not reading.
+    input.end(
+      Array.from(
+        { length: total },
+        (_, i) => `${JSON.stringify({ jsonrpc: '2.0', id: i, method: 'ping' })}\n`,
+      ).join(''),
+    );
+    for (let i = 0; i < 20; i++) await tick();
+    output.readAll();
+    for (let i = 0; i < 400 && (output.lines().length < total || !closed); i++) await tick();
+    expect(output.lines().length).toBe(total);
+    expect(closed).toBe(true);
   });
 });
