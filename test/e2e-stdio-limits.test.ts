@@ -29,7 +29,7 @@ describe('stdio: the message limit agrees with the tool limits', () => {
       const res = await io.reply(1, 120_000);
       expect(res.error).toBeUndefined();
       expect(res.result?.isError, JSON.stringify(res.result?.content)).toBeFalsy();
-      expect((res.result?.structuredContent as { stored: number }).stored).toBe(256);
+      expect((res.result?.structuredContent as { stored: number } | undefined)?.stored).toBe(256);
 
       const quoted = Array.from({ length: 256 }, (_, i) =>
         `${i} ${'"x" '.repeat(7500)}`.slice(0, 30_000),
@@ -43,7 +43,7 @@ describe('stdio: the message limit agrees with the tool limits', () => {
       expect(line2.length).toBeGreaterThan(10 * 1024 ** 2);
       await io.write(`${line2}\n`);
       const res2 = await io.reply(2, 120_000);
-      expect((res2.result?.structuredContent as { stored: number }).stored).toBe(256);
+      expect((res2.result?.structuredContent as { stored: number } | undefined)?.stored).toBe(256);
       expect((await io.request('ping')).result).toEqual({});
       expect(io.strayLines()).toEqual([]);
     } finally {
@@ -149,8 +149,9 @@ describe('stdio: read-your-writes', () => {
         const r = await io.reply(`r${round}`, 120_000);
         const w = await io.reply(`w${round}`, 120_000);
         expect(w.result?.isError).toBeFalsy();
-        const hits = (r.result?.structuredContent as { hits: { text: string }[] }).hits;
-        expect(hits[0]?.text).toBe(needle);
+        const hits = (r.result?.structuredContent as { hits: { text: string }[] } | undefined)
+          ?.hits;
+        expect(hits?.[0]?.text).toBe(needle);
       }
     } finally {
       expect(await io.end()).toBe(0);
