@@ -29,7 +29,7 @@ describe('stdio: the message limit agrees with the tool limits', () => {
       const res = await io.reply(1, 120_000);
       expect(res.error).toBeUndefined();
       expect(res.result?.isError, JSON.stringify(res.result?.content)).toBeFalsy();
-      expect((res.result?.structuredContent as { stored: number }).stored).toBe(256);
+      expect((res.result?.structuredContent as { stored: number } | undefined)?.stored).toBe(256);
 
       const quoted = Array.from({ length: 256 }, (_, i) =>
         `${i} ${'"x" '.repeat(7500)}`.slice(0, 30_000),
@@ -43,7 +43,7 @@ describe('stdio: the message limit agrees with the tool limits', () => {
       expect(line2.length).toBeGreaterThan(10 * 1024 ** 2);
       await io.write(`${line2}\n`);
       const res2 = await io.reply(2, 120_000);
-      expect((res2.result?.structuredContent as { stored: number }).stored).toBe(256);
+      expect((res2.result?.structuredContent as { stored: number } | undefined)?.stored).toBe(256);
       expect((await io.request('ping')).result).toEqual({});
       expect(io.strayLines()).toEqual([]);
     } finally {
@@ -117,4 +117,85 @@ describe('stdio: a client that reads slowly', () => {
       expect(await io.end()).toBe(0);
     }
   }, 180_000);
+});
+
+describe('stdio: read-your-writes', () => {
+  it('a recall written right behind a remember on the same line burst sees the remembered text', async () => {
+    const io = new RawStdio(['--capacity', '5000']);
+    try {
+      await io.initialize();
+      for (let round = 0; round < 3; round++) {
+        const needle = `needle ${round}: the staging database moved to eu-west-3`;
+        const texts = [
+          ...Array.from(
+            { length: 255 },
+            (_, i) => `filler ${round}-${i} ${'padding words '.repeat(200)}`,
+          ),
+          needle,
+        ];
+        const remember = {
+          jsonrpc: '2.0',
+          id: `w${round}`,
+          method: 'tools/call',
+          params: { name: 'remember', arguments: { texts } },
+        };
+        const recall = {
+          jsonrpc: '2.0',
+          id: `r${round}`,
+          method: 'tools/call',
+          params: { name: 'recall', arguments: { query: needle, k: 1 } },
+        };
+        await io.write(`${JSON.stringify(remember)}\n${JSON.stringify(recall)}\n`);
+        const r = await io.reply(`r${round}`, 120_000);
+        const w = await io.reply(`w${round}`, 120_000);
+        expect(w.result?.isError).toBeFalsy();
+        const hits = (r.result?.structuredContent as { hits: { text: string }[] } | undefined)
+          ?.hits;
+        expect(hits?.[0]?.text).toBe(needle);
+      }
+    } finally {
+      expect(await io.end()).toBe(0);
+    }
+  }, 240_000);
+});
+
+describe('stdio: a client that writes everything and closes its end', () => {
+  it('still gets an answer to every request before the server exits', async () => {
+    const io = new RawStdio();
+    const init = {
+      jsonrpc: '2.0',
+      id: 'i',
+      method: 'initialize',
+      params: {
+        protocolVersion: '2025-11-25',
+        capabilities: {},
+        clientInfo: { name: 'pipe', version: '1' },
+      },
+    };
+    const calls = [
+      init,
+      { jsonrpc: '2.0', method: 'notifications/initialized' },
+      {
+        jsonrpc: '2.0',
+        id: 'a',
+        method: 'tools/call',
+        params: { name: 'remember', arguments: { texts: ['one line', 'two lines'] } },
+      },
+      {
+        jsonrpc: '2.0',
+        id: 'b',
+        method: 'tools/call',
+        params: { name: 'recall', arguments: { query: 'two lines', k: 1 } },
+      },
+      { jsonrpc: '2.0', id: 'c', method: 'ping' },
+    ];
+    await io.write(calls.map((c) => `${JSON.stringify(c)}\n`).join(''));
+    expect(await io.end()).toBe(0);
+    const ids = io.lines.map((l) => (typeof l === 'object' ? l.id : l));
+    expect(ids).toEqual(expect.arrayContaining(['i', 'a', 'b', 'c']));
+    const recall = io.lines.find((l) => typeof l === 'object' && l.id === 'b') as {
+      result: { structuredContent: { hits: { text: string }[] } };
+    };
+    expect(recall.result.structuredContent.hits[0]?.text).toBe('two lines');
+  });
 });

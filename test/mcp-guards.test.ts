@@ -142,4 +142,18 @@ describe('replies that fit', () => {
     const small = await h.call('recall', { query: 'short note', namespace: 'small', k: 1 });
     expect(textOf(small)).not.toMatch(/cut to|left out/);
   });
+
+  it('leaves the oldest entries out of the recent-entries resource past the reply cap, saying so', async () => {
+    const cap = 64 * 1024;
+    h = await startHarness({ limits: { maxReplyBytes: cap } });
+    const texts = Array.from({ length: 8 }, (_, i) => `entry ${i} ${'"w" '.repeat(7000)}`);
+    expect((await h.call('remember', { texts, namespace: 'res' })).isError).toBeFalsy();
+    const read = await h.client.readResource({ uri: 'ringmem://namespaces/res/recent' });
+    const text = (read.contents[0] as { text: string }).text;
+    expect(Buffer.byteLength(text)).toBeLessThanOrEqual(cap);
+    const v = JSON.parse(text) as { entries: { text: string }[]; omitted_entries: number };
+    expect(v.entries.length).toBeGreaterThan(0);
+    expect(v.entries.length + v.omitted_entries).toBe(8);
+    expect(v.entries[0]?.text).toBe(texts[7]);
+  });
 });

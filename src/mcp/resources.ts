@@ -53,15 +53,15 @@ export function registerResources(server: McpServer, ctx: ToolContext): void {
         );
       }
       const entries = ctx.memory.recent(name, RECENT_LIMIT).map(entryFields);
-      return {
-        contents: [
-          {
-            uri: uri.href,
-            mimeType: 'application/json',
-            text: JSON.stringify({ namespace: name, entries }, null, 2),
-          },
-        ],
-      };
+      // Newest first: past the reply cap the oldest entries are left out, and the reply says so.
+      let text = JSON.stringify({ namespace: name, entries }, null, 2);
+      let omitted = 0;
+      while (Buffer.byteLength(text) > ctx.limits.maxReplyBytes && entries.length > 0) {
+        entries.pop();
+        omitted++;
+        text = JSON.stringify({ namespace: name, entries, omitted_entries: omitted }, null, 2);
+      }
+      return { contents: [{ uri: uri.href, mimeType: 'application/json', text }] };
     },
   );
 }

@@ -6,6 +6,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { LogFn } from '../log.js';
+import { errorRef } from '../mcp/tool-result.js';
 import { isUiPath, serveUi } from './ui.js';
 
 export interface HttpOptions {
@@ -335,9 +336,11 @@ export async function startHttp(
 
   const http = createServer((req, res) => {
     handle(req, res).catch((error: Error) => {
-      log('error', `HTTP request failed: ${error.stack ?? error.message}`);
-      if (!res.headersSent) rpcError(res, 500, -32603, 'Internal error');
-      else res.end();
+      const ref = errorRef();
+      log('error', `HTTP request failed (ref ${ref})\n${error.stack ?? error.message}`);
+      if (!res.headersSent) {
+        rpcError(res, 500, -32603, `Internal error (ref ${ref}); the server's log has the details`);
+      } else res.end();
     });
   });
   await new Promise<void>((resolve, reject) => {

@@ -15,6 +15,9 @@ export interface LineTransportOptions {
   log: LogFn;
 }
 
+/** After input ends, how long running requests get to finish before the session closes anyway. */
+const END_GRACE_MS = 30_000;
+
 /** Bytes of a too-long line kept to find its request id (`"id":…` sits at the start or the end). */
 const KEEP = 512;
 
@@ -63,6 +66,11 @@ export class LineTransport implements Transport {
   /** Input read but not yet split into lines, while the output is backed up. */
   private backlog: Buffer[] = [];
   private blocked = false;
+  private inputEnded = false;
+  private consuming = false;
+  private endTimer: NodeJS.Timeout | undefined;
+  /** Ids of requests handed on and not answered yet. */
+  private readonly running = new Set<string | number>();
   private waitingForDrain = false;
   private started = false;
   private closed = false;
@@ -95,6 +103,9 @@ export class LineTransport implements Transport {
     if (this.closed || this.output.destroyed || this.output.writableEnded) return;
     this.output.write(`${JSON.stringify(message)}\n`);
     if (this.output.writableLength > this.maxQueued) this.block();
+    if (('result' in message || 'error' in message) && this.running.delete(message.id as string)) {
+      this.closeIfDone();
+    }
   }
 
   async close(): Promise<void> {
@@ -107,6 +118,7 @@ export class LineTransport implements Transport {
     this.output.off('drain', this.onDrain);
     if (this.input.listenerCount('data') === 0) this.input.pause();
     if (this.suppressedReport) clearTimeout(this.suppressedReport);
+    if (this.endTimer) clearTimeout(this.endTimer);
     this.reportSuppressed();
     this.parts = [];
     this.backlog = [];
@@ -126,8 +138,25 @@ export class LineTransport implements Transport {
   };
 
   private readonly onEnd = () => {
-    void this.close();
+    // Lines already read but held back by a slow client, and requests still running, are
+    // answered before the session closes (a client may write everything, then close its end).
+    this.inputEnded = true;
+    this.endTimer ??= setTimeout(() => void this.close(), END_GRACE_MS);
+    this.endTimer.unref?.();
+    this.closeIfDone();
   };
+
+  private closeIfDone(): void {
+    if (
+      this.inputEnded &&
+      !this.consuming &&
+      !this.blocked &&
+      this.backlog.length === 0 &&
+      this.running.size === 0
+    ) {
+      void this.close();
+    }
+  }
 
   private readonly onStreamError = (error: Error) => {
     // EPIPE and friends: the client went away. Nothing to answer; the session is over.
@@ -139,7 +168,9 @@ export class LineTransport implements Transport {
     this.waitingForDrain = false;
     this.blocked = false;
     while (!this.blocked && this.backlog.length > 0) this.consume(this.backlog.shift() as Buffer);
-    if (!this.blocked && !this.closed) this.input.resume();
+    if (this.blocked || this.closed) return;
+    if (this.inputEnded) this.closeIfDone();
+    else this.input.resume();
   };
 
   private block(): void {
@@ -153,6 +184,15 @@ export class LineTransport implements Transport {
 
   /** Splits a chunk into lines; stops (keeping the rest) as soon as the output is backed up. */
   private consume(chunk: Buffer): void {
+    this.consuming = true;
+    try {
+      this.consumeLines(chunk);
+    } finally {
+      this.consuming = false;
+    }
+  }
+
+  private consumeLines(chunk: Buffer): void {
     let start = 0;
     while (start < chunk.length && !this.closed) {
       const nl = chunk.indexOf(10, start);
@@ -219,7 +259,12 @@ export class LineTransport implements Transport {
       else void this.send({ jsonrpc: '2.0', id, error: { code: -32600, message } });
       return;
     }
-    this.onmessage?.(parsed.data);
+    const msg = parsed.data;
+    if ('method' in msg && 'id' in msg) this.running.add(msg.id);
+    if ('method' in msg && msg.method === 'notifications/cancelled') {
+      this.running.delete((msg.params as { requestId?: string }).requestId as string);
+    }
+    this.onmessage?.(msg);
   }
 
   private tooLong(head: Buffer, tail: Buffer, bytes: number): void {

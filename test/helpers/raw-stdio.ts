@@ -51,8 +51,14 @@ export class RawStdio {
   /** Writes raw text; resolves once the pipe took it (honours backpressure). */
   write(text: string): Promise<void> {
     return new Promise((resolve) => {
-      if (this.child.stdin.write(text)) resolve();
-      else this.child.stdin.once('drain', () => resolve());
+      if (this.child.stdin.write(text) || this.child.exitCode !== null) return resolve();
+      const done = () => {
+        this.child.stdin.off('drain', done);
+        this.child.off('exit', done);
+        resolve();
+      };
+      this.child.stdin.once('drain', done);
+      this.child.once('exit', done);
     });
   }
 
