@@ -21,6 +21,7 @@
 #include <sys/mman.h>
 #endif
 
+#include "compact.h"
 #include "cpu_features.h"
 #include "ingest.h"
 #include "many.h"
@@ -379,6 +380,78 @@ Napi::Value TopKMany(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// topKCompact(isa, precision, rows, scales, dim, segments, query, k, outIdx, outScores, skipMask?):
+// top-k over compact rows (compact.h). precision 0 = f16 (rows a Uint16Array), 1 = int8 (rows an
+// Int8Array, scales a Float32Array with one scale per row). The scalar ISA runs the scalar
+// reference; every other ISA on x86 runs the AVX2 + F16C kernel when the CPU has it (the compact
+// kernels are bandwidth-bound at a quarter to half the f32 bytes, so wider registers buy nothing
+// measurable), else the scalar one. Returns the hit count.
+Napi::Value TopKCompact(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 10) fail(env, "topKCompact expects 10 or 11 arguments");
+  const uint32_t isa = uint_arg(info, 0, "isa", 0, kIsaCount - 1);
+  if (g_kernels[isa] == nullptr) {
+    fail(env, std::string("ISA ") + kIsaNames[isa] + " is not available on this CPU", false,
+         "ERR_KERNEL_ISA_UNAVAILABLE");
+  }
+  const uint32_t precision = uint_arg(info, 1, "precision", 0, 1);
+  const uint32_t dim = uint_arg(info, 4, "dim", 1, 2147483647.0);
+  size_t values = 0;
+  const void* rows = nullptr;
+  const float* scales = nullptr;
+  if (precision == 0) {
+    auto r = typed_arg<uint16_t>(info, 2, napi_uint16_array, "rows", "Uint16Array");
+    values = r.ElementLength();
+    rows = r.Data();
+  } else {
+    auto r = typed_arg<int8_t>(info, 2, napi_int8_array, "rows", "Int8Array");
+    values = r.ElementLength();
+    rows = r.Data();
+  }
+  const size_t nrows = values / dim;
+  if (nrows > 2147483647u) fail(env, "rows hold more rows than an Int32Array can index", true);
+  if (precision == 1) {
+    auto sc = typed_arg<float>(info, 3, napi_float32_array, "scales", "Float32Array");
+    if (sc.ElementLength() < nrows) fail(env, "scales must hold one value per row", true);
+    scales = sc.Data();
+  }
+  auto segments = typed_arg<uint32_t>(info, 5, napi_uint32_array, "segments", "Uint32Array");
+  auto query = typed_arg<float>(info, 6, napi_float32_array, "query", "Float32Array");
+  const uint32_t k = uint_arg(info, 7, "k", 1, kMaxTopK);
+  auto out_idx = typed_arg<int32_t>(info, 8, napi_int32_array, "outIdx", "Int32Array");
+  auto out_scores = typed_arg<float>(info, 9, napi_float32_array, "outScores", "Float32Array");
+  if (query.ElementLength() != dim) fail(env, "query length must equal dim", true);
+  if (out_idx.ElementLength() < k || out_scores.ElementLength() < k) {
+    fail(env, "outIdx and outScores must hold at least k entries", true);
+  }
+  if (segments.ElementLength() % 2 != 0) fail(env, "segments must have even length", true);
+  const uint32_t* seg = segments.Data();
+  for (size_t s = 0; s + 1 < segments.ElementLength(); s += 2) {
+    if (seg[s] > seg[s + 1] || seg[s + 1] > nrows) fail(env, "a segment lies outside the rows", true);
+  }
+  const uint8_t* skip = nullptr;
+  if (info.Length() > 10 && !info[10].IsUndefined() && !info[10].IsNull()) {
+    auto mask = typed_arg<uint8_t>(info, 10, napi_uint8_array, "skipMask", "Uint8Array");
+    if (mask.ElementLength() < nrows) fail(env, "skipMask must cover every row", true);
+    skip = mask.Data();
+  }
+  CompactFn fn = compact_scalar;
+#if defined(__x86_64__) || defined(_M_X64)
+  if (isa != kScalar && g_features.avx2_fma && g_features.f16c) fn = compact_avx2;
+#endif
+  const CompactArgs args{precision == 0 ? Precision::kF16 : Precision::kInt8, rows, scales, dim,
+                         seg, segments.ElementLength() / 2, query.Data(), skip};
+  size_t hits = 0;
+  try {
+    TopK heap(t_heap_storage, k);
+    fn(args, heap);
+    hits = heap.finish(out_idx.Data(), out_scores.Data());
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(env, std::string("scan failed: ") + e.what());
+  }
+  return Napi::Number::New(env, static_cast<double>(hits));
+}
+
 // Address of an ArrayBuffer's data modulo 64, so JS can place a Float32Array view on a cache-line
 // boundary (see src/kernel/aligned.ts for what that is measured to buy).
 Napi::Value AddressMod64(const Napi::CallbackInfo& info) {
@@ -539,6 +612,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("ingestRow", Napi::Function::New(env, IngestRow, "ingestRow"));
   exports.Set("ingestRows", Napi::Function::New(env, IngestRows, "ingestRows"));
   exports.Set("topKMany", Napi::Function::New(env, TopKMany, "topKMany"));
+  exports.Set("topKCompact", Napi::Function::New(env, TopKCompact, "topKCompact"));
   exports.Set("rowSumSquares", Napi::Function::New(env, RowSumSquares, "rowSumSquares"));
   return exports;
 }

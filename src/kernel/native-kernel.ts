@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { type CompactRequest, validateCompactRequest } from './compact.js';
 import { argumentError, KernelError } from './errors.js';
 import type {
   KernelInfo,
@@ -74,6 +75,20 @@ export interface NativeAddon {
     countAtLeast: number | undefined,
     outCounts: Uint32Array | undefined,
   ) => void;
+  /** See CompactRequest in compact.ts; precision 0 = f16, 1 = int8. */
+  topKCompact?: (
+    isa: number,
+    precision: number,
+    rows: Uint16Array | Int8Array,
+    scales: Float32Array | undefined,
+    dim: number,
+    segments: Uint32Array,
+    query: Float32Array,
+    k: number,
+    outIdx: Int32Array,
+    outScores: Float32Array,
+    skipMask: Uint8Array | undefined,
+  ) => number;
   /** Address of the buffer's data modulo 64 (for placing views on cache-line boundaries). */
   addressMod64(buffer: ArrayBuffer): number;
   /**
@@ -174,6 +189,30 @@ export class NativeKernel implements ScanKernel {
       req.to,
       req.countAtLeast,
       req.outCounts,
+    );
+  }
+
+  topKCompact(req: CompactRequest): number {
+    validateCompactRequest(req);
+    const compact = this.addon.topKCompact;
+    if (compact === undefined) {
+      throw new KernelError(
+        'ERR_KERNEL_UNAVAILABLE',
+        'the native addon predates topKCompact: rebuild it with `npm run build:native`',
+      );
+    }
+    return compact(
+      this.isaId,
+      req.precision === 'f16' ? 0 : 1,
+      req.rows,
+      req.scales,
+      req.dim,
+      req.segments,
+      req.query,
+      req.k,
+      req.outIdx,
+      req.outScores,
+      req.skipMask,
     );
   }
 

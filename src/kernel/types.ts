@@ -1,3 +1,5 @@
+import type { CompactRequest } from './compact.js';
+
 /**
  * The scan-kernel contract: brute-force inner-product top-k over rows of a contiguous slab.
  *
@@ -68,6 +70,12 @@ export interface ScanKernel {
    * caller-owned outputs; throws a `KernelError` (ERR_KERNEL_ARGUMENT) on a bad request.
    */
   topKMany(request: ManyRequest): void;
+  /**
+   * topK over compact rows (f16 halves or int8 codes with per-row scales; see compact.ts): same
+   * scan order, skip mask, tie rule and outputs, for a half or a quarter of the bytes read.
+   * Returns the hit count.
+   */
+  topKCompact(request: CompactRequest): number;
 }
 
 /**
