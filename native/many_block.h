@@ -114,7 +114,7 @@ RINGMEM_BLOCK_ATTR inline void many_tiled(const ManyArgs& a, TopK* heaps, const 
   uint32_t ids[kManyMaxBlock];
   uint64_t pos[kManyMaxBlock];
   size_t n = 0;
-  uint64_t p = 0;
+  uint64_t p = a.pos_base;
   for (size_t s = 0; s < a.segment_count; ++s) {
     const uint32_t begin = a.segments[2 * s];
     const uint32_t end = a.segments[2 * s + 1];

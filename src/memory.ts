@@ -108,7 +108,7 @@ export class Memory {
     );
     checkAbort(options.signal);
     const entries = texts.map((text) => ({ text, tags: options.tags, metadata: options.metadata }));
-    const result = this.engine.insert(options.namespace, vectors, entries, {
+    const result = await this.engine.insertAsync(options.namespace, vectors, entries, {
       score: options.score ?? true,
     });
     return { ...result, truncated };

@@ -7,7 +7,12 @@ import {
   type NearestEntry,
   scoreAnomaly,
 } from './anomaly.js';
-import { type BatchNeighbours, batchNeighbours } from './batch-neighbours.js';
+import {
+  type BatchNeighbourRequest,
+  type BatchNeighbours,
+  batchNeighbours,
+  batchNeighboursAsync,
+} from './batch-neighbours.js';
 import { type Clock, MonotonicClock, systemClock } from './clock.js';
 import { Namespace, type NamespaceCounters } from './namespace.js';
 import { Ring } from './ring.js';
@@ -154,6 +159,15 @@ interface ScanPlan {
 
 const EMPTY_SEGMENTS = new Uint32Array(0);
 
+/** A scored batch's neighbours found ahead of the insert, and the state they were found in. */
+interface ScannedBatch {
+  ns: Namespace;
+  version: number;
+  firstId: number;
+  units: Float32Array;
+  found: BatchNeighbours;
+}
+
 /**
  * The memory engine: namespaces of time-ordered rings of unit vectors, with search, forgetting,
  * anomaly scoring and statistics. It owns state and time; it never sees text embeddings being
@@ -263,6 +277,47 @@ export class MemoryEngine {
     entries?: readonly EntryInput[],
     options: InsertOptions = {},
   ): InsertResult {
+    return this.insertWith(namespace, vectors, entries, options, undefined);
+  }
+
+  /**
+   * `insert`, with a scored batch's scan against the window run off the main thread (one pool
+   * thread per core for large windows). The insert itself stays one synchronous step: if the
+   * namespace changed while the scan ran (rows may have been read torn), the scan is redone
+   * synchronously on the new state, so the result is always exactly `insert`'s, made at the
+   * moment the promise settles (after any writes made while it was pending).
+   */
+  async insertAsync(
+    namespace: string,
+    vectors: ArrayLike<number>,
+    entries?: readonly EntryInput[],
+    options: InsertOptions = {},
+  ): Promise<InsertResult> {
+    assertNamespace(namespace);
+    const ns = this.spaces.get(namespace);
+    if (!options.score || !ns) {
+      // Always stored when the promise settles (after writes made meanwhile), as on the scan path.
+      await Promise.resolve();
+      return this.insert(namespace, vectors, entries, options);
+    }
+    const units = unitRows(
+      vectors,
+      rowScales(vectors, this.dim, this.kernel.rowSumSquares),
+      this.dim,
+    );
+    ns.expire(this.clock.now());
+    const plan = { ns, version: ns.ring.version, firstId: this.nextId, units };
+    const found = await batchNeighboursAsync(this.neighbourRequest(ns, units, true));
+    return this.insertWith(namespace, vectors, entries, options, { ...plan, found });
+  }
+
+  private insertWith(
+    namespace: string,
+    vectors: ArrayLike<number>,
+    entries: readonly EntryInput[] | undefined,
+    options: InsertOptions,
+    scanned: ScannedBatch | undefined,
+  ): InsertResult {
     assertNamespace(namespace);
     const dim = this.dim;
     const scales = rowScales(vectors, dim, this.kernel.rowSumSquares);
@@ -297,8 +352,18 @@ export class MemoryEngine {
     }
     // Scored: every row's neighbours in the window as it will be when the row arrives, for the
     // whole batch in one pass, before anything changes (see batch-neighbours.ts).
-    const units = anomalies ? unitRows(vectors, scales, dim) : undefined;
-    const neighbours = units ? this.neighbours(ns, units, true) : undefined;
+    // A scan done ahead (insertAsync) counts only if nothing it read has changed since.
+    const fresh =
+      scanned !== undefined &&
+      scanned.ns === ns &&
+      scanned.version === ns.ring.version &&
+      scanned.firstId === this.nextId;
+    const units = anomalies ? (fresh ? scanned.units : unitRows(vectors, scales, dim)) : undefined;
+    const neighbours = units
+      ? fresh
+        ? scanned.found
+        : this.neighbours(ns, units, true)
+      : undefined;
     for (let r = 0; r < n; r++) {
       const offset = r * dim;
       const scale = scales[r] as number;
@@ -354,15 +419,24 @@ export class MemoryEngine {
 
   /** Neighbours of new rows in a namespace's window: one path for a probe, one row or a batch. */
   private neighbours(ns: Namespace, units: Float32Array, joins: boolean): BatchNeighbours {
-    return batchNeighbours({
+    return batchNeighbours(this.neighbourRequest(ns, units, joins));
+  }
+
+  private neighbourRequest(
+    ns: Namespace,
+    units: Float32Array,
+    joins: boolean,
+  ): BatchNeighbourRequest {
+    return {
       kernel: this.kernel,
       ring: ns.ring,
-      skipMask: ns.deadCount > 0 ? ns.ring.dead : undefined,
+      // A copy for a scan that may run while tombstones change (insertAsync re-checks anyway).
+      skipMask: ns.deadCount > 0 ? ns.ring.dead.slice() : undefined,
       units,
       firstId: this.nextId,
       k: 1,
       joins,
-    });
+    };
   }
 
   private scoreEmpty(): AnomalyReport {

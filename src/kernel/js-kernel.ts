@@ -145,6 +145,16 @@ export class JsKernel implements ScanKernel {
     }
   }
 
+  /** JS has no thread to hand the scan to (see topKAsync): the synchronous result, resolved. */
+  topKManyAsync(req: ManyRequest): Promise<void> {
+    try {
+      this.topKMany(req);
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
   /**
    * Same loop as `topK` over compact rows: f16 through a 65,536-entry decode table, int8 codes
    * times the row's scale (applied in float64 before the one rounding), as native/compact.cc's

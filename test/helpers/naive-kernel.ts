@@ -52,6 +52,10 @@ export const naiveKernel: ScanKernel = {
       outHits[q] = n;
     }
   },
+  async topKManyAsync(req) {
+    await new Promise((resolve) => setImmediate(resolve));
+    this.topKMany(req);
+  },
   topKCompact(req) {
     const { dim, segments, query, k, outIdx, outScores, skipMask } = req;
     const value = (r: number, i: number) =>
