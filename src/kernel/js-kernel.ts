@@ -72,6 +72,30 @@ export class JsKernel implements ScanKernel {
     const nq = validateManyRequest(req);
     const { slab, dim, segments, queries, k, outIdx, outScores, outHits, skipMask, from, to } = req;
     const counts = req.outCounts;
+    if (nq === 1 && counts === undefined) {
+      // One query (a single scored item, a probe): the single scan over the rows it may see,
+      // same arithmetic, without the per-row query loop.
+      if (this.heapScore.length < k) {
+        this.heapScore = new Float32Array(k);
+        this.heapOrder = new Uint32Array(k);
+        this.heapRow = new Int32Array(k);
+      }
+      const segs = from === undefined ? segments : positionsToSegments(segments, from[0]!, to![0]!);
+      outHits[0] = scan(
+        slab,
+        dim,
+        segs,
+        queries,
+        k,
+        outIdx,
+        outScores,
+        skipMask,
+        this.heapScore,
+        this.heapOrder,
+        this.heapRow,
+      );
+      return;
+    }
     const atLeast = req.countAtLeast === undefined ? 0 : Math.fround(req.countAtLeast);
     if (counts !== undefined) counts.fill(0, 0, nq);
     const cells = nq * k;
@@ -257,6 +281,25 @@ export class JsKernel implements ScanKernel {
       return Promise.reject(error);
     }
   }
+}
+
+/** The segments covering scan positions [from, to) of `segments`. */
+function positionsToSegments(segments: Uint32Array, from: number, to: number): Uint32Array {
+  const out = new Uint32Array(segments.length);
+  let n = 0;
+  let pos = 0;
+  for (let s = 0; s < segments.length; s += 2) {
+    const start = segments[s]!;
+    const len = segments[s + 1]! - start;
+    const a = Math.max(from, pos);
+    const b = Math.min(to, pos + len);
+    if (a < b) {
+      out[n++] = start + (a - pos);
+      out[n++] = start + (b - pos);
+    }
+    pos += len;
+  }
+  return out.subarray(0, n);
 }
 
 function scan(
