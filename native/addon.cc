@@ -21,6 +21,7 @@
 #include <sys/mman.h>
 #endif
 
+#include "compact.h"
 #include "cpu_features.h"
 #include "ingest.h"
 #include "many.h"
@@ -299,8 +300,19 @@ Napi::Value TopKAsyncShared(const Napi::CallbackInfo& info) {
 // scoring >= countAtLeast. The TS wrapper validates first; these checks keep direct callers in bounds.
 thread_local std::vector<HeapEntry> t_many_storage;
 thread_local std::vector<TopK> t_many_heaps;
+thread_local std::vector<uint32_t> t_many_chunk;
 
-Napi::Value TopKMany(const Napi::CallbackInfo& info) {
+struct ManyCall {
+  ManyFn fn;
+  ManyArgs args;
+  uint64_t rows_scanned;
+  size_t k;
+  int32_t* out_idx;
+  float* out_scores;
+  uint32_t* out_hits;
+};
+
+ManyCall parse_many(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 9) fail(env, "topKMany expects 9 to 14 arguments");
   const uint32_t isa = uint_arg(info, 0, "isa", 0, kIsaCount - 1);
@@ -360,23 +372,196 @@ Napi::Value TopKMany(const Napi::CallbackInfo& info) {
     auto c = typed_arg<uint32_t>(info, 13, napi_uint32_array, "outCounts", "Uint32Array");
     if (c.ElementLength() < nq) fail(env, "outCounts needs nq entries", true);
     counts = c.Data();
-    std::fill(counts, counts + nq, 0u);
   }
+  ManyCall call;
+  call.fn = g_many[isa];
+  call.args = ManyArgs{slab.Data(), dim, seg, segments.ElementLength() / 2, queries.Data(), nq,
+                       skip, from, to, at_least, counts};
+  call.rows_scanned = scanned;
+  call.k = k;
+  call.out_idx = out_idx.Data();
+  call.out_scores = out_scores.Data();
+  call.out_hits = out_hits.Data();
+  return call;
+}
+
+// Runs the many-queries scan over the chunks this thread takes (all of it without a counter).
+// Throws std::bad_alloc only; callers turn that into a JS error.
+void run_many(const ManyCall& c, int32_t* counter, uint32_t chunk_rows) {
+  const size_t nq = c.args.nq;
+  if (c.args.counts != nullptr) std::fill(c.args.counts, c.args.counts + nq, 0u);
+  if (t_many_storage.size() < nq * c.k) t_many_storage.resize(nq * c.k);
+  t_many_heaps.clear();
+  for (size_t q = 0; q < nq; ++q) t_many_heaps.emplace_back(t_many_storage.data() + q * c.k, c.k);
+  if (counter == nullptr) {
+    c.fn(c.args, t_many_heaps.data());
+  } else {
+    const uint64_t total = c.rows_scanned;
+    const uint64_t chunks = (total + chunk_rows - 1) / chunk_rows;
+    std::vector<uint32_t>& piece = t_many_chunk;
+    if (piece.size() < 2 * c.args.segment_count) piece.resize(2 * c.args.segment_count);
+    for (;;) {
+      const int32_t taken = take_chunk(counter);
+      if (taken < 0 || static_cast<uint64_t>(taken) >= chunks) break;
+      const uint64_t begin = static_cast<uint64_t>(taken) * chunk_rows;
+      const uint64_t end = std::min(total, begin + chunk_rows);
+      size_t n = 0;
+      uint64_t pos = 0;
+      for (size_t s = 0; s < c.args.segment_count && pos < end; ++s) {
+        const uint32_t start = c.args.segments[2 * s];
+        const uint64_t len = c.args.segments[2 * s + 1] - start;
+        const uint64_t a = std::max(begin, pos);
+        const uint64_t b = std::min(end, pos + len);
+        if (a < b) {
+          piece[2 * n] = static_cast<uint32_t>(start + (a - pos));
+          piece[2 * n + 1] = static_cast<uint32_t>(start + (b - pos));
+          ++n;
+        }
+        pos += len;
+      }
+      ManyArgs args = c.args;
+      args.segments = piece.data();
+      args.segment_count = n;
+      args.pos_base = begin;
+      c.fn(args, t_many_heaps.data());
+    }
+  }
+  for (size_t q = 0; q < nq; ++q) {
+    c.out_hits[q] = static_cast<uint32_t>(
+        t_many_heaps[q].finish(c.out_idx + q * c.k, c.out_scores + q * c.k));
+  }
+}
+
+Napi::Value TopKMany(const Napi::CallbackInfo& info) {
+  const ManyCall call = parse_many(info);
   try {
-    if (t_many_storage.size() < nq * k) t_many_storage.resize(nq * k);
-    t_many_heaps.clear();
-    for (size_t q = 0; q < nq; ++q) t_many_heaps.emplace_back(t_many_storage.data() + q * k, k);
+    run_many(call, nullptr, 0);
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(info.Env(), std::string("scan failed: ") + e.what());
+  }
+  return info.Env().Undefined();
+}
+
+// One worker of a many-queries scan shared by pool threads (see run_chunked for the scheme).
+class ManyWorker : public Napi::AsyncWorker {
+ public:
+  ManyWorker(Napi::Env env, const Napi::CallbackInfo& info, const ManyCall& call, int32_t* counter,
+             uint32_t chunk_rows)
+      : Napi::AsyncWorker(env, "ringmem:scan-many"), deferred_(Napi::Promise::Deferred::New(env)),
+        call_(call), counter_(counter), chunk_rows_(chunk_rows) {
+    for (size_t i = 1; i < info.Length(); ++i) {
+      if (info[i].IsObject()) refs_.push_back(Napi::Persistent(info[i].As<Napi::Object>()));
+    }
+  }
+  Napi::Promise Promise() const { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override {
+    try {
+      run_many(call_, counter_, chunk_rows_);
+    } catch (const std::exception& e) {
+      SetError(std::string("scan failed: ") + e.what());
+    }
+  }
+  void OnOK() override { deferred_.Resolve(Env().Undefined()); }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  ManyCall call_;
+  int32_t* counter_;
+  uint32_t chunk_rows_;
+  std::vector<Napi::ObjectReference> refs_;
+};
+
+// topKManyShared(...topKMany's 14 arguments, counter, chunkRows): one worker on the libuv pool;
+// every worker of one scan gets the same arguments but its own outputs (outIdx, outScores,
+// outHits, outCounts) and the same counter (element 0 starting at 0). The caller merges.
+Napi::Value TopKManyShared(const Napi::CallbackInfo& info) {
+  if (info.Length() < 16) fail(info.Env(), "topKManyShared expects 16 arguments");
+  const ManyCall call = parse_many(info);
+  auto counter = typed_arg<int32_t>(info, 14, napi_int32_array, "counter", "Int32Array");
+  if (counter.ElementLength() < 1) fail(info.Env(), "counter must hold at least one element", true);
+  const uint32_t chunk_rows = uint_arg(info, 15, "chunkRows", 1, 2147483647.0);
+  if ((call.rows_scanned + chunk_rows - 1) / chunk_rows > 2147483647ull - 65536ull) {
+    fail(info.Env(), "chunkRows is too small for this scan", true);
+  }
+  auto* worker = new ManyWorker(info.Env(), info, call, counter.Data(), chunk_rows);
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
+// topKCompact(isa, precision, rows, scales, dim, segments, query, k, outIdx, outScores, skipMask?):
+// top-k over compact rows (compact.h). precision 0 = f16 (rows a Uint16Array), 1 = int8 (rows an
+// Int8Array, scales a Float32Array with one scale per row). The scalar ISA runs the scalar
+// reference; every other ISA on x86 runs the AVX2 + F16C kernel when the CPU has it (the compact
+// kernels are bandwidth-bound at a quarter to half the f32 bytes, so wider registers buy nothing
+// measurable), else the scalar one. Returns the hit count.
+Napi::Value TopKCompact(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 10) fail(env, "topKCompact expects 10 or 11 arguments");
+  const uint32_t isa = uint_arg(info, 0, "isa", 0, kIsaCount - 1);
+  if (g_kernels[isa] == nullptr) {
+    fail(env, std::string("ISA ") + kIsaNames[isa] + " is not available on this CPU", false,
+         "ERR_KERNEL_ISA_UNAVAILABLE");
+  }
+  const uint32_t precision = uint_arg(info, 1, "precision", 0, 1);
+  const uint32_t dim = uint_arg(info, 4, "dim", 1, 2147483647.0);
+  size_t values = 0;
+  const void* rows = nullptr;
+  const float* scales = nullptr;
+  if (precision == 0) {
+    auto r = typed_arg<uint16_t>(info, 2, napi_uint16_array, "rows", "Uint16Array");
+    values = r.ElementLength();
+    rows = r.Data();
+  } else {
+    auto r = typed_arg<int8_t>(info, 2, napi_int8_array, "rows", "Int8Array");
+    values = r.ElementLength();
+    rows = r.Data();
+  }
+  const size_t nrows = values / dim;
+  if (nrows > 2147483647u) fail(env, "rows hold more rows than an Int32Array can index", true);
+  if (precision == 1) {
+    auto sc = typed_arg<float>(info, 3, napi_float32_array, "scales", "Float32Array");
+    if (sc.ElementLength() < nrows) fail(env, "scales must hold one value per row", true);
+    scales = sc.Data();
+  }
+  auto segments = typed_arg<uint32_t>(info, 5, napi_uint32_array, "segments", "Uint32Array");
+  auto query = typed_arg<float>(info, 6, napi_float32_array, "query", "Float32Array");
+  const uint32_t k = uint_arg(info, 7, "k", 1, kMaxTopK);
+  auto out_idx = typed_arg<int32_t>(info, 8, napi_int32_array, "outIdx", "Int32Array");
+  auto out_scores = typed_arg<float>(info, 9, napi_float32_array, "outScores", "Float32Array");
+  if (query.ElementLength() != dim) fail(env, "query length must equal dim", true);
+  if (out_idx.ElementLength() < k || out_scores.ElementLength() < k) {
+    fail(env, "outIdx and outScores must hold at least k entries", true);
+  }
+  if (segments.ElementLength() % 2 != 0) fail(env, "segments must have even length", true);
+  const uint32_t* seg = segments.Data();
+  for (size_t s = 0; s + 1 < segments.ElementLength(); s += 2) {
+    if (seg[s] > seg[s + 1] || seg[s + 1] > nrows) fail(env, "a segment lies outside the rows", true);
+  }
+  const uint8_t* skip = nullptr;
+  if (info.Length() > 10 && !info[10].IsUndefined() && !info[10].IsNull()) {
+    auto mask = typed_arg<uint8_t>(info, 10, napi_uint8_array, "skipMask", "Uint8Array");
+    if (mask.ElementLength() < nrows) fail(env, "skipMask must cover every row", true);
+    skip = mask.Data();
+  }
+  CompactFn fn = compact_scalar;
+#if defined(__x86_64__) || defined(_M_X64)
+  if (isa != kScalar && g_features.avx2_fma && g_features.f16c) fn = compact_avx2;
+#endif
+  const CompactArgs args{precision == 0 ? Precision::kF16 : Precision::kInt8, rows, scales, dim,
+                         seg, segments.ElementLength() / 2, query.Data(), skip};
+  size_t hits = 0;
+  try {
+    TopK heap(t_heap_storage, k);
+    fn(args, heap);
+    hits = heap.finish(out_idx.Data(), out_scores.Data());
   } catch (const std::exception& e) {
     throw Napi::Error::New(env, std::string("scan failed: ") + e.what());
   }
-  const ManyArgs args{slab.Data(), dim, seg, segments.ElementLength() / 2, queries.Data(), nq,
-                      skip, from, to, at_least, counts};
-  g_many[isa](args, t_many_heaps.data());
-  for (size_t q = 0; q < nq; ++q) {
-    out_hits[q] = static_cast<uint32_t>(
-        t_many_heaps[q].finish(out_idx.Data() + q * k, out_scores.Data() + q * k));
-  }
-  return env.Undefined();
+  return Napi::Number::New(env, static_cast<double>(hits));
 }
 
 // Address of an ArrayBuffer's data modulo 64, so JS can place a Float32Array view on a cache-line
@@ -539,6 +724,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("ingestRow", Napi::Function::New(env, IngestRow, "ingestRow"));
   exports.Set("ingestRows", Napi::Function::New(env, IngestRows, "ingestRows"));
   exports.Set("topKMany", Napi::Function::New(env, TopKMany, "topKMany"));
+  exports.Set("topKManyShared", Napi::Function::New(env, TopKManyShared, "topKManyShared"));
+  exports.Set("topKCompact", Napi::Function::New(env, TopKCompact, "topKCompact"));
   exports.Set("rowSumSquares", Napi::Function::New(env, RowSumSquares, "rowSumSquares"));
   return exports;
 }

@@ -11,6 +11,7 @@
         "cpu_features.cc",
         "topk.cc",
         "ingest.cc",
+        "compact.cc",
         "scan_scalar.cc",
         "scan_avx2.cc",
         "scan_avx512.cc",

@@ -55,6 +55,7 @@ CpuFeatures probe_cpu_features() {
   const bool fma = (r[2] >> 12) & 1;
   const bool osxsave = (r[2] >> 27) & 1;
   const bool avx = (r[2] >> 28) & 1;
+  const bool f16c = (r[2] >> 29) & 1;
   if (!osxsave || !avx) return f;
 
   const uint64_t xcr0 = read_xcr0();
@@ -66,6 +67,7 @@ CpuFeatures probe_cpu_features() {
   const bool avx512f = (r[1] >> 16) & 1;
 
   f.avx2_fma = avx2 && fma && ymm_state;
+  f.f16c = f16c && f.avx2_fma;
   // The AVX-512 kernel also uses AVX2 shuffles in its final reduction.
   f.avx512f = avx512f && zmm_state && f.avx2_fma;
   return f;

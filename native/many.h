@@ -37,6 +37,7 @@ struct ManyArgs {
   const uint32_t* to;    // per-query end (exclusive) of visible scan positions; null with from
   float count_at_least;
   uint32_t* counts;  // per-query counter, incremented; null = no counting
+  uint64_t pos_base = 0;  // scan position of the first row of `segments` (a chunk of a shared scan)
 };
 
 using ManyFn = void (*)(const ManyArgs& args, TopK* heaps);

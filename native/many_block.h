@@ -62,8 +62,21 @@ RINGMEM_BLOCK_ATTR inline void many_block(const ManyArgs& a, TopK* heaps, const 
     const size_t nqt = a.nq - q0 < Q ? a.nq - q0 : Q;
     const float* qp[Q];
     for (size_t t = 0; t < Q; ++t) qp[t] = a.queries + (q0 + (t < nqt ? t : nqt - 1)) * dim;
+    // Scan positions any query of this tile may see: row tiles wholly outside are not computed
+    // (the batch-among-itself pass is a triangle; this halves it).
+    uint64_t tile_lo = 0, tile_hi = UINT64_MAX;
+    if (a.from != nullptr) {
+      tile_lo = UINT64_MAX;
+      tile_hi = 0;
+      for (size_t t = 0; t < nqt; ++t) {
+        if (a.from[q0 + t] >= a.to[q0 + t]) continue;
+        if (a.from[q0 + t] < tile_lo) tile_lo = a.from[q0 + t];
+        if (a.to[q0 + t] > tile_hi) tile_hi = a.to[q0 + t];
+      }
+    }
     for (size_t r0 = 0; r0 < n; r0 += R) {
       const size_t nrt = n - r0 < R ? n - r0 : R;
+      if (pos[r0 + nrt - 1] < tile_lo || pos[r0] >= tile_hi) continue;
       const float* rp[R];
       for (size_t j = 0; j < R; ++j) rp[j] = rows[r0 + (j < nrt ? j : nrt - 1)];
       float out[R][Q];
@@ -101,7 +114,7 @@ RINGMEM_BLOCK_ATTR inline void many_tiled(const ManyArgs& a, TopK* heaps, const 
   uint32_t ids[kManyMaxBlock];
   uint64_t pos[kManyMaxBlock];
   size_t n = 0;
-  uint64_t p = 0;
+  uint64_t p = a.pos_base;
   for (size_t s = 0; s < a.segment_count; ++s) {
     const uint32_t begin = a.segments[2 * s];
     const uint32_t end = a.segments[2 * s + 1];

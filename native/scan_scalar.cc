@@ -48,7 +48,7 @@ void scan_scalar(const ScanArgs& a, TopK& heap) {
 
 // Row-major: each row is read once and scored against every query in turn.
 void many_scalar(const ManyArgs& a, TopK* heaps) {
-  uint64_t pos = 0;
+  uint64_t pos = a.pos_base;
   for (size_t s = 0; s < a.segment_count; ++s) {
     const uint32_t start = a.segments[2 * s];
     const uint32_t end = a.segments[2 * s + 1];

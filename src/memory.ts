@@ -122,7 +122,7 @@ export class Memory {
       tags: options.entries?.[i]?.tags ?? options.tags,
       metadata: options.entries?.[i]?.metadata ?? options.metadata,
     }));
-    const result = this.engine.insert(options.namespace, vectors, entries, {
+    const result = await this.engine.insertAsync(options.namespace, vectors, entries, {
       score: options.score ?? true,
     });
     return { ...result, truncated };

@@ -22,6 +22,15 @@ const scenarioArb = fc.record({
   forget: fc.array(fc.nat(40), { maxLength: 4 }),
   batch: fc.array(vectorArb, { minLength: 1, maxLength: 18 }),
   typed: fc.boolean(),
+  during: fc.array(
+    fc.oneof(
+      vectorArb.map((v) => ({ insert: v })),
+      fc.nat(40).map((id) => ({ forget: 1 + id })),
+    ),
+    {
+      maxLength: 3,
+    },
+  ),
 });
 
 function unit(v: readonly number[]): Float32Array {
@@ -98,6 +107,41 @@ for (const { name, kernel } of engineKernels()) {
           });
         }),
         { numRuns: name === 'naive' ? 150 : 300 },
+      );
+    });
+
+    it('gives insertAsync exactly what insert gives, even when writes land while its scan runs', async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          scenarioArb,
+          async ({ capacity, prefill, forget, batch, typed, during }) => {
+            const a = make(capacity);
+            const b = make(capacity);
+            for (const e of [a, b]) {
+              for (const v of prefill) e.insert('ns', v);
+              e.forget(
+                forget.map((p) => 1 + p),
+                'ns',
+              );
+            }
+            const flat = batch.flat();
+            const vectors = typed ? Float32Array.from(flat) : flat;
+            const apply = (e: MemoryEngine) => {
+              for (const op of during) {
+                if ('insert' in op) e.insert('ns', op.insert);
+                else e.forget([op.forget], 'ns');
+              }
+            };
+            const pending = a.insertAsync('ns', vectors, undefined, { score: true });
+            apply(a);
+            const got = await pending;
+            apply(b);
+            const want = b.insert('ns', vectors, undefined, { score: true });
+            expect(got).toEqual(want);
+            expect(Array.from(a.centroidOf('ns')!)).toEqual(Array.from(b.centroidOf('ns')!));
+          },
+        ),
+        { numRuns: 150 },
       );
     });
 

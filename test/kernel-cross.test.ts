@@ -19,6 +19,7 @@ const sources = [
   'test/selftest.cc',
   'topk.cc',
   'cpu_features.cc',
+  'compact.cc',
   'scan_scalar.cc',
   'scan_avx2.cc',
   'scan_avx512.cc',

@@ -320,6 +320,64 @@ for (const isa of ALL_ISAS) {
       );
     });
 
+    it('gives exactly the synchronous result when a large scan is shared by pool threads', async () => {
+      for (const [dim, rows, nq, k] of [
+        [200, 3000, 8, 5],
+        [384, 2600, 5, 1],
+        [129, 5000, 7, 12],
+      ] as const) {
+        const slab = unitRows(rows, dim, rows + dim);
+        // Exact duplicates across chunk boundaries: ties must resolve by scan position.
+        for (const r of [700, 1500, 2400]) slab.copyWithin(r * dim, 10 * dim, 11 * dim);
+        const queries = unitRows(nq, dim, 3);
+        queries.set(slab.subarray(10 * dim, 11 * dim), 0);
+        const skip = new Uint8Array(rows);
+        for (let r = 0; r < rows; r += 37) skip[r] = 1;
+        const cut = Math.floor(rows / 3);
+        const from = Uint32Array.from({ length: nq }, (_, q) => q * 97);
+        const to = Uint32Array.from({ length: nq }, (_, q) => rows - q * 211);
+        const c: Case = {
+          dim,
+          rows,
+          slab,
+          segments: Uint32Array.from([cut, rows, 0, cut]),
+          queries,
+          nq,
+          k,
+          skip,
+          from,
+          to,
+          countAtLeast: 0.05,
+        };
+        const want = runMany(kernel, c);
+        const got = {
+          idx: new Int32Array(nq * k).fill(-7),
+          scores: new Float32Array(nq * k).fill(-7),
+          hits: new Uint32Array(nq),
+          counts: new Uint32Array(nq),
+        };
+        await kernel.topKManyAsync({
+          slab,
+          dim,
+          segments: c.segments,
+          queries,
+          k,
+          outIdx: got.idx,
+          outScores: got.scores,
+          outHits: got.hits,
+          skipMask: skip,
+          from,
+          to,
+          countAtLeast: 0.05,
+          outCounts: got.counts,
+        });
+        expect(Array.from(got.hits)).toEqual(Array.from(want.hits));
+        expect(Array.from(got.idx)).toEqual(Array.from(want.idx));
+        expect(Array.from(got.scores)).toEqual(Array.from(want.scores));
+        expect(Array.from(got.counts)).toEqual(Array.from(want.counts!));
+      }
+    });
+
     it('gives a row the same score whether it is read from the slab or from another array', () => {
       const dim = 385;
       const slab = unitRows(50, dim, 5);

@@ -33,6 +33,7 @@ import {
   NativeKernel,
 } from '../src/kernel/native-kernel.js';
 import { seededUnitRows as unitRows } from '../src/seeded-rows.js';
+import { compactFigures, compactMarkdown } from './bench-compact.js';
 import { renderScanSvg } from './chart.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -572,6 +573,9 @@ async function main(): Promise<void> {
     );
   }
   const engine = await engineFigures();
+  // Compact vectors (f16, int8) against f32 at the largest size, on real embeddings when available.
+  const compact = await compactFigures(Math.max(...opts.sizes), Math.min(opts.queries, 60));
+  console.error(compactMarkdown(compact));
 
   mkdirSync(opts.out, { recursive: true });
   const json = {
@@ -583,9 +587,13 @@ async function main(): Promise<void> {
     results,
     async: asyncRows,
     engine: engine ?? null,
+    compact,
   };
   writeFileSync(path.join(opts.out, 'scan.json'), `${JSON.stringify(json, null, 2)}\n`);
-  writeFileSync(path.join(opts.out, 'scan.md'), renderMarkdown(json, results, asyncRows, engine));
+  writeFileSync(
+    path.join(opts.out, 'scan.md'),
+    `${renderMarkdown(json, results, asyncRows, engine)}\n${compactMarkdown(compact)}`,
+  );
   writeFileSync(path.join(opts.out, 'scan.svg'), `${renderScanSvg(json)}\n`);
   console.error(`\nwrote ${path.join(opts.out, 'scan.json')}, scan.md and scan.svg`);
 }

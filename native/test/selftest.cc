@@ -14,6 +14,7 @@
 #include <random>
 #include <vector>
 
+#include "compact.h"
 #include "cpu_features.h"
 #include "many.h"
 #include "scan.h"
@@ -228,6 +229,110 @@ void test_many(const char* isa, ManyFn fn) {
   std::printf("%s many: %zu cases compared with the scalar reference\n", isa, cases);
 }
 
+// The compact kernels against the compact scalar reference, f16 and int8, same acceptance rule.
+#if defined(__x86_64__) || defined(_M_X64)
+// float -> half, round to nearest even (the same algorithm as src/kernel/compact.ts).
+uint16_t to_half(float x) {
+  uint32_t b;
+  std::memcpy(&b, &x, sizeof b);
+  const uint32_t sign = (b >> 16) & 0x8000u;
+  const int exp = static_cast<int>((b >> 23) & 0xFFu);
+  uint32_t mant = b & 0x7FFFFFu;
+  if (exp == 0xFF) return static_cast<uint16_t>(sign | 0x7C00u | (mant ? 0x200u : 0u));
+  const int e = exp - 127 + 15;
+  if (e >= 0x1F) return static_cast<uint16_t>(sign | 0x7C00u);
+  if (e <= 0) {
+    if (e < -10) return static_cast<uint16_t>(sign);
+    mant |= 0x800000u;
+    const int shift = 14 - e;
+    uint32_t h = mant >> shift;
+    const uint32_t rem = mant & ((1u << shift) - 1u), half = 1u << (shift - 1);
+    if (rem > half || (rem == half && (h & 1u))) ++h;
+    return static_cast<uint16_t>(sign | h);
+  }
+  uint32_t h = (static_cast<uint32_t>(e) << 10) | (mant >> 13);
+  const uint32_t rem = mant & 0x1FFFu;
+  if (rem > 0x1000u || (rem == 0x1000u && (h & 1u))) ++h;
+  return static_cast<uint16_t>(sign | h);
+}
+
+double half_value(uint32_t h) {
+  const double sign = (h & 0x8000u) ? -1.0 : 1.0;
+  const int exp = (h >> 10) & 0x1F;
+  const uint32_t mant = h & 0x3FFu;
+  if (exp == 0x1F) return mant == 0 ? sign * INFINITY : NAN;
+  if (exp == 0) return sign * std::ldexp(static_cast<double>(mant), -24);
+  return sign * std::ldexp(1.0 + mant / 1024.0, exp - 15);
+}
+
+void test_compact(const char* isa, CompactFn fn) {
+  std::mt19937 gen(4242);
+  const size_t dims[] = {1, 3, 7, 8, 9, 31, 32, 33, 100, 384, 385};
+  std::vector<float> slab, q;
+  size_t cases = 0;
+  for (size_t dim : dims) {
+    for (int trial = 0; trial < 30; ++trial) {
+      const size_t rows = gen() % 60;
+      unit_rows(slab, rows, dim, gen);
+      unit_rows(q, 1, dim, gen);
+      std::vector<uint16_t> halves(rows * dim);
+      std::vector<int8_t> codes(rows * dim);
+      std::vector<float> scales(rows);
+      std::vector<float> decoded[2] = {std::vector<float>(rows * dim), std::vector<float>(rows * dim)};
+      for (size_t r = 0; r < rows; ++r) {
+        float m = 0;
+        for (size_t i = 0; i < dim; ++i) m = std::max(m, std::fabs(slab[r * dim + i]));
+        scales[r] = m / 127.0f;
+        for (size_t i = 0; i < dim; ++i) {
+          const float x = slab[r * dim + i];
+          halves[r * dim + i] = to_half(x);
+          codes[r * dim + i] = static_cast<int8_t>(std::lround(scales[r] > 0 ? x / scales[r] : 0));
+          decoded[0][r * dim + i] = half_to_float(halves[r * dim + i]);
+          decoded[1][r * dim + i] = codes[r * dim + i] * scales[r];
+        }
+      }
+      const uint32_t cut = rows == 0 ? 0 : gen() % (rows + 1);
+      const uint32_t head = cut == 0 ? 0 : gen() % (cut + 1);
+      const uint32_t segs[4] = {cut, static_cast<uint32_t>(rows), 0, head};
+      std::vector<uint8_t> skip(rows);
+      for (auto& b : skip) b = (gen() % 5 == 0) ? 1 : 0;
+      const size_t k = 1 + gen() % (rows + 3);
+      for (int p = 0; p < 2; ++p) {
+        CompactArgs a{p == 0 ? Precision::kF16 : Precision::kInt8,
+                      p == 0 ? static_cast<const void*>(halves.data()) : codes.data(),
+                      p == 0 ? nullptr : scales.data(), dim, segs, 2, q.data(),
+                      trial % 2 == 0 ? skip.data() : nullptr};
+        static std::vector<HeapEntry> st;
+        Hits got{0, std::vector<int32_t>(k), std::vector<float>(k)};
+        Hits want{0, std::vector<int32_t>(k), std::vector<float>(k)};
+        {
+          TopK h(st, k);
+          fn(a, h);
+          got.n = h.finish(got.rows.data(), got.scores.data());
+        }
+        {
+          TopK h(st, k);
+          compact_scalar(a, h);
+          want.n = h.finish(want.rows.data(), want.scores.data());
+        }
+        compare(isa, got, want, decoded[p], dim, q);
+        ++cases;
+      }
+    }
+  }
+  // half_to_float is exact for every half.
+  for (uint32_t h = 0; h < 65536; ++h) {
+    const float f = half_to_float(static_cast<uint16_t>(h));
+    const double want = half_value(h);
+    if (!(f == want || (std::isnan(f) && std::isnan(want)))) {
+      expect(false, isa, "half_to_float is not exact", 0, h);
+      break;
+    }
+  }
+  std::printf("%s compact: %zu cases compared with the scalar reference\n", isa, cases);
+}
+#endif
+
 }  // namespace
 
 int main() {
@@ -236,6 +341,7 @@ int main() {
   int tested = 0;
 #if defined(__x86_64__) || defined(_M_X64)
   if (f.avx2_fma) test_isa("avx2-fma", scan_avx2_fma), test_many("avx2-fma", many_avx2_fma), ++tested;
+  if (f.avx2_fma && f.f16c) test_compact("avx2-f16c", compact_avx2);
   else std::printf("avx2-fma: not available here, skipped\n");
 #if defined(RINGMEM_AVX512_EMULATED)
   // Built with test/avx512_emulated.cc in place of scan_avx512.cc: runs on any AVX2 CPU.

@@ -1,6 +1,6 @@
-import * as ort from 'onnxruntime-node';
+import type * as Ort from 'onnxruntime-node';
 import { describeError, EmbedError } from './errors.js';
-import { createRunner, type OrtRunner } from './ort-runner.js';
+import { createRunner, loadOrt, type OrtRunner } from './ort-runner.js';
 import type { BatchInputs } from './tokenize.js';
 
 /**
@@ -33,9 +33,11 @@ export class OrtSession {
   private readonly maskName: string | null;
   private readonly typeName: string | null;
   private zeroTypes = new BigInt64Array(0);
+  private readonly Tensor: typeof Ort.Tensor;
 
-  private constructor(session: OrtRunner, modelPath: string) {
+  private constructor(session: OrtRunner, modelPath: string, tensor: typeof Ort.Tensor) {
     this.session = session;
+    this.Tensor = tensor;
     const names = new Set(session.inputNames);
     const find = (candidates: string[]) => candidates.find((n) => names.has(n)) ?? null;
     const ids = find(['input_ids']);
@@ -70,7 +72,7 @@ export class OrtSession {
     options: SessionOptions,
     verifyHint: string,
   ): Promise<OrtSession> {
-    const sessionOptions: ort.InferenceSession.SessionOptions = {
+    const sessionOptions: Ort.InferenceSession.SessionOptions = {
       graphOptimizationLevel: 'all',
       executionMode: 'sequential',
       logSeverityLevel: 3,
@@ -79,6 +81,7 @@ export class OrtSession {
       sessionOptions.intraOpNumThreads = options.intraOpThreads;
     if (options.interOpThreads !== undefined)
       sessionOptions.interOpNumThreads = options.interOpThreads;
+    const tensor = (await loadOrt()).Tensor;
     let session: OrtRunner;
     try {
       session = await createRunner(modelPath, sessionOptions, options.runnerPath);
@@ -96,7 +99,7 @@ export class OrtSession {
           file: modelPath,
         });
       }
-      return new OrtSession(session, modelPath);
+      return new OrtSession(session, modelPath, tensor);
     } catch (error) {
       // A model ringmem cannot use: free the native session it loaded before saying so.
       await session.release();
@@ -106,17 +109,17 @@ export class OrtSession {
 
   async run(batch: BatchInputs): Promise<SessionOutput> {
     const dims = [batch.rows, batch.seq];
-    const feeds: Record<string, ort.Tensor> = {
-      [this.idsName]: new ort.Tensor('int64', batch.inputIds, dims),
+    const feeds: Record<string, Ort.Tensor> = {
+      [this.idsName]: new this.Tensor('int64', batch.inputIds, dims),
     };
     if (this.maskName !== null) {
-      feeds[this.maskName] = new ort.Tensor('int64', batch.attentionMask, dims);
+      feeds[this.maskName] = new this.Tensor('int64', batch.attentionMask, dims);
     }
     if (this.typeName !== null) {
       // Single-sequence inputs are all segment 0; one zero buffer grows and is reused.
       const n = batch.rows * batch.seq;
       if (this.zeroTypes.length < n) this.zeroTypes = new BigInt64Array(n);
-      feeds[this.typeName] = new ort.Tensor('int64', this.zeroTypes.subarray(0, n), dims);
+      feeds[this.typeName] = new this.Tensor('int64', this.zeroTypes.subarray(0, n), dims);
     }
     this.runs++;
     let out: { type: string; data: unknown; dims: readonly number[] };

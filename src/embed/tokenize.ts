@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { Tokenizer } from '@huggingface/tokenizers';
+import type { Tokenizer } from '@huggingface/tokenizers';
 import { describeError, EmbedError } from './errors.js';
 import { FastBertWordPiece, type TokenizerJsonLike } from './wordpiece-fast.js';
 
@@ -53,7 +53,9 @@ export class TextTokenizer {
     const config = configPath === null ? {} : await readJson(configPath);
     let tokenizer: Tokenizer;
     try {
-      tokenizer = new Tokenizer(json, config);
+      // Imported on first use, like onnxruntime (ort-runner.ts): not on the start-up path.
+      const { Tokenizer: TokenizerClass } = await import('@huggingface/tokenizers');
+      tokenizer = new TokenizerClass(json, config);
     } catch (error) {
       throw new EmbedError(
         'TOKENIZER_INVALID',

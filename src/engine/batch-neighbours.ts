@@ -1,4 +1,4 @@
-import type { ScanKernel } from '../kernel/types.js';
+import type { ManyRequest, ScanKernel } from '../kernel/types.js';
 import type { Ring } from './ring.js';
 
 /**
@@ -44,15 +44,32 @@ export interface BatchNeighbourRequest {
 }
 
 export function batchNeighbours(req: BatchNeighbourRequest): BatchNeighbours {
-  const { kernel, ring, units, k } = req;
+  const p = plan(req);
+  if (p.window) req.kernel.topKMany(p.window);
+  if (p.batch) req.kernel.topKMany(p.batch);
+  return p.merge();
+}
+
+/** The same, with the pass over the window run off the main thread (ScanKernel.topKManyAsync). */
+export async function batchNeighboursAsync(req: BatchNeighbourRequest): Promise<BatchNeighbours> {
+  const p = plan(req);
+  const pending = p.window ? req.kernel.topKManyAsync(p.window) : undefined;
+  if (p.batch) req.kernel.topKMany(p.batch);
+  await pending;
+  return p.merge();
+}
+
+/** The two scans (either may be absent) and the merge of their results. */
+function plan(req: BatchNeighbourRequest): {
+  window: ManyRequest | undefined;
+  batch: ManyRequest | undefined;
+  merge: () => BatchNeighbours;
+} {
+  const { ring, units, k } = req;
   const dim = ring.dim;
   const n = units.length / dim;
   const size = ring.size;
   const counting = req.countAtLeast !== undefined;
-  const hits = new Uint32Array(n);
-  const ids = new Float64Array(n * k);
-  const similarities = new Float32Array(n * k);
-  const counts = counting ? new Uint32Array(n) : undefined;
 
   // Pops before item i is scored: its own arrival's eviction included.
   const gone = (i: number) => (req.joins ? Math.max(0, size + i + 1 - ring.capacity) : 0);
@@ -62,6 +79,7 @@ export function batchNeighbours(req: BatchNeighbourRequest): BatchNeighbours {
   const aIdx = new Int32Array(n * k);
   const aScores = new Float32Array(n * k);
   const aCounts = counting ? new Uint32Array(n) : undefined;
+  let window: ManyRequest | undefined;
   if (size > 0) {
     const segments = new Uint32Array(4);
     const nseg = ring.segments(0, size, segments);
@@ -72,7 +90,7 @@ export function batchNeighbours(req: BatchNeighbourRequest): BatchNeighbours {
       to = new Uint32Array(n).fill(size);
       for (let i = 0; i < n; i++) from[i] = Math.min(size, gone(i));
     }
-    kernel.topKMany({
+    window = {
       slab: ring.slab,
       dim,
       segments: segments.subarray(0, nseg * 2),
@@ -86,7 +104,7 @@ export function batchNeighbours(req: BatchNeighbourRequest): BatchNeighbours {
       to,
       countAtLeast: req.countAtLeast,
       outCounts: aCounts,
-    });
+    };
   }
 
   // Pass B: the batch among itself (item i sees earlier items still in the ring).
@@ -94,6 +112,7 @@ export function batchNeighbours(req: BatchNeighbourRequest): BatchNeighbours {
   const bIdx = new Int32Array(n * k);
   const bScores = new Float32Array(n * k);
   const bCounts = counting ? new Uint32Array(n) : undefined;
+  let batch: ManyRequest | undefined;
   if (n > 1 && req.joins) {
     const from = new Uint32Array(n);
     const to = new Uint32Array(n);
@@ -101,7 +120,7 @@ export function batchNeighbours(req: BatchNeighbourRequest): BatchNeighbours {
       from[i] = Math.min(i, Math.max(0, gone(i) - size));
       to[i] = i;
     }
-    kernel.topKMany({
+    batch = {
       slab: units,
       dim,
       segments: Uint32Array.of(0, n),
@@ -114,34 +133,43 @@ export function batchNeighbours(req: BatchNeighbourRequest): BatchNeighbours {
       to,
       countAtLeast: req.countAtLeast,
       outCounts: bCounts,
-    });
+    };
   }
 
-  // Merge per item, window rows first on equal scores.
+  // Ids are read at merge time from the ring as the scan saw it (the caller re-checks that the
+  // ring did not change in between), so keep the array the scan belonged to.
   const ringIds = ring.ids;
-  for (let i = 0; i < n; i++) {
-    const base = i * k;
-    const na = aHits[i] as number;
-    const nb = bHits[i] as number;
-    let a = 0;
-    let b = 0;
-    let m = 0;
-    while (m < k && (a < na || b < nb)) {
-      const takeA =
-        b >= nb || (a < na && (aScores[base + a] as number) >= (bScores[base + b] as number));
-      if (takeA) {
-        ids[base + m] = ringIds[aIdx[base + a] as number] as number;
-        similarities[base + m] = aScores[base + a] as number;
-        a++;
-      } else {
-        ids[base + m] = req.firstId + (bIdx[base + b] as number);
-        similarities[base + m] = bScores[base + b] as number;
-        b++;
+  const merge = (): BatchNeighbours => {
+    const hits = new Uint32Array(n);
+    const ids = new Float64Array(n * k);
+    const similarities = new Float32Array(n * k);
+    const counts = counting ? new Uint32Array(n) : undefined;
+    // Per item, window rows first on equal scores.
+    for (let i = 0; i < n; i++) {
+      const base = i * k;
+      const na = aHits[i] as number;
+      const nb = bHits[i] as number;
+      let a = 0;
+      let b = 0;
+      let m = 0;
+      while (m < k && (a < na || b < nb)) {
+        const takeA =
+          b >= nb || (a < na && (aScores[base + a] as number) >= (bScores[base + b] as number));
+        if (takeA) {
+          ids[base + m] = ringIds[aIdx[base + a] as number] as number;
+          similarities[base + m] = aScores[base + a] as number;
+          a++;
+        } else {
+          ids[base + m] = req.firstId + (bIdx[base + b] as number);
+          similarities[base + m] = bScores[base + b] as number;
+          b++;
+        }
+        m++;
       }
-      m++;
+      hits[i] = m;
+      if (counts) counts[i] = (aCounts![i] as number) + (bCounts![i] as number);
     }
-    hits[i] = m;
-    if (counts) counts[i] = (aCounts![i] as number) + (bCounts![i] as number);
-  }
-  return { k, hits, ids, similarities, counts };
+    return { k, hits, ids, similarities, counts };
+  };
+  return { window, batch, merge };
 }

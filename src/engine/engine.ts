@@ -4,7 +4,12 @@ import { type AnomalyConfig, type AnomalyReport, DEFAULT_ANOMALY_CONFIG } from '
 import type { AnomalyEvent, AnomalyFeed } from './anomaly-feed.js';
 import { AnomalyScorer, type ScoredItem } from './anomaly-scorer.js';
 import { AnomalyState } from './anomaly-state.js';
-import { type BatchNeighbours, batchNeighbours } from './batch-neighbours.js';
+import {
+  type BatchNeighbourRequest,
+  type BatchNeighbours,
+  batchNeighbours,
+  batchNeighboursAsync,
+} from './batch-neighbours.js';
 import { type Clock, MonotonicClock, systemClock } from './clock.js';
 import type { DriftOptions, DriftReport } from './drift.js';
 import { type MetadataFilter, withMetadataFilter } from './entry-filter.js';
@@ -181,6 +186,15 @@ const EMPTY_SEGMENTS = new Uint32Array(0);
 /** Most candidates a time-weighted search scores (the kernel's largest k). */
 const MAX_CANDIDATES = MAX_TOP_K;
 
+/** A scored batch's neighbours found ahead of the insert, and the state they were found in. */
+interface ScannedBatch {
+  ns: Namespace;
+  version: number;
+  firstId: number;
+  units: Float32Array;
+  found: BatchNeighbours;
+}
+
 /**
  * The memory engine: namespaces of time-ordered rings of unit vectors, with search, forgetting,
  * anomaly scoring and statistics. It owns state and time; it never sees text embeddings being
@@ -304,6 +318,57 @@ export class MemoryEngine {
     entries?: readonly EntryInput[],
     options: InsertOptions = {},
   ): InsertResult {
+    const result = this.insertWith(namespace, vectors, entries, options, undefined);
+    this.inserted(result);
+    return result;
+  }
+
+  /**
+   * Called once after every insert that stored its rows, by `insert` and `insertAsync` alike: a
+   * storage back end (src/persist) observes inserts here, whichever path made them.
+   */
+  protected inserted(_result: InsertResult): void {}
+
+  /**
+   * `insert`, with a scored batch's scan against the window run off the main thread (one pool
+   * thread per core for large windows). The insert itself stays one synchronous step: if the
+   * namespace changed while the scan ran (rows may have been read torn), the scan is redone
+   * synchronously on the new state, so the result is always exactly `insert`'s, made at the
+   * moment the promise settles (after any writes made while it was pending).
+   */
+  async insertAsync(
+    namespace: string,
+    vectors: ArrayLike<number>,
+    entries?: readonly EntryInput[],
+    options: InsertOptions = {},
+  ): Promise<InsertResult> {
+    assertNamespace(namespace);
+    const ns = this.spaces.get(namespace);
+    if (!options.score || !ns) {
+      // Always stored when the promise settles (after writes made meanwhile), as on the scan path.
+      await Promise.resolve();
+      return this.insert(namespace, vectors, entries, options);
+    }
+    const units = unitRows(
+      vectors,
+      rowScales(vectors, this.dim, this.kernel.rowSumSquares),
+      this.dim,
+    );
+    ns.expire(this.clock.now());
+    const plan = { ns, version: ns.ring.version, firstId: this.nextId, units };
+    const found = await batchNeighboursAsync(this.neighbourRequest(ns, units, true));
+    const result = this.insertWith(namespace, vectors, entries, options, { ...plan, found });
+    this.inserted(result);
+    return result;
+  }
+
+  private insertWith(
+    namespace: string,
+    vectors: ArrayLike<number>,
+    entries: readonly EntryInput[] | undefined,
+    options: InsertOptions,
+    scanned: ScannedBatch | undefined,
+  ): InsertResult {
     assertNamespace(namespace);
     const dim = this.dim;
     const scales = rowScales(vectors, dim, this.kernel.rowSumSquares);
@@ -343,8 +408,18 @@ export class MemoryEngine {
     }
     // Scored: every row's neighbours in the window as it will be when the row arrives, for the
     // whole batch in one pass, before anything changes (see batch-neighbours.ts).
-    const units = anomalies ? unitRows(vectors, scales, dim) : undefined;
-    const neighbours = units ? this.neighbours(ns, units, true) : undefined;
+    // A scan done ahead (insertAsync) counts only if nothing it read has changed since.
+    const fresh =
+      scanned !== undefined &&
+      scanned.ns === ns &&
+      scanned.version === ns.ring.version &&
+      scanned.firstId === this.nextId;
+    const units = anomalies ? (fresh ? scanned.units : unitRows(vectors, scales, dim)) : undefined;
+    const neighbours = units
+      ? fresh
+        ? scanned.found
+        : this.neighbours(ns, units, true)
+      : undefined;
     for (let r = 0; r < n; r++) {
       const offset = r * dim;
       const scale = scales[r] as number;
@@ -408,15 +483,24 @@ export class MemoryEngine {
    * for a probe, one row or a batch (batch-neighbours.ts).
    */
   private neighbours(ns: Namespace, units: Float32Array, joins: boolean): BatchNeighbours {
-    return batchNeighbours({
+    return batchNeighbours(this.neighbourRequest(ns, units, joins));
+  }
+
+  private neighbourRequest(
+    ns: Namespace,
+    units: Float32Array,
+    joins: boolean,
+  ): BatchNeighbourRequest {
+    return {
       kernel: this.kernel,
       ring: ns.ring,
-      skipMask: ns.deadCount > 0 ? ns.ring.dead : undefined,
+      // A copy for a scan that may run while tombstones change (insertAsync re-checks anyway).
+      skipMask: ns.deadCount > 0 ? ns.ring.dead.slice() : undefined,
       units,
       firstId: this.nextId,
       k: this.anomalyConfig.k,
       joins,
-    });
+    };
   }
 
   /** Topic drift of a namespace's recent entries from the rest of its window (drift.ts). */

@@ -1,5 +1,14 @@
 /** The scan kernel: contract, backends and the loader that picks one. */
 export { alignedFloat32Array, SLAB_ALIGNMENT } from './aligned.js';
+export {
+  type CompactRequest,
+  encodeF16,
+  encodeInt8,
+  halfToFloat,
+  PRECISIONS,
+  type Precision,
+  vectorBytes,
+} from './compact.js';
 export { KernelError, type KernelErrorCode } from './errors.js';
 export { JsKernel } from './js-kernel.js';
 export {

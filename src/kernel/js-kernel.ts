@@ -1,3 +1,4 @@
+import { type CompactRequest, halfTableF32, validateCompactRequest } from './compact.js';
 import type { KernelInfo, ManyRequest, ScanKernel } from './types.js';
 import { validateManyRequest, validateTopKArgs } from './validate.js';
 
@@ -71,6 +72,30 @@ export class JsKernel implements ScanKernel {
     const nq = validateManyRequest(req);
     const { slab, dim, segments, queries, k, outIdx, outScores, outHits, skipMask, from, to } = req;
     const counts = req.outCounts;
+    if (nq === 1 && counts === undefined) {
+      // One query (a single scored item, a probe): the single scan over the rows it may see,
+      // same arithmetic, without the per-row query loop.
+      if (this.heapScore.length < k) {
+        this.heapScore = new Float32Array(k);
+        this.heapOrder = new Uint32Array(k);
+        this.heapRow = new Int32Array(k);
+      }
+      const segs = from === undefined ? segments : positionsToSegments(segments, from[0]!, to![0]!);
+      outHits[0] = scan(
+        slab,
+        dim,
+        segs,
+        queries,
+        k,
+        outIdx,
+        outScores,
+        skipMask,
+        this.heapScore,
+        this.heapOrder,
+        this.heapRow,
+      );
+      return;
+    }
     const atLeast = req.countAtLeast === undefined ? 0 : Math.fround(req.countAtLeast);
     if (counts !== undefined) counts.fill(0, 0, nq);
     const cells = nq * k;
@@ -144,6 +169,98 @@ export class JsKernel implements ScanKernel {
     }
   }
 
+  /** JS has no thread to hand the scan to (see topKAsync): the synchronous result, resolved. */
+  topKManyAsync(req: ManyRequest): Promise<void> {
+    try {
+      this.topKMany(req);
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Same loop as `topK` over compact rows: f16 through a 65,536-entry decode table, int8 codes
+   * times the row's scale (applied in float64 before the one rounding), as native/compact.cc's
+   * scalar reference does, bit for bit.
+   */
+  topKCompact(req: CompactRequest): number {
+    validateCompactRequest(req);
+    const { dim, segments, query, k, outIdx, outScores, skipMask } = req;
+    if (this.heapScore.length < k) {
+      this.heapScore = new Float32Array(k);
+      this.heapOrder = new Uint32Array(k);
+      this.heapRow = new Int32Array(k);
+    }
+    const hs = this.heapScore;
+    const ho = this.heapOrder;
+    const hr = this.heapRow;
+    const f16 = req.precision === 'f16';
+    const table = f16 ? halfTableF32() : undefined;
+    const halves = req.rows as Uint16Array;
+    const codes = req.rows as Int8Array;
+    const scales = req.scales;
+    const dim4 = dim - (dim % 4);
+    let size = 0;
+    let order = 0;
+    let threshold = Number.NEGATIVE_INFINITY;
+    for (let s = 0; s < segments.length; s += 2) {
+      const end = segments[s + 1]!;
+      for (let r = segments[s]!; r < end; r++) {
+        if (skipMask !== undefined && skipMask[r] !== 0) continue;
+        const base = r * dim;
+        let s0 = 0;
+        let s1 = 0;
+        let s2 = 0;
+        let s3 = 0;
+        let i = 0;
+        if (table !== undefined) {
+          for (; i < dim4; i += 4) {
+            s0 += table[halves[base + i]!]! * query[i]!;
+            s1 += table[halves[base + i + 1]!]! * query[i + 1]!;
+            s2 += table[halves[base + i + 2]!]! * query[i + 2]!;
+            s3 += table[halves[base + i + 3]!]! * query[i + 3]!;
+          }
+          for (; i < dim; i++) s0 += table[halves[base + i]!]! * query[i]!;
+        } else {
+          for (; i < dim4; i += 4) {
+            s0 += codes[base + i]! * query[i]!;
+            s1 += codes[base + i + 1]! * query[i + 1]!;
+            s2 += codes[base + i + 2]! * query[i + 2]!;
+            s3 += codes[base + i + 3]! * query[i + 3]!;
+          }
+          for (; i < dim; i++) s0 += codes[base + i]! * query[i]!;
+        }
+        const sum = s0 + s1 + (s2 + s3);
+        const score = Math.fround(f16 ? sum : scales![r]! * sum);
+        if (!(score > threshold)) continue;
+        if (size < k) {
+          hs[size] = score;
+          ho[size] = order++;
+          hr[size] = r;
+          siftUp(hs, ho, hr, size);
+          size++;
+          if (size === k) threshold = hs[0]!;
+        } else {
+          hs[0] = score;
+          ho[0] = order++;
+          hr[0] = r;
+          siftDown(hs, ho, hr, 0, size);
+          threshold = hs[0]!;
+        }
+      }
+    }
+    for (let n = size; n > 1; n--) {
+      swap(hs, ho, hr, 0, n - 1);
+      siftDown(hs, ho, hr, 0, n - 1);
+    }
+    for (let i = 0; i < size; i++) {
+      outIdx[i] = hr[i]!;
+      outScores[i] = hs[i]!;
+    }
+    return size;
+  }
+
   /**
    * JS cannot leave the main thread without a worker, and copying a slab to one costs more than
    * the scan, so this resolves with the synchronous result. Argument errors reject the promise.
@@ -164,6 +281,25 @@ export class JsKernel implements ScanKernel {
       return Promise.reject(error);
     }
   }
+}
+
+/** The segments covering scan positions [from, to) of `segments`. */
+function positionsToSegments(segments: Uint32Array, from: number, to: number): Uint32Array {
+  const out = new Uint32Array(segments.length);
+  let n = 0;
+  let pos = 0;
+  for (let s = 0; s < segments.length; s += 2) {
+    const start = segments[s]!;
+    const len = segments[s + 1]! - start;
+    const a = Math.max(from, pos);
+    const b = Math.min(to, pos + len);
+    if (a < b) {
+      out[n++] = start + (a - pos);
+      out[n++] = start + (b - pos);
+    }
+    pos += len;
+  }
+  return out.subarray(0, n);
 }
 
 function scan(

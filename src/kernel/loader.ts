@@ -163,7 +163,7 @@ function loadAddon(explicitPath: string | undefined): AddonLoad {
 function addonShapeProblem(mod: unknown): string | undefined {
   if (typeof mod !== 'object' || mod === null) return 'it exports no object';
   const m = mod as Record<string, unknown>;
-  for (const fn of ['availableIsas', 'topK', 'topKAsync', 'topKMany']) {
+  for (const fn of ['availableIsas', 'topK', 'topKAsync', 'topKMany', 'topKCompact']) {
     if (typeof m[fn] !== 'function') return `it has no ${fn}() function`;
   }
   if (!Array.isArray(m.isaNames)) return 'it has no isaNames list';

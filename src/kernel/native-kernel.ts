@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { type CompactRequest, validateCompactRequest } from './compact.js';
 import { argumentError, KernelError } from './errors.js';
 import type {
   KernelInfo,
@@ -74,6 +75,39 @@ export interface NativeAddon {
     countAtLeast: number | undefined,
     outCounts: Uint32Array | undefined,
   ) => void;
+  /** One worker of a shared many-queries scan: topKMany's 14 arguments, counter, chunkRows. */
+  topKManyShared?: (
+    isa: number,
+    slab: Float32Array,
+    dim: number,
+    segments: Uint32Array,
+    queries: Float32Array,
+    k: number,
+    outIdx: Int32Array,
+    outScores: Float32Array,
+    outHits: Uint32Array,
+    skipMask: Uint8Array | undefined,
+    from: Uint32Array | undefined,
+    to: Uint32Array | undefined,
+    countAtLeast: number | undefined,
+    outCounts: Uint32Array | undefined,
+    counter: Int32Array,
+    chunkRows: number,
+  ) => Promise<void>;
+  /** See CompactRequest in compact.ts; precision 0 = f16, 1 = int8. */
+  topKCompact?: (
+    isa: number,
+    precision: number,
+    rows: Uint16Array | Int8Array,
+    scales: Float32Array | undefined,
+    dim: number,
+    segments: Uint32Array,
+    query: Float32Array,
+    k: number,
+    outIdx: Int32Array,
+    outScores: Float32Array,
+    skipMask: Uint8Array | undefined,
+  ) => number;
   /** Address of the buffer's data modulo 64 (for placing views on cache-line boundaries). */
   addressMod64(buffer: ArrayBuffer): number;
   /**
@@ -174,6 +208,109 @@ export class NativeKernel implements ScanKernel {
       req.to,
       req.countAtLeast,
       req.outCounts,
+    );
+  }
+
+  /**
+   * Below ASYNC_MIN_VALUES of work (rows × nq × dim) this is topKMany; above, one pool thread per
+   * core takes chunks of rows from a common counter, each with its own heaps and counts, and the
+   * lists merge per query by score, then scan position (the tie rule): exactly topKMany's result,
+   * since a pair's score does not depend on the thread that computed it.
+   */
+  async topKManyAsync(req: ManyRequest): Promise<void> {
+    const nq = validateManyRequest(req);
+    const shared = this.addon.topKManyShared;
+    let rows = 0;
+    for (let s = 0; s + 1 < req.segments.length; s += 2)
+      rows += req.segments[s + 1]! - req.segments[s]!;
+    const work = rows * nq * req.dim;
+    const workers =
+      shared === undefined ? 1 : Math.min(ASYNC_THREADS, Math.max(1, Math.floor(rows / 64)));
+    if (work < ASYNC_MIN_VALUES || workers < 2 || shared === undefined) {
+      this.topKMany(req);
+      return;
+    }
+    const { k } = req;
+    const counter = new Int32Array(1);
+    const outs = Array.from({ length: workers }, () => ({
+      idx: new Int32Array(nq * k),
+      scores: new Float32Array(nq * k),
+      hits: new Uint32Array(nq),
+      counts: req.outCounts === undefined ? undefined : new Uint32Array(nq),
+    }));
+    // Chunks small enough that a thread on a busy core just takes fewer of them.
+    const chunkRows = Math.max(64, Math.ceil(rows / (workers * 8)));
+    await Promise.all(
+      outs.map((o) =>
+        shared(
+          this.isaId,
+          req.slab,
+          req.dim,
+          req.segments,
+          req.queries,
+          k,
+          o.idx,
+          o.scores,
+          o.hits,
+          req.skipMask,
+          req.from,
+          req.to,
+          req.countAtLeast,
+          o.counts,
+          counter,
+          chunkRows,
+        ),
+      ),
+    );
+    const cand: { score: number; row: number; position: number }[] = [];
+    for (let q = 0; q < nq; q++) {
+      cand.length = 0;
+      for (const o of outs) {
+        for (let i = 0; i < o.hits[q]!; i++) {
+          const row = o.idx[q * k + i]!;
+          cand.push({
+            score: o.scores[q * k + i]!,
+            row,
+            position: scanPosition(req.segments, row),
+          });
+        }
+      }
+      cand.sort((a, b) => b.score - a.score || a.position - b.position);
+      const n = Math.min(k, cand.length);
+      for (let i = 0; i < n; i++) {
+        req.outIdx[q * k + i] = cand[i]!.row;
+        req.outScores[q * k + i] = cand[i]!.score;
+      }
+      req.outHits[q] = n;
+      if (req.outCounts !== undefined) {
+        let c = 0;
+        for (const o of outs) c += o.counts![q]!;
+        req.outCounts[q] = c;
+      }
+    }
+  }
+
+  topKCompact(req: CompactRequest): number {
+    validateCompactRequest(req);
+    const compact = this.addon.topKCompact;
+    if (compact === undefined) {
+      throw new KernelError(
+        'ERR_KERNEL_UNAVAILABLE',
+        'the native addon predates topKCompact: rebuild it with `npm run build:native`',
+      );
+    }
+    return compact(
+      this.isaId,
+      req.precision === 'f16' ? 0 : 1,
+      req.rows,
+      req.scales,
+      req.dim,
+      req.segments,
+      req.query,
+      req.k,
+      req.outIdx,
+      req.outScores,
+      req.skipMask,
     );
   }
 

@@ -1,3 +1,5 @@
+import type { CompactRequest } from './compact.js';
+
 /**
  * The scan-kernel contract: brute-force inner-product top-k over rows of a contiguous slab.
  *
@@ -68,6 +70,19 @@ export interface ScanKernel {
    * caller-owned outputs; throws a `KernelError` (ERR_KERNEL_ARGUMENT) on a bad request.
    */
   topKMany(request: ManyRequest): void;
+  /**
+   * topKMany with large scans run off the main thread (native: shared by one pool thread per
+   * core, merged to exactly topKMany's result). Same caveats as topKAsync: do not resize or
+   * detach the arrays while pending; rows written meanwhile may be read torn, so callers that
+   * write concurrently must re-check (the engine does).
+   */
+  topKManyAsync(request: ManyRequest): Promise<void>;
+  /**
+   * topK over compact rows (f16 halves or int8 codes with per-row scales; see compact.ts): same
+   * scan order, skip mask, tie rule and outputs, for a half or a quarter of the bytes read.
+   * Returns the hit count.
+   */
+  topKCompact(request: CompactRequest): number;
 }
 
 /**

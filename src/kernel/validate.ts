@@ -123,7 +123,11 @@ export function validateManyRequest(req: ManyRequest): number {
   const nq = queries.length / dim;
   // One query's worth through the single-scan checks (slab, segments, k, mask); then the rest.
   validateTopKArgs(slab, dim, segments, queries.subarray(0, dim), k, outIdx, outScores, skipMask);
-  for (let i = dim; i < queries.length; i++) {
+  // One multiply-add per value: x × 0 is 0 for every finite x and NaN otherwise, so the sum stays
+  // 0 unless some value is not finite; only then look for which (the message names it).
+  let probe = 0;
+  for (let i = dim; i < queries.length; i++) probe += queries[i]! * 0;
+  for (let i = dim; probe !== 0 && i < queries.length; i++) {
     if (!Number.isFinite(queries[i]!)) {
       throw argumentError(
         `queries[${i}] (query ${Math.floor(i / dim)}) is ${queries[i]}; every query value must be finite`,

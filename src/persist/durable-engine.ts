@@ -1,9 +1,7 @@
 import {
   type EngineConfig,
-  type EntryInput,
   type ForgetOlderThanOptions,
   type ForgetResult,
-  type InsertOptions,
   type InsertResult,
   MemoryEngine,
   type NamespaceOptions,
@@ -38,15 +36,9 @@ export class DurableMemoryEngine extends MemoryEngine {
     this.attached = true;
   }
 
-  override insert(
-    namespace: string,
-    vectors: ArrayLike<number>,
-    entries?: readonly EntryInput[],
-    options?: InsertOptions,
-  ): InsertResult {
-    const result = super.insert(namespace, vectors, entries, options);
+  /** Every insert, synchronous or async (`Memory.remember` uses `insertAsync`), is logged here. */
+  protected override inserted(result: InsertResult): void {
     if (this.attached) this.store.logInsert(result.namespace, result.ids[0] as number);
-    return result;
   }
 
   override forget(

@@ -1,3 +1,4 @@
+import { halfToFloat } from '../../src/kernel/compact.js';
 import type { ScanKernel } from '../../src/kernel/types.js';
 
 /**
@@ -50,6 +51,34 @@ export const naiveKernel: ScanKernel = {
       }
       outHits[q] = n;
     }
+  },
+  async topKManyAsync(req) {
+    await new Promise((resolve) => setImmediate(resolve));
+    this.topKMany(req);
+  },
+  topKCompact(req) {
+    const { dim, segments, query, k, outIdx, outScores, skipMask } = req;
+    const value = (r: number, i: number) =>
+      req.precision === 'f16'
+        ? halfToFloat((req.rows as Uint16Array)[r * dim + i]!)
+        : (req.rows as Int8Array)[r * dim + i]! * req.scales![r]!;
+    const scored: { row: number; order: number; score: number }[] = [];
+    let order = 0;
+    for (let s = 0; s + 1 < segments.length; s += 2) {
+      for (let row = segments[s]!; row < segments[s + 1]!; row++) {
+        if (skipMask && skipMask[row] !== 0) continue;
+        let score = 0;
+        for (let i = 0; i < dim; i++) score += value(row, i) * query[i]!;
+        scored.push({ row, order: order++, score: Math.fround(score) });
+      }
+    }
+    scored.sort((a, b) => b.score - a.score || a.order - b.order);
+    const n = Math.min(k, scored.length);
+    for (let i = 0; i < n; i++) {
+      outIdx[i] = scored[i]!.row;
+      outScores[i] = scored[i]!.score;
+    }
+    return n;
   },
   async topKAsync(slab, dim, segments, query, k, outIdx, outScores, skipMask) {
     await new Promise((resolve) => setImmediate(resolve));
