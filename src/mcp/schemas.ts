@@ -340,6 +340,18 @@ export const recallOutput = z.object({
     .int()
     .optional()
     .describe('Lowest-ranked hits left out to keep the reply under --max-reply-bytes'),
+  fleet: z
+    .object({
+      catching_up: z
+        .boolean()
+        .describe('This node has not yet read the shared streams to their end: hits may lag'),
+      stale_since: z
+        .string()
+        .nullable()
+        .describe('When Redis became unreachable: hits are from the local window as of then'),
+    })
+    .optional()
+    .describe('Fleet mode (--redis) only'),
 });
 
 export const forgetOlderThanInput = z
