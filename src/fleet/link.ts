@@ -320,9 +320,12 @@ export class FleetLink {
         this.applied.set(namespace, '0-0');
       }
     }
-    if (this.staleSince !== null) {
-      this.settings.log('info', `fleet: Redis at ${this.where} reachable again; catching up`);
-    }
+    this.settings.log(
+      'info',
+      this.staleSince !== null
+        ? `fleet: Redis at ${this.where} reachable again; catching up`
+        : `fleet: connected to Redis at ${this.where} (key prefix "${this.settings.prefix}"); catching up`,
+    );
     this.resync = false;
   }
 
