@@ -1,8 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
 import { MemoryEngine, type StoredSlot } from '../src/engine/engine.js';
 import { FleetApplier } from '../src/fleet/applier.js';
 import { decodeEvent, encodeEvent, type FleetEvent } from '../src/fleet/codec.js';
+import { FleetLink } from '../src/fleet/link.js';
 import {
   compareStreamIds,
   entryIdOf,
@@ -193,5 +195,38 @@ describe('the fleet applier', () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('fleet settings', () => {
+  it('accept redis:// and rediss:// URLs, refuse others with what is accepted, and default the prefix', () => {
+    expect(loadConfig({ '--redis': 'rediss://agent@redis.lan:6380' }, {}).redisUrl).toBe(
+      'rediss://agent@redis.lan:6380',
+    );
+    expect(loadConfig({}, { RINGMEM_REDIS_URL: 'redis://10.0.0.5' }).redisUrl).toBe(
+      'redis://10.0.0.5',
+    );
+    expect(loadConfig({}, {}).redisUrl).toBeUndefined();
+    expect(loadConfig({}, {}).redisPrefix).toBe('ringmem:');
+    expect(() => loadConfig({ '--redis': 'http://10.0.0.5' }, {})).toThrow(
+      /--redis="http:\/\/10.0.0.5" is invalid: expected a redis:\/\/ or rediss:\/\/ URL/,
+    );
+    expect(() => loadConfig({ '--redis-prefix': 'a b' }, {})).toThrow(/without spaces/);
+  });
+
+  it('never show the Redis password in what a node reports', async () => {
+    const engine = new MemoryEngine({ dim: DIM, kernel });
+    const link = new FleetLink(engine, {
+      url: 'redis://agent:s3cret@127.0.0.1:1',
+      prefix: 'p:',
+      model: MODEL,
+      log: () => {},
+    });
+    expect(link.describe()).toEqual({ redis: 'redis://agent:***@127.0.0.1:1', prefix: 'p:' });
+    await expect(link.append('ns', [{ kind: 'forget', ids: [1] }])).rejects.toThrow(
+      /did not acknowledge the write.*nothing was stored/,
+    );
+    await expect(link.append('ns', [{ kind: 'forget', ids: [1] }])).rejects.not.toThrow(/s3cret/);
+    await link.close();
   });
 });

@@ -100,6 +100,14 @@ describe.runIf(run)('a fleet of three ringmem nodes on one Redis', () => {
     });
     expect(hit.hits[0].id).toBe((a.ids as number[])[0]);
     expect(hit.fleet).toEqual({ catching_up: false, stale_since: null });
+    const stats = await call(nodes[2]!.client, 'memory_stats', {});
+    expect(stats.fleet).toEqual({
+      redis: `${redis.url}`,
+      prefix: 'test:',
+      namespaces: 1,
+      catching_up: false,
+      stale_since: null,
+    });
   });
 
   it('forgets an entry on every node when one node forgets it', async () => {

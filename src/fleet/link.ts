@@ -121,6 +121,11 @@ export class FleetLink {
     return { catchingUp: !this.caughtUp, staleSince: this.staleSince };
   }
 
+  /** Where this node's fleet lives (the password never appears). */
+  describe(): { redis: string; prefix: string } {
+    return { redis: this.where, prefix: this.settings.prefix };
+  }
+
   streamKey(namespace: string): string {
     return `${this.settings.prefix}ns:${namespace}`;
   }
@@ -184,12 +189,14 @@ export class FleetLink {
     this.closed = true;
     for (const w of this.waiters) w.resolve();
     this.waiters = [];
-    this.reader.destroy();
+    if (this.reader.isOpen) this.reader.destroy();
     await this.loop;
-    try {
-      await this.writer.close();
-    } catch {
-      this.writer.destroy();
+    if (this.writer.isOpen) {
+      try {
+        await this.writer.close();
+      } catch {
+        this.writer.destroy();
+      }
     }
   }
 

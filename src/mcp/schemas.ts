@@ -496,6 +496,16 @@ export const persistenceOut = z
 
 export const statsOutput = z.object({
   persistence: persistenceOut.optional(),
+  fleet: z
+    .object({
+      redis: z.string().describe('The Redis URL, password hidden'),
+      prefix: z.string(),
+      namespaces: z.number().int().describe('Streams this node applies'),
+      catching_up: z.boolean(),
+      stale_since: z.string().nullable(),
+    })
+    .optional()
+    .describe('Fleet mode (--redis) only'),
   namespaces: z.array(namespaceStatsOut),
   total_bytes: z.number().int(),
   max_bytes: z.number().int(),
