@@ -9,7 +9,7 @@
  */
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { createClient } from 'redis';
+import { createClient } from '@redis/client';
 import { MemoryEngine } from '../src/engine/engine.js';
 import { encodeEvent } from '../src/fleet/codec.js';
 import { FleetLink } from '../src/fleet/link.js';

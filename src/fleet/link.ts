@@ -1,4 +1,4 @@
-import { createClient, RESP_TYPES } from 'redis';
+import { createClient, RESP_TYPES } from '@redis/client';
 import type { MemoryEngine } from '../engine/engine.js';
 import { RingmemError } from '../errors.js';
 import type { LogFn } from '../log.js';
