@@ -297,6 +297,41 @@ export const SETTINGS: SettingSpec[] = [
       return ms;
     }),
   },
+  // Fleet mode (src/fleet): off unless a Redis URL is given.
+  {
+    key: 'redisUrl',
+    flag: '--redis',
+    env: 'RINGMEM_REDIS_URL',
+    default: '',
+    accepts: 'redis://[user[:password]@]host[:port][/db] or rediss://…, or empty for no fleet',
+    description:
+      'Share one memory with every node on this Redis (README, "Fleet"); the password is better given in RINGMEM_REDIS_PASSWORD.',
+    schema: z.string().transform((s, ctx) => {
+      const url = s.trim();
+      if (url === '') return undefined;
+      let protocol = '';
+      try {
+        protocol = new URL(url).protocol;
+      } catch {}
+      if (protocol !== 'redis:' && protocol !== 'rediss:') {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'expected a redis:// or rediss:// URL such as redis://10.0.0.5:6379',
+        });
+        return z.NEVER;
+      }
+      return url;
+    }),
+  },
+  {
+    key: 'redisPrefix',
+    flag: '--redis-prefix',
+    env: 'RINGMEM_REDIS_PREFIX',
+    default: 'ringmem:',
+    accepts: 'key prefix, 1–100 characters without spaces',
+    description: 'With --redis: prefix of every key ringmem uses (one fleet per prefix).',
+    schema: z.string().regex(/^\S{1,100}$/, 'expected 1–100 characters without spaces'),
+  },
 ];
 
 export interface ServerConfig {
@@ -320,6 +355,9 @@ export interface ServerConfig {
   persistDir: string | undefined;
   fsync: 'always' | 'interval' | 'never';
   compactIntervalMs: number;
+  /** Fleet mode: the Redis URL, or undefined. */
+  redisUrl: string | undefined;
+  redisPrefix: string;
   /** HTTP mode: bearer token clients must send; from RINGMEM_TOKEN only (never a flag: argv is visible to other users). */
   token: string | undefined;
 }

@@ -12,7 +12,8 @@ export type RingmemErrorCode =
   | 'INVALID_K'
   | 'NAMESPACE_LIMIT'
   | 'MEMORY_LIMIT'
-  | 'UNKNOWN_NAMESPACE';
+  | 'UNKNOWN_NAMESPACE'
+  | 'STORE_UNAVAILABLE';
 
 export class RingmemError extends Error {
   readonly code: RingmemErrorCode;

@@ -227,6 +227,26 @@ export class Memory {
     return this.engine.forget(ids, namespace);
   }
 
+  /**
+   * `forget` for callers that can wait: the same result here, and the path a back end that must
+   * hear back from elsewhere before it answers (fleet mode, src/fleet) overrides.
+   */
+  async forgetAsync(
+    ids: readonly number[],
+    namespace?: string,
+  ): Promise<{ forgotten: number[]; notFound: number[] }> {
+    return this.forget(ids, namespace);
+  }
+
+  /** `forgetOlderThan` for callers that can wait (see forgetAsync). */
+  async forgetOlderThanAsync(options: {
+    ageMs?: number;
+    before?: number;
+    namespace?: string;
+  }): Promise<ForgetResult> {
+    return this.forgetOlderThan(options);
+  }
+
   stats(namespace?: string): NamespaceStats[] {
     return this.engine.stats(namespace);
   }

@@ -1,7 +1,9 @@
-import type { ServerConfig } from './config.js';
+import { ConfigError, type ServerConfig } from './config.js';
 import { createOnnxEmbedder } from './embed/index.js';
 import type { Embedder, EmbedKind, EmbedResult } from './embed/types.js';
 import { type Clock, MemoryEngine } from './engine/index.js';
+import { FleetMemory } from './fleet/fleet-memory.js';
+import { FleetLink } from './fleet/link.js';
 import { loadKernel } from './kernel/index.js';
 import type { ScanKernel } from './kernel/types.js';
 import type { LogFn } from './log.js';
@@ -103,6 +105,11 @@ export function createRuntime(
       log('error', `model ${embedder.modelId} failed to load: ${error.message}`);
     },
   );
+  if (config.redisUrl && config.persistDir) {
+    throw new ConfigError(
+      '--redis and --persist do not combine: in fleet mode the Redis streams are the log (turn on Redis AOF for durability); drop one of them',
+    );
+  }
   const engineConfig = {
     dim: embedder.dim,
     capacity: config.capacity,
@@ -122,7 +129,21 @@ export function createRuntime(
         log,
       })
     : new MemoryEngine(engineConfig);
-  const memory = new Memory(engine, embedder);
+  // With --redis the engine is changed only by the fleet's streams (src/fleet).
+  const memory = config.redisUrl
+    ? new FleetMemory(
+        engine,
+        embedder,
+        new FleetLink(engine, {
+          url: config.redisUrl,
+          password: env.RINGMEM_REDIS_PASSWORD || undefined,
+          prefix: config.redisPrefix,
+          model: embedder.modelId,
+          log,
+        }),
+      )
+    : new Memory(engine, embedder);
+  if (memory instanceof FleetMemory) memory.link.start();
   return {
     memory,
     kernel,

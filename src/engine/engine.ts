@@ -1075,6 +1075,15 @@ export class MemoryEngine {
     return undefined;
   }
 
+  /**
+   * The id of a namespace's oldest ring slot, tombstones included (what a back end may trim its
+   * log up to without losing a slot any node still holds); undefined when the ring is empty.
+   */
+  oldestSlotId(namespace: string): number | undefined {
+    const ring = this.spaces.get(namespace)?.ring;
+    return ring && ring.size > 0 ? (ring.ids[ring.slotAt(0)] as number) : undefined;
+  }
+
   /** The id the next insert gets (a store records it so that ids are never reused). */
   get nextEntryId(): number {
     return this.nextId;

@@ -340,6 +340,18 @@ export const recallOutput = z.object({
     .int()
     .optional()
     .describe('Lowest-ranked hits left out to keep the reply under --max-reply-bytes'),
+  fleet: z
+    .object({
+      catching_up: z
+        .boolean()
+        .describe('This node has not yet read the shared streams to their end: hits may lag'),
+      stale_since: z
+        .string()
+        .nullable()
+        .describe('When Redis became unreachable: hits are from the local window as of then'),
+    })
+    .optional()
+    .describe('Fleet mode (--redis) only'),
 });
 
 export const forgetOlderThanInput = z
@@ -484,6 +496,16 @@ export const persistenceOut = z
 
 export const statsOutput = z.object({
   persistence: persistenceOut.optional(),
+  fleet: z
+    .object({
+      redis: z.string().describe('The Redis URL, password hidden'),
+      prefix: z.string(),
+      namespaces: z.number().int().describe('Streams this node applies'),
+      catching_up: z.boolean(),
+      stale_since: z.string().nullable(),
+    })
+    .optional()
+    .describe('Fleet mode (--redis) only'),
   namespaces: z.array(namespaceStatsOut),
   total_bytes: z.number().int(),
   max_bytes: z.number().int(),

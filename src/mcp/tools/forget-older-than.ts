@@ -23,10 +23,13 @@ export function registerForgetOlderThanTool(server: McpServer, ctx: ToolContext)
       toolResult(
         ctx.log,
         'forget_older_than',
-        () => {
+        async () => {
           const now = ctx.memory.engine.now();
           const cutoff = args.age !== undefined ? now - args.age : (args.before as number);
-          const res = ctx.memory.forgetOlderThan({ before: cutoff, namespace: args.namespace });
+          const res = await ctx.memory.forgetOlderThanAsync({
+            before: cutoff,
+            namespace: args.namespace,
+          });
           return {
             forgotten: res.forgotten,
             remaining: res.remaining,

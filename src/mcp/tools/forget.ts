@@ -24,7 +24,7 @@ export function registerForgetTool(server: McpServer, ctx: ToolContext): void {
       toolResult(
         ctx.log,
         'forget',
-        () => {
+        async () => {
           const ids = [...new Set(args.ids)];
           const missing = ctx.memory.engine.missing(ids, args.namespace);
           if (missing.length > 0) {
@@ -33,7 +33,7 @@ export function registerForgetTool(server: McpServer, ctx: ToolContext): void {
               `no live memory with id ${missing.join(', ')}${args.namespace ? ` in "${args.namespace}"` : ''} (never stored, already forgotten, expired or evicted); nothing was deleted. Use ids returned by remember or recall.`,
             );
           }
-          return { forgotten: ctx.memory.forget(ids, args.namespace).forgotten };
+          return { forgotten: (await ctx.memory.forgetAsync(ids, args.namespace)).forgotten };
         },
         (v) => `forgot ${v.forgotten.length} memories (ids ${v.forgotten.join(', ')})`,
       ),

@@ -2,6 +2,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { z } from 'zod';
 import { driftFields, loopFields } from '../../anomaly-fields.js';
 import type { StorageStatus } from '../../engine/engine.js';
+import { FleetMemory } from '../../fleet/fleet-memory.js';
 import type { ToolContext } from '../context.js';
 import { type persistenceOut, statsInput, statsOutput } from '../schemas.js';
 import { formatDuration } from '../time.js';
@@ -23,6 +24,7 @@ export function statsSnapshot(ctx: ToolContext, namespace?: string) {
   const storage = memory.engine.storageStatus();
   return {
     ...(storage ? { persistence: persistenceView(storage) } : {}),
+    ...(memory instanceof FleetMemory ? { fleet: fleetView(memory) } : {}),
     namespaces: memory.stats(namespace).map((s) => ({
       namespace: s.namespace,
       count: s.count,
@@ -83,6 +85,11 @@ export function registerMemoryStatsTool(server: McpServer, ctx: ToolContext): vo
                   `durable memory ${v.persistence.state} in ${v.persistence.dir}${v.persistence.error ? `: ${v.persistence.error}` : ''}`,
                 ]
               : []),
+            ...(v.fleet
+              ? [
+                  `fleet on ${v.fleet.redis} (prefix "${v.fleet.prefix}", ${v.fleet.namespaces} streams)${v.fleet.stale_since ? `; Redis unreachable since ${v.fleet.stale_since}, serving the local window` : v.fleet.catching_up ? '; catching up' : ''}`,
+                ]
+              : []),
             ...v.namespaces.map(
               (n) =>
                 `- ${n.namespace}: ${n.count}/${n.capacity} entries, ${n.bytes} bytes, ttl ${n.ttl_seconds === null ? 'none' : formatDuration(n.ttl_seconds * 1000)}, oldest ${ago(n.oldest_age_seconds)}, newest ${ago(n.newest_age_seconds)}; inserted ${n.inserted}, evicted ${n.evicted}, expired ${n.expired}, forgotten ${n.forgotten}, deleted ${n.deleted}${n.drift?.z_score != null ? `; drift z ${n.drift.z_score.toFixed(1)} (recent vs rest similarity ${n.drift.similarity})` : ''}${n.loops && n.loops.repeated > 0 ? `; ${n.loops.repeated} of the newest ${n.loops.recent} repeat (top ×${n.loops.groups[0]?.count}: "${(n.loops.groups[0]?.text ?? '').slice(0, 60)}")` : ''}`,
@@ -97,4 +104,14 @@ export function registerMemoryStatsTool(server: McpServer, ctx: ToolContext): vo
 function persistenceView(status: StorageStatus): z.infer<typeof persistenceOut> {
   const { kind: _kind, ...rest } = status;
   return rest as z.infer<typeof persistenceOut>;
+}
+
+function fleetView(memory: FleetMemory) {
+  const state = memory.link.state();
+  return {
+    ...memory.link.describe(),
+    namespaces: memory.link.namespaces().length,
+    catching_up: state.catchingUp,
+    stale_since: state.staleSince === null ? null : new Date(state.staleSince).toISOString(),
+  };
 }

@@ -8,6 +8,18 @@ import { round, seconds, toolResult } from '../tool-result.js';
 
 type Flat = Record<string, string | number | boolean | null>;
 
+/** Fleet mode (src/fleet): whether this node is still catching up, or serving without Redis. */
+function fleetFields(res: object) {
+  if (!('fleet' in res)) return {};
+  const fleet = res.fleet as { catchingUp: boolean; staleSince: number | null };
+  return {
+    fleet: {
+      catching_up: fleet.catchingUp,
+      stale_since: fleet.staleSince === null ? null : new Date(fleet.staleSince).toISOString(),
+    },
+  };
+}
+
 export function entryFields(e: MemoryEntry) {
   return {
     id: e.id,
@@ -61,6 +73,7 @@ export function registerRecallTool(server: McpServer, ctx: ToolContext): void {
               window_size: res.windowSize,
               took_ms: round(res.tookMs, 3) as number,
               query_truncated: res.queryTruncated,
+              ...fleetFields(res),
             },
             ctx.limits.maxReplyBytes,
           );
