@@ -26,9 +26,13 @@ export function baseUrlOf(url: string): string {
   return `${u.protocol}//${u.host}`;
 }
 
-async function healthy(base: string): Promise<boolean> {
+/** Whether a ringmem server answers `/health`, which needs the token when the server has one. */
+async function healthy(base: string, token: string | undefined): Promise<boolean> {
   try {
-    const res = await fetch(`${base}/health`, { signal: AbortSignal.timeout(1500) });
+    const res = await fetch(`${base}/health`, {
+      signal: AbortSignal.timeout(1500),
+      headers: token ? { authorization: `Bearer ${token}` } : undefined,
+    });
     return res.ok;
   } catch {
     return false;
@@ -83,7 +87,7 @@ export async function runUi(argv: string[], io: CliIo): Promise<number> {
         : 'ringmem ui: open this link in a browser\n',
     );
   };
-  if (await healthy(base)) {
+  if (await healthy(base, config.token)) {
     show();
     return 0;
   }
@@ -104,7 +108,7 @@ export async function runUi(argv: string[], io: CliIo): Promise<number> {
   });
   const exited = new Promise<number>((resolve) => child.once('exit', (code) => resolve(code ?? 1)));
   for (let i = 0; i < 300; i++) {
-    if (await healthy(base)) break;
+    if (await healthy(base, config.token)) break;
     const done = await Promise.race([
       exited,
       new Promise((r) => setTimeout(() => r(undefined), 100)),
