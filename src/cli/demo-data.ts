@@ -62,16 +62,23 @@ const NORMAL_TEMPLATES = [
   (_i: number) => `INFO  api  GET /health 200 2ms`,
 ];
 
+/** Routine lines in the demo log stream: enough for the anomaly rule's warm-up and calibration. */
+const DEMO_LOG_LINES = 150;
+
+/**
+ * The odd lines and where they arrive: after the warm-up (the rule needs a window of 16 and then
+ * 50 scored arrivals to calibrate against, about 66 lines), spread over the rest of the stream.
+ */
 const ODD_LINES: Record<number, string> = {
-  23: 'ERROR db  connection pool exhausted: 50 of 50 connections busy, request waited 30000ms',
-  41: 'WARN  auth  login failed for user admin from 203.0.113.77: too many attempts, account locked',
-  52: 'FATAL worker  out of memory while rendering invoice PDF batch, process killed by OOM killer',
+  104: 'ERROR db  connection pool exhausted: 50 of 50 connections busy, request waited 30000ms',
+  125: 'WARN  auth  login failed for user admin from 203.0.113.77: too many attempts, account locked',
+  143: 'FATAL worker  out of memory while rendering invoice PDF batch, process killed by OOM killer',
 };
 
-/** 60 log lines: five kinds of routine traffic, with three odd ones among them. */
+/** 150 log lines: five kinds of routine traffic, with three odd ones among them. */
 export function demoLogLines(): { text: string; odd: boolean }[] {
   const lines: { text: string; odd: boolean }[] = [];
-  for (let i = 0; i < 60; i++) {
+  for (let i = 0; i < DEMO_LOG_LINES; i++) {
     const odd = ODD_LINES[i];
     if (odd) lines.push({ text: odd, odd: true });
     else lines.push({ text: NORMAL_TEMPLATES[i % NORMAL_TEMPLATES.length]!(i), odd: false });

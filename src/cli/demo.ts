@@ -71,7 +71,7 @@ export async function runDemo(argv: string[], io: CliIo): Promise<number> {
   out();
   out(
     bold(
-      '3. anomaly_score — 60 log lines stream in (as `ringmem watch` sends them); each is scored against the ones before it',
+      `3. anomaly_score — ${demoLogLines().length} log lines stream in (as \`ringmem watch\` sends them); each is scored against the ones before it`,
     ),
   );
   const lines = demoLogLines();
@@ -90,9 +90,12 @@ export async function runDemo(argv: string[], io: CliIo): Promise<number> {
     }
   }
   const odd = lines.filter((l) => l.odd).length;
+  // A window of minWindow entries, then 1/alpha scored arrivals to calibrate against.
+  const { minWindow, alpha } = memory.engine.anomalyConfig;
+  const warmUp = minWindow + Math.max(minWindow, Math.ceil(1 / alpha));
   out(
     dim(
-      `   ${lines.length} lines, ${flagged} flagged, ${caught} of the ${odd} odd lines among them (first ${memory.engine.anomalyConfig.minWindow} lines warm the window up)`,
+      `   ${lines.length} lines, ${flagged} flagged, ${caught} of the ${odd} odd lines among them (the first ${warmUp} lines warm the window up and calibrate the score)`,
     ),
   );
 
