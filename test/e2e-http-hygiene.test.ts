@@ -87,6 +87,48 @@ describe('HTTP sessions', () => {
     }
   });
 
+  it('never closes a session still in its handshake to make room: the newcomer hears "server busy" instead', async () => {
+    const server = await startHttpCli(['--max-sessions', '1'], { RINGMEM_LOG_LEVEL: 'info' });
+    const post = (body: unknown, session?: string) =>
+      fetch(server.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          ...(session ? { 'mcp-session-id': session } : {}),
+        },
+        body: JSON.stringify(body),
+      });
+    const initialize = {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: {
+        protocolVersion: '2025-06-18',
+        capabilities: {},
+        clientInfo: { name: 'h', version: '1' },
+      },
+    };
+    try {
+      // A client whose initialize was answered but whose next message has not arrived yet.
+      const first = await post(initialize);
+      const session = first.headers.get('mcp-session-id')!;
+      await first.text();
+      expect(session).toBeTruthy();
+      const second = await post(initialize);
+      expect(second.status).toBe(503);
+      expect(await second.text()).toMatch(/server busy: 1 sessions/);
+      // The first client finishes its handshake and is served: its session was kept.
+      const done = await post({ jsonrpc: '2.0', method: 'notifications/initialized' }, session);
+      expect(done.status).toBe(202);
+      const ping = await post({ jsonrpc: '2.0', id: 2, method: 'ping' }, session);
+      expect(ping.status).toBe(200);
+      expect(await ping.text()).toMatch(/"id":2/);
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('ends the session it opened when the CLI client and the LangChain retriever are done', async () => {
     const server = await startHttpCli([], { RINGMEM_LOG_LEVEL: 'info' });
     try {

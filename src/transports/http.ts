@@ -120,7 +120,18 @@ interface Session {
   lastSeen: number;
   /** Requests (and open event streams) of this session not yet finished: > 0 = in use. */
   inFlight: number;
+  /** When initialize created it. */
+  created: number;
+  /** False until the client's first message after `initialize` (its handshake is under way). */
+  ready: boolean;
 }
+
+/**
+ * A session still in its handshake (initialize answered, the client's next message not yet
+ * arrived) is in use, not idle: closing it to make room would fail a client that was just let in.
+ * Past this age a half-open session counts as abandoned and may be closed like any idle one.
+ */
+const HANDSHAKE_GRACE_MS = 10_000;
 
 /**
  * Streamable HTTP front end. Every request passes three gates before MCP sees it: the Host
@@ -168,8 +179,10 @@ export async function startHttp(
   /** Makes room at the cap: closes the idle session unused the longest. False if all are in use. */
   async function closeLeastRecentlyUsedIdle(): Promise<boolean> {
     let oldest: [string, Session] | undefined;
+    const now = Date.now();
     for (const entry of sessions) {
-      if (entry[1].inFlight > 0) continue;
+      const s = entry[1];
+      if (s.inFlight > 0 || (!s.ready && now - s.created < HANDSHAKE_GRACE_MS)) continue;
       if (!oldest || entry[1].lastSeen < oldest[1].lastSeen) oldest = entry;
     }
     if (!oldest) return false;
@@ -293,6 +306,7 @@ export async function startHttp(
           'Session not found: it expired or was closed; initialize again',
         );
       s.lastSeen = Date.now();
+      s.ready = true;
       s.inFlight++;
       res.once('close', () => {
         s.inFlight--;
@@ -314,7 +328,15 @@ export async function startHttp(
       const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
         sessionIdGenerator: () => randomUUID(),
         onsessioninitialized: (id) => {
-          sessions.set(id, { transport, server, lastSeen: Date.now(), inFlight: 0 });
+          const now = Date.now();
+          sessions.set(id, {
+            transport,
+            server,
+            lastSeen: now,
+            inFlight: 0,
+            created: now,
+            ready: false,
+          });
         },
       });
       transport.onclose = () => {
