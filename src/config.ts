@@ -49,7 +49,7 @@ const ttl = z.string().transform((text, ctx) => {
 
 const durationIn = (min: number, max: number, help: string) =>
   z.string().transform((text, ctx) => {
-    const ms = parseDuration(text);
+    const ms = parseDuration(text.trim().toLowerCase());
     if (ms === undefined || ms < min || ms > max) {
       ctx.addIssue({ code: 'custom', message: help });
       return z.NEVER;
@@ -288,14 +288,7 @@ export const SETTINGS: SettingSpec[] = [
     accepts: 'duration 1s–1d',
     description:
       'With --persist: how soon forgotten and expired entries leave the files (snapshot rewrite).',
-    schema: z.string().transform((text, ctx) => {
-      const ms = parseDuration(text.trim().toLowerCase());
-      if (ms === undefined || ms < 1000 || ms > 86_400_000) {
-        ctx.addIssue({ code: 'custom', message: 'expected a duration from 1s to 1d such as "5m"' });
-        return z.NEVER;
-      }
-      return ms;
-    }),
+    schema: durationIn(1000, 86_400_000, 'expected a duration from 1s to 1d such as "5m"'),
   },
   // Fleet mode (src/fleet): off unless a Redis URL is given.
   {

@@ -45,13 +45,7 @@ export function registerResources(server: McpServer, ctx: ToolContext): void {
       mimeType: 'application/json',
     },
     async (uri, variables) => {
-      const name = decodeURIComponent(String(variables.name));
-      if (!NAMESPACE_PATTERN.test(name)) {
-        throw new RingmemError(
-          'INVALID_NAMESPACE',
-          `invalid namespace ${JSON.stringify(name)}: use 1–64 characters from A–Z, a–z, 0–9 and . _ : -`,
-        );
-      }
+      const name = namespaceOf(variables);
       const entries = ctx.memory.recent(name, RECENT_LIMIT).map(entryFields);
       // Newest first: past the reply cap the oldest entries are left out, and the reply says so.
       let text = JSON.stringify({ namespace: name, entries }, null, 2);
@@ -64,4 +58,16 @@ export function registerResources(server: McpServer, ctx: ToolContext): void {
       return { contents: [{ uri: uri.href, mimeType: 'application/json', text }] };
     },
   );
+}
+
+/** The namespace a `ringmem://namespaces/{name}/…` resource names, checked like a tool's. */
+export function namespaceOf(variables: Record<string, unknown>): string {
+  const name = decodeURIComponent(String(variables.name));
+  if (!NAMESPACE_PATTERN.test(name)) {
+    throw new RingmemError(
+      'INVALID_NAMESPACE',
+      `invalid namespace ${JSON.stringify(name)}: use 1–64 characters from A–Z, a–z, 0–9 and . _ : -`,
+    );
+  }
+  return name;
 }

@@ -1,7 +1,6 @@
 import { type McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { NAMESPACE_PATTERN } from '../engine/index.js';
-import { RingmemError } from '../errors.js';
 import type { ToolContext } from './context.js';
+import { namespaceOf } from './resources.js';
 
 /** Entries a timeline shows at most: enough for a plot, small enough for one JSON read. */
 export const TIMELINE_LIMIT = 5000;
@@ -22,13 +21,7 @@ export function registerTimelineResource(server: McpServer, ctx: ToolContext): v
       mimeType: 'application/json',
     },
     async (uri, variables) => {
-      const name = decodeURIComponent(String(variables.name));
-      if (!NAMESPACE_PATTERN.test(name)) {
-        throw new RingmemError(
-          'INVALID_NAMESPACE',
-          `invalid namespace ${JSON.stringify(name)}: use 1–64 characters from A–Z, a–z, 0–9 and . _ : -`,
-        );
-      }
+      const name = namespaceOf(variables);
       const a = ctx.memory.arrivals(name, TIMELINE_LIMIT);
       const { sigmaFloor } = ctx.memory.engine.anomalyConfig;
       const alarms = new Map(
