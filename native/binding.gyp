@@ -8,6 +8,13 @@
       "target_name": "ringmem_kernel",
       "sources": [
         "addon.cc",
+        "bind_args.cc",
+        "bind_scan.cc",
+        "bind_many.cc",
+        "bind_compact.cc",
+        "bind_ingest.cc",
+        "bind_memory.cc",
+        "dispatch.cc",
         "cpu_features.cc",
         "topk.cc",
         "ingest.cc",

@@ -11,6 +11,7 @@
 #endif
 
 #include "compact.h"
+#include "dot_ref.h"
 
 #include <cstring>
 
@@ -44,27 +45,6 @@ float half_to_float(uint16_t h) {
   std::memcpy(&f, &bits, sizeof f);
   return f;
 }
-
-namespace {
-
-template <typename Value>
-inline double dot_ref(const float* q, size_t dim, Value value) {
-  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-  size_t i = 0;
-#if defined(__clang__)
-#pragma clang loop vectorize(disable) interleave(disable)
-#endif
-  for (; i + 4 <= dim; i += 4) {
-    s0 += static_cast<double>(value(i)) * q[i];
-    s1 += static_cast<double>(value(i + 1)) * q[i + 1];
-    s2 += static_cast<double>(value(i + 2)) * q[i + 2];
-    s3 += static_cast<double>(value(i + 3)) * q[i + 3];
-  }
-  for (; i < dim; ++i) s0 += static_cast<double>(value(i)) * q[i];
-  return (s0 + s1) + (s2 + s3);
-}
-
-}  // namespace
 
 void compact_scalar(const CompactArgs& a, TopK& heap) {
   for (size_t s = 0; s < a.segment_count; ++s) {

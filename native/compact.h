@@ -36,7 +36,7 @@ using CompactFn = void (*)(const CompactArgs& args, TopK& heap);
 
 void compact_scalar(const CompactArgs& args, TopK& heap);
 #if defined(__x86_64__) || defined(_M_X64)
-// Needs AVX2 + FMA (int8) and F16C (f16); addon.cc checks both before calling.
+// Needs AVX2 + FMA (int8) and F16C (f16); dispatch.cc installs it only where both run.
 void compact_avx2(const CompactArgs& args, TopK& heap);
 #endif
 

@@ -76,19 +76,16 @@ __attribute__((target("avx2,fma"))) static double sum_squares_avx2(const float* 
   for (; i < dim; ++i) s += static_cast<double>(x[i]) * static_cast<double>(x[i]);
   return s;
 }
+
+__attribute__((target("avx2,fma"))) void row_sum_squares_avx2(const float* src, size_t dim,
+                                                              size_t rows, double* out) {
+  for (size_t r = 0; r < rows; ++r) out[r] = sum_squares_avx2(src + r * dim, dim);
+}
 #endif
 
-void row_sum_squares(const float* src, size_t dim, size_t rows, double* out, bool avx2) {
+void row_sum_squares_scalar(const float* src, size_t dim, size_t rows, double* out) {
   for (size_t r = 0; r < rows; ++r) {
     const float* x = src + r * dim;
-#if defined(__x86_64__) || defined(_M_X64)
-    if (avx2) {
-      out[r] = sum_squares_avx2(x, dim);
-      continue;
-    }
-#else
-    (void)avx2;
-#endif
     double s = 0;
     for (size_t i = 0; i < dim; ++i) s += static_cast<double>(x[i]) * static_cast<double>(x[i]);
     out[r] = s;

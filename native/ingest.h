@@ -20,6 +20,7 @@ struct IngestSums {
 using IngestFn = IngestSums (*)(float* row, const float* src, double scale, double* sum, size_t dim,
                                 bool replacing);
 
+// The kernels behind these types are picked once, at load, by dispatch.cc.
 IngestSums ingest_scalar(float* row, const float* src, double scale, double* sum, size_t dim,
                          bool replacing);
 #if defined(__x86_64__) || defined(_M_X64)
@@ -29,6 +30,11 @@ IngestSums ingest_avx2(float* row, const float* src, double scale, double* sum, 
 
 // out[r] = Σ src[r·dim + i]² in double, for rows r < rows: the norms the engine validates and
 // normalises by. A NaN or infinity anywhere in a row makes its out[r] non-finite.
-void row_sum_squares(const float* src, size_t dim, size_t rows, double* out, bool avx2);
+using RowSumSquaresFn = void (*)(const float* src, size_t dim, size_t rows, double* out);
+
+void row_sum_squares_scalar(const float* src, size_t dim, size_t rows, double* out);
+#if defined(__x86_64__) || defined(_M_X64)
+void row_sum_squares_avx2(const float* src, size_t dim, size_t rows, double* out);
+#endif
 
 }  // namespace ringmem

@@ -2,7 +2,7 @@
 //
 // Each kernel scans the given segments in order, scores each row against the query and offers
 // rows that beat the current threshold to the TopK heap. Arguments are validated by the caller
-// (addon.cc) before any kernel runs: segments lie within the slab, dim >= 1, pointers are valid
+// (bind_args.cc) before any kernel runs: segments lie within the slab, dim >= 1, pointers are valid
 // for the lengths implied.
 //
 // Determinism inside one kernel: a row's score depends only on the row's values, never on which

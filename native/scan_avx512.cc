@@ -4,7 +4,7 @@
 // why), twice as wide: four accumulators take the 16-float chunks of each 64-float step in turn,
 // leftover whole chunks go to A, and the masked tail (dim % 16 floats, a zero-masked load that
 // reads nothing past the row) to B. Only these
-// functions carry target("avx512f"); addon.cc calls them only after CPUID reports AVX-512F and
+// functions carry target("avx512f"); dispatch.cc installs them only after CPUID reports AVX-512F and
 // XGETBV shows the OS saves opmask/ZMM state.
 //
 // Note: the development machine has no AVX-512, so there the real instructions never run; the

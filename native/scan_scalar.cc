@@ -1,14 +1,14 @@
 // Scalar reference kernel: the yardstick the SIMD kernels are tested against.
 //
 // It must stay scalar, so auto-vectorisation is switched off for this file; otherwise the
-// compiler could turn the "reference" into yet another SIMD kernel. Accumulation is in double
-// with four accumulators combined as (s0 + s1) + (s2 + s3), the tail going to s0 — exactly what
-// src/kernel/js-kernel.ts does — and the sum is rounded to float once, so the scalar native kernel
-// and the JS kernel produce identical scores and identical hit lists.
+// compiler could turn the "reference" into yet another SIMD kernel. Rows are scored with dot_ref
+// (dot_ref.h: double accumulators in the JS kernel's order) and rounded to float once, so the
+// scalar native kernel and the JS kernel produce identical scores and identical hit lists.
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("no-tree-vectorize", "no-tree-slp-vectorize")
 #endif
 
+#include "dot_ref.h"
 #include "many.h"
 #include "scan.h"
 
@@ -17,19 +17,7 @@ namespace ringmem {
 namespace {
 
 inline float dot_scalar(const float* row, const float* q, size_t dim) {
-  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-  size_t i = 0;
-#if defined(__clang__)
-#pragma clang loop vectorize(disable) interleave(disable)
-#endif
-  for (; i + 4 <= dim; i += 4) {
-    s0 += static_cast<double>(row[i]) * q[i];
-    s1 += static_cast<double>(row[i + 1]) * q[i + 1];
-    s2 += static_cast<double>(row[i + 2]) * q[i + 2];
-    s3 += static_cast<double>(row[i + 3]) * q[i + 3];
-  }
-  for (; i < dim; ++i) s0 += static_cast<double>(row[i]) * q[i];
-  return static_cast<float>((s0 + s1) + (s2 + s3));
+  return static_cast<float>(dot_ref(q, dim, [row](size_t i) { return row[i]; }));
 }
 
 }  // namespace
