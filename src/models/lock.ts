@@ -1,6 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { open, readFile, unlink, utimes } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { pidAlive } from '../pid-file.js';
 import { ModelError } from './errors.js';
 
 /**
@@ -31,16 +32,6 @@ interface LockContent {
   host: string;
   token: string;
   since: string;
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function readContent(path: string): LockContent | undefined {
