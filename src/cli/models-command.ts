@@ -1,20 +1,22 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeError } from '../errors.js';
 import { isModelError, ModelError } from '../models/errors.js';
-import type { FetchEvent, FetchModelOptions } from '../models/fetch.js';
-import { DEFAULT_IDLE_TIMEOUT_MS, fetchModel } from '../models/fetch.js';
-import type { ModelManifest } from '../models/manifest.js';
-import { cachedModelDir, cacheRoot, packageModelsDir } from '../models/paths.js';
-import type { ModelRegistry, RegistryEntry } from '../models/registry.js';
+import type { FetchModelOptions } from '../models/fetch.js';
+import { fetchModel } from '../models/fetch.js';
+import { fetchCommand, repairHint } from '../models/hints.js';
+import { type InstallState, installState } from '../models/locate.js';
+import { cacheRoot, packageModelsDir } from '../models/paths.js';
+import type { ModelRegistry } from '../models/registry.js';
 import { defaultRegistry, totalBytes } from '../models/registry.js';
-import { readManifestFile, resolveModel } from '../models/resolve.js';
+import type { ResolveOptions, ResolveRequest } from '../models/resolve.js';
+import { locateIncompleteModel, resolveModel } from '../models/resolve.js';
 import type { VerifyStatus } from '../models/verify.js';
-import { checkPresence, verifyModelFiles } from '../models/verify.js';
+import { verifyModelFiles } from '../models/verify.js';
+import { FetchProgress } from './fetch-progress.js';
 import type { CliIo } from './io.js';
-import type { ProgressBar } from './progress.js';
-import { createProgressBar, formatBytes } from './progress.js';
+import { HELP, helpText } from './models-help.js';
+import { formatBytes } from './progress.js';
 
 /**
  * `ringmem models list | fetch | verify | path`. Results go to stdout, progress and errors to
@@ -38,64 +40,6 @@ const EXIT_FAIL = 1;
 const EXIT_USAGE = 2;
 
 class UsageError extends Error {}
-
-const HELP: Record<string, string> = {
-  models: `Usage: ringmem models <command> [options]
-
-Manage embedding models.
-
-Commands:
-  list             models ringmem knows, their size and whether they are installed
-  fetch <id>       download a model into the per-user cache and verify it
-  verify [id]      check size and sha256 of every file of an installed model
-  path [id]        print the directory a model resolves to
-
-Run \`ringmem models <command> --help\` for the options of a command.
-`,
-  list: `Usage: ringmem models list [--json]
-
-Lists the known models (id, size, dim, pooling, installed?, where, notes).
-"installed" means every file is present with its pinned size; run \`verify\` for the sha256 check.
-
-Options:
-  --json           print a JSON object instead of a table
-`,
-  fetch: `Usage: ringmem models fetch <id> [--from DIR|URL] [--force] [--dir DIR] [--idle-timeout S] [--retries N]
-
-Downloads every file of a model, resuming partial files, and refuses any file whose size or
-sha256 differs from the pinned one. Source: HF_ENDPOINT or https://huggingface.co by default.
-
-Options:
-  --from DIR|URL     a mirror directory (files as DIR/<path> or DIR/<repo>/<path>) or base URL
-  --force            download every file again, even if present and verified
-  --dir DIR          install into DIR instead of the cache (then use it as RINGMEM_MODEL_DIR)
-  --idle-timeout S   give up when no byte arrives for S seconds (default ${DEFAULT_IDLE_TIMEOUT_MS / 1000})
-  --retries N        extra attempts after a dropped connection or stall (default 3)
-
-Environment: RINGMEM_CACHE_DIR (cache root), HF_ENDPOINT (hub mirror).
-`,
-  verify: `Usage: ringmem models verify [id] [--dir DIR] [--json]
-
-Checks size and sha256 of every file of a model and reports each file. Exit status 1 when any
-file is missing or differs. Without an id, verifies the model ringmem would use.
-
-Options:
-  --dir DIR        verify the model in DIR (default: RINGMEM_MODEL_DIR, built-in, then cache)
-  --json           print a JSON report
-`,
-  path: `Usage: ringmem models path [id] [--dir DIR]
-
-Prints the directory the model resolves to (explicit dir / RINGMEM_MODEL_DIR, then the built-in
-model, then the per-user cache). Exit status 1 when it is not installed.
-
-Options:
-  --dir DIR        resolve against DIR as an explicit model directory
-`,
-};
-
-function helpText(topic: string): string {
-  return HELP[topic] ?? (HELP.models as string);
-}
 
 export async function runModelsCommand(
   argv: string[],
@@ -125,13 +69,13 @@ export async function runModelsCommand(
     const ctx: Context = { io, deps, registry };
     switch (command) {
       case 'list':
-        return listCommand(rest, ctx);
+        return runList(rest, ctx);
       case 'fetch':
-        return await fetchCommand(rest, ctx);
+        return await runFetch(rest, ctx);
       case 'verify':
-        return await verifyCommand(rest, ctx);
+        return await runVerify(rest, ctx);
       case 'path':
-        return pathCommand(rest, ctx);
+        return runPath(rest, ctx);
       default:
         throw new UsageError(
           `unknown command ${JSON.stringify(command)}; expected one of: list, fetch, verify, path`,
@@ -186,8 +130,6 @@ function parse<T extends Record<string, { type: 'string' | 'boolean' }>>(
 
 // ---------------------------------------------------------------------------------------- list
 
-type InstallState = 'installed' | 'incomplete' | 'absent';
-
 interface ListRow {
   id: string;
   name: string;
@@ -199,36 +141,20 @@ interface ListRow {
   quantization: string | null;
   licence: string;
   downloadable: boolean;
-  status: InstallState;
+  status: InstallState['status'];
   installed: boolean;
   dir: string | null;
   origin: 'builtin' | 'cache' | null;
   notes: string;
 }
 
-function installState(entry: RegistryEntry, env: NodeJS.ProcessEnv, modelsDir: string) {
-  const candidates: { dir: string; origin: 'builtin' | 'cache' }[] = [
-    { dir: entry.bundledDir ?? join(modelsDir, entry.manifest.id), origin: 'builtin' },
-  ];
-  if (entry.manifest.source) {
-    candidates.push({ dir: cachedModelDir(entry.manifest.id, env), origin: 'cache' });
-  }
-  let partial: { dir: string; origin: 'builtin' | 'cache' } | undefined;
-  for (const c of candidates) {
-    const checks = checkPresence(entry.manifest, c.dir);
-    if (checks.every((x) => x.status === 'present')) return { status: 'installed' as const, ...c };
-    if (partial === undefined && checks.some((x) => x.status !== 'missing')) partial = c;
-  }
-  return partial ? { status: 'incomplete' as const, ...partial } : { status: 'absent' as const };
-}
-
-function listCommand(args: string[], ctx: Context): number {
+function runList(args: string[], ctx: Context): number {
   const { values } = parse(args, { json: { type: 'boolean' } }, 0);
   const { env } = ctx.io;
   const modelsDir = ctx.deps.modelsDir ?? packageModelsDir();
   const rows: ListRow[] = ctx.registry.entries.map((entry) => {
     const m = entry.manifest;
-    const state = installState(entry, env, modelsDir);
+    const state = installState(entry, modelsDir, env);
     return {
       id: m.id,
       name: m.name,
@@ -263,7 +189,7 @@ function listCommand(args: string[], ctx: Context): number {
       String(r.dim),
       r.pooling,
       r.status === 'installed' ? 'yes' : r.status === 'incomplete' ? 'partial' : 'no',
-      r.dir ?? (r.downloadable ? `(fetch: ringmem models fetch ${r.aliases[0] ?? r.id})` : '-'),
+      r.dir ?? (r.downloadable ? `(fetch: ${fetchCommand(r.aliases[0] ?? r.id)})` : '-'),
     ]),
   ];
   const widths = table[0]!.map((_, col) => Math.max(...table.map((row) => row[col]!.length)));
@@ -300,7 +226,7 @@ function positiveNumber(
   return value;
 }
 
-async function fetchCommand(args: string[], ctx: Context): Promise<number> {
+async function runFetch(args: string[], ctx: Context): Promise<number> {
   const { values, positionals } = parse(
     args,
     {
@@ -348,59 +274,21 @@ async function fetchCommand(args: string[], ctx: Context): Promise<number> {
   }
 }
 
-const PHASE_LABEL = { check: 'checking', rehash: 'resuming', download: 'downloading' } as const;
-
-/** Turns fetch events into one progress bar per file and phase on stderr. */
-class FetchProgress {
-  private bar: ProgressBar | undefined;
-  private key = '';
-
-  constructor(private readonly stream: NodeJS.WritableStream) {}
-
-  on(event: FetchEvent): void {
-    if (event.type === 'file-progress') {
-      const key = `${event.path}:${event.phase}`;
-      if (key !== this.key) {
-        this.bar?.finish();
-        this.key = key;
-        this.bar = createProgressBar({
-          stream: this.stream,
-          label: `${PHASE_LABEL[event.phase]} ${event.path}`,
-          total: event.bytesTotal,
-        });
-      }
-      this.bar?.update(event.bytesDone);
-    } else if (event.type === 'file-done') {
-      if (this.bar !== undefined && this.key.startsWith(`${event.path}:`)) {
-        this.bar.finish(event.status === 'present' ? 'already present, verified' : 'verified');
-      } else {
-        this.stream.write(
-          `${event.path}: ${event.status === 'present' ? 'already present, verified' : 'verified'}\n`,
-        );
-      }
-      this.bar = undefined;
-      this.key = '';
-    }
-  }
-
-  close(): void {
-    // A failed download leaves its bar mid-line; end the line so the error starts on its own.
-    this.bar?.finish('stopped');
-    this.bar = undefined;
-  }
-}
-
 // ---------------------------------------------------------------------------------- verify/path
 
-function resolveFor(ctx: Context, id: string | undefined, dir: string | undefined) {
-  const request: { model?: string; path?: string } = {};
+function resolveRequest(id: string | undefined, dir: string | undefined): ResolveRequest {
+  const request: ResolveRequest = {};
   if (id !== undefined) request.model = id;
   if (dir !== undefined) request.path = dir;
-  return resolveModel(request, {
+  return request;
+}
+
+function resolveOptions(ctx: Context): ResolveOptions {
+  return {
     registry: ctx.registry,
     env: ctx.io.env,
     modelsDir: ctx.deps.modelsDir ?? packageModelsDir(),
-  });
+  };
 }
 
 const STATUS_WORD: Record<VerifyStatus, string> = {
@@ -411,7 +299,7 @@ const STATUS_WORD: Record<VerifyStatus, string> = {
   unreadable: 'UNREADABLE',
 };
 
-async function verifyCommand(args: string[], ctx: Context): Promise<number> {
+async function runVerify(args: string[], ctx: Context): Promise<number> {
   const { values, positionals } = parse(
     args,
     { dir: { type: 'string' }, json: { type: 'boolean' } },
@@ -435,9 +323,7 @@ async function verifyCommand(args: string[], ctx: Context): Promise<number> {
     }
   }
   if (!report.ok) {
-    const fix = manifest.source
-      ? `run \`ringmem models fetch ${manifest.id}${origin === 'cache' ? '' : ` --dir ${dir}`}\` to repair it`
-      : 'reinstall ringmem to restore the built-in model';
+    const fix = repairHint(manifest, origin === 'cache' ? undefined : dir);
     ctx.io.stderr.write(
       `ringmem models verify: ${manifest.id} does not match its manifest; ${fix}\n`,
     );
@@ -450,50 +336,21 @@ async function verifyCommand(args: string[], ctx: Context): Promise<number> {
  * `verify` must report per-file status even when files are missing or truncated, which `resolve`
  * refuses (it raises MODEL_INCOMPLETE); so an incomplete model is verified where it was found.
  */
-function resolveForVerify(
-  ctx: Context,
-  id: string | undefined,
-  dir: string | undefined,
-): { manifest: ModelManifest; dir: string; origin: string } {
+function resolveForVerify(ctx: Context, id: string | undefined, dir: string | undefined) {
+  const request = resolveRequest(id, dir);
   try {
-    return resolveFor(ctx, id, dir);
+    return resolveModel(request, resolveOptions(ctx));
   } catch (error) {
     if (!(error instanceof ModelError) || error.code !== 'MODEL_INCOMPLETE') throw error;
-    const located = locateIncomplete(ctx, id, dir);
+    const located = locateIncompleteModel(request, resolveOptions(ctx));
     if (located === undefined) throw error;
     return located;
   }
 }
 
-function locateIncomplete(ctx: Context, id: string | undefined, dir: string | undefined) {
-  const explicit =
-    dir ?? (ctx.io.env.RINGMEM_MODEL_DIR?.trim() ? ctx.io.env.RINGMEM_MODEL_DIR : undefined);
-  const entry = id === undefined ? undefined : ctx.registry.lookup(id);
-  if (explicit !== undefined) {
-    const fromDisk = readManifestQuietly(join(explicit, 'manifest.json'));
-    const manifest = fromDisk ?? entry?.manifest;
-    return manifest ? { manifest, dir: explicit, origin: 'explicit' } : undefined;
-  }
-  if (entry === undefined) return undefined;
-  const state = installState(entry, ctx.io.env, ctx.deps.modelsDir ?? packageModelsDir());
-  return 'dir' in state
-    ? { manifest: entry.manifest, dir: state.dir, origin: state.origin }
-    : undefined;
-}
-
-function readManifestQuietly(path: string): ModelManifest | undefined {
-  if (!existsSync(path)) return undefined;
-  try {
-    return readManifestFile(path);
-  } catch {
-    // A bad manifest is reported by resolve's own error, which the caller rethrows.
-    return undefined;
-  }
-}
-
-function pathCommand(args: string[], ctx: Context): number {
+function runPath(args: string[], ctx: Context): number {
   const { values, positionals } = parse(args, { dir: { type: 'string' } }, 1);
-  const resolved = resolveFor(ctx, positionals[0], values.dir);
+  const resolved = resolveModel(resolveRequest(positionals[0], values.dir), resolveOptions(ctx));
   ctx.io.stdout.write(`${resolved.dir}\n`);
   return EXIT_OK;
 }

@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fetchCommand as fetchHint, verifyCommand as verifyHint } from '../models/hints.js';
 import type { ModelFile, ModelManifest } from '../models/manifest.js';
 import { EmbedError } from './errors.js';
 
@@ -11,11 +12,11 @@ import { EmbedError } from './errors.js';
  */
 
 export function fetchCommand(manifest: ModelManifest): string {
-  return `ringmem models fetch ${manifest.id}`;
+  return fetchHint(manifest.id);
 }
 
 export function verifyCommand(manifest: ModelManifest): string {
-  return `ringmem models verify ${manifest.id}`;
+  return verifyHint(manifest.id);
 }
 
 /** Absolute path of a manifest file inside the model directory, after its size check. */

@@ -18,27 +18,31 @@ function file(path: string, bytes: number, sha256: string) {
   return { path, bytes, sha256, remote: path };
 }
 
+// The uncased BERT tokenizer's config and special tokens: byte-identical in both repositories.
+const tokenizerConfig = file(
+  'tokenizer_config.json',
+  366,
+  '9261e7d79b44c8195c1cada2b453e55b00aeb81e907a6664974b4d7776172ab3',
+);
+const specialTokensMap = file(
+  'special_tokens_map.json',
+  125,
+  'b6d346be366a7d1d48332dbc9fdf3bf8960b5d879522b7799ddba59e76237ee3',
+);
+
 const bgeSideFiles = {
   tokenizer: file(
     'tokenizer.json',
     711_396,
     'd241a60d5e8f04cc1b2b3e9ef7a4921b27bf526d9f6050ab90f9267a1f9e5c66',
   ),
-  tokenizerConfig: file(
-    'tokenizer_config.json',
-    366,
-    '9261e7d79b44c8195c1cada2b453e55b00aeb81e907a6664974b4d7776172ab3',
-  ),
+  tokenizerConfig,
   config: file(
     'config.json',
     683,
     'fa73f90bf92c8cace1fbcb709626306f2bdbc9ea3e5b5f94b440df9b6aa56350',
   ),
-  specialTokensMap: file(
-    'special_tokens_map.json',
-    125,
-    'b6d346be366a7d1d48332dbc9fdf3bf8960b5d879522b7799ddba59e76237ee3',
-  ),
+  specialTokensMap,
 };
 
 const miniLmSideFiles = {
@@ -47,21 +51,13 @@ const miniLmSideFiles = {
     711_661,
     'da0e79933b9ed51798a3ae27893d3c5fa4a201126cef75586296df9b4d2c62a0',
   ),
-  tokenizerConfig: file(
-    'tokenizer_config.json',
-    366,
-    '9261e7d79b44c8195c1cada2b453e55b00aeb81e907a6664974b4d7776172ab3',
-  ),
+  tokenizerConfig,
   config: file(
     'config.json',
     650,
     '7135149f7cffa1a573466c6e4d8423ed73b62fd2332c575bf738a0d033f70df7',
   ),
-  specialTokensMap: file(
-    'special_tokens_map.json',
-    125,
-    'b6d346be366a7d1d48332dbc9fdf3bf8960b5d879522b7799ddba59e76237ee3',
-  ),
+  specialTokensMap,
 };
 
 const bgeCommon = {

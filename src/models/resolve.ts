@@ -1,6 +1,8 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ModelError } from './errors.js';
+import { fetchCommand, installHint } from './hints.js';
+import { type Candidate, candidatesFor, inspect, installState, isDirectory } from './locate.js';
 import type { ModelManifest } from './manifest.js';
 import { parseManifest } from './manifest.js';
 import { cachedModelDir, cacheRoot, packageModelsDir } from './paths.js';
@@ -75,14 +77,6 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value !== undefined && value.trim() !== '' ? value : undefined;
 }
 
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
 /** Reads and validates a manifest.json, as a typed error naming the file when it is bad. */
 export function readManifestFile(path: string): ModelManifest {
   let raw: unknown;
@@ -149,59 +143,28 @@ function resolveExplicit(
     throw new ModelError(
       'MODEL_INCOMPLETE',
       `model ${manifest.id} in ${dir} (from ${how}) is incomplete: ${problems}; ` +
-        `copy the files there again${manifest.source ? ` or run \`ringmem models fetch ${manifest.id}\` and use the cache` : ''}`,
+        `copy the files there again${manifest.source ? ` or run \`${fetchCommand(manifest.id)}\` and use the cache` : ''}`,
     );
   }
   return { manifest, dir, origin: 'explicit' };
 }
 
-interface Candidate {
-  dir: string;
-  origin: 'builtin' | 'cache';
-}
-
-function candidatesFor(
-  entry: RegistryEntry,
-  modelsDir: string,
-  env: NodeJS.ProcessEnv,
-): Candidate[] {
-  const list: Candidate[] = [];
-  // A pretrained model may also be vendored into the package (`models/<id>`); it wins over the cache.
-  list.push({ dir: entry.bundledDir ?? join(modelsDir, entry.manifest.id), origin: 'builtin' });
-  if (entry.manifest.source !== undefined) {
-    list.push({ dir: cachedModelDir(entry.manifest.id, env), origin: 'cache' });
-  }
-  return list;
-}
-
 /** The first candidate directory holding every file, or undefined plus what was wrong where. */
 function firstComplete(
-  entry: RegistryEntry,
+  manifest: ModelManifest,
   candidates: Candidate[],
 ): { found?: ResolvedModel; looked: string[]; incomplete: string[] } {
   const looked: string[] = [];
   const incomplete: string[] = [];
   for (const c of candidates) {
     looked.push(c.dir);
-    if (!isDirectory(c.dir)) continue;
-    const problems = describeProblems(checkPresence(entry.manifest, c.dir));
-    if (problems === '')
-      return {
-        found: { manifest: entry.manifest, dir: c.dir, origin: c.origin },
-        looked,
-        incomplete,
-      };
-    incomplete.push(`${c.dir}: ${problems}`);
+    const seen = inspect(manifest, c);
+    if (!seen.exists) continue;
+    if (seen.complete)
+      return { found: { manifest, dir: c.dir, origin: c.origin }, looked, incomplete };
+    incomplete.push(`${c.dir}: ${seen.problems}`);
   }
   return { looked, incomplete };
-}
-
-function fixFor(entry: RegistryEntry, requested: string): string {
-  if (entry.manifest.source === undefined) {
-    return 'the package is missing its model files; reinstall ringmem, or set RINGMEM_MODEL_DIR to a model directory';
-  }
-  const name = requested === BUILTIN_ALIAS ? entry.manifest.id : requested;
-  return `run \`ringmem models fetch ${name}\` (add --from DIR|URL to use a mirror), or set RINGMEM_MODEL_DIR`;
 }
 
 function resolveEntry(
@@ -210,18 +173,23 @@ function resolveEntry(
   env: NodeJS.ProcessEnv,
   requested: string,
 ): ResolvedModel {
-  const { found, looked, incomplete } = firstComplete(entry, candidatesFor(entry, modelsDir, env));
+  const { found, looked, incomplete } = firstComplete(
+    entry.manifest,
+    candidatesFor(entry, modelsDir, env),
+  );
   if (found !== undefined) return found;
   const id = entry.manifest.id;
+  // The alias `builtin` names no downloadable model: the hint names the id instead.
+  const fix = installHint(entry.manifest, requested === BUILTIN_ALIAS ? id : requested);
   if (incomplete.length > 0) {
     throw new ModelError(
       'MODEL_INCOMPLETE',
-      `model ${id} is incomplete (${incomplete.join('; ')}); ${fixFor(entry, requested)}`,
+      `model ${id} is incomplete (${incomplete.join('; ')}); ${fix}`,
     );
   }
   throw new ModelError(
     'MODEL_NOT_INSTALLED',
-    `model ${id} is not installed (looked in ${looked.join(', ')}); ${fixFor(entry, requested)}`,
+    `model ${id} is not installed (looked in ${looked.join(', ')}); ${fix}`,
   );
 }
 
@@ -235,7 +203,9 @@ function resolveDefault(
   const bundled = registry.entries.filter((e) => e.bundledDir !== undefined);
   if (bundled.length === 0) looked.push(`${join(modelsDir, 'builtin', MANIFEST_FILE)} (absent)`);
   for (const entry of bundled) {
-    const r = firstComplete(entry, [{ dir: entry.bundledDir as string, origin: 'builtin' }]);
+    const r = firstComplete(entry.manifest, [
+      { dir: entry.bundledDir as string, origin: 'builtin' },
+    ]);
     if (r.found) return r.found;
     looked.push(...r.looked);
     incomplete.push(...r.incomplete);
@@ -243,7 +213,7 @@ function resolveDefault(
   // No usable built-in model: take the first downloaded one, in registry order (best first).
   for (const entry of registry.entries) {
     if (entry.manifest.source === undefined) continue;
-    const r = firstComplete(entry, [
+    const r = firstComplete(entry.manifest, [
       { dir: cachedModelDir(entry.manifest.id, env), origin: 'cache' },
     ]);
     if (r.found) return r.found;
@@ -254,7 +224,44 @@ function resolveDefault(
     'MODEL_NOT_INSTALLED',
     `no embedding model found (looked at ${looked.join(', ')}` +
       `${incomplete.length > 0 ? `; incomplete: ${incomplete.join('; ')}` : ''}); ` +
-      'run `ringmem models fetch bge-small` (add --from DIR|URL to use a mirror), ' +
+      `run \`${fetchCommand('bge-small')}\` (add --from DIR|URL to use a mirror), ` +
       'or set RINGMEM_MODEL_DIR to a model directory',
   );
+}
+
+/**
+ * Where `resolveModel` would find the model if it were complete: the same rules (explicit
+ * directory, else the registry entry's candidates), but a directory holding only some of the
+ * files is returned instead of refused, so `ringmem models verify` can report file by file what
+ * is wrong there. Undefined when there is no such place (or no manifest to check it against).
+ */
+export function locateIncompleteModel(
+  request: ResolveRequest = {},
+  options: ResolveOptions = {},
+): ResolvedModel | undefined {
+  const env = options.env ?? process.env;
+  const modelsDir = options.modelsDir ?? packageModelsDir();
+  const registry = options.registry ?? defaultRegistry({ modelsDir });
+  const requested = nonEmpty(request.model);
+  const entry = requested === undefined ? undefined : registry.lookup(requested);
+  const explicit = nonEmpty(request.path) ?? nonEmpty(env.RINGMEM_MODEL_DIR);
+  if (explicit !== undefined) {
+    const manifest = readManifestQuietly(join(explicit, MANIFEST_FILE)) ?? entry?.manifest;
+    return manifest ? { manifest, dir: explicit, origin: 'explicit' } : undefined;
+  }
+  if (entry === undefined) return undefined;
+  const state = installState(entry, modelsDir, env);
+  return state.status === 'absent'
+    ? undefined
+    : { manifest: entry.manifest, dir: state.dir, origin: state.origin };
+}
+
+function readManifestQuietly(path: string): ModelManifest | undefined {
+  if (!existsSync(path)) return undefined;
+  try {
+    return readManifestFile(path);
+  } catch {
+    // A bad manifest is reported by resolveModel's own error, which callers raise instead.
+    return undefined;
+  }
 }
