@@ -247,7 +247,17 @@ describe.each(['mean', 'cls'] as const)('parity with transformers.js, %s pooling
     expect(Array.from(ref.data as Float32Array).every(Number.isFinite)).toBe(true);
   });
 
-  it('covers 200 texts in all', () => {
-    expect(texts.valid.length + texts.long.length).toBe(200);
+  it('embeds the 200 texts in one call to the vectors each text gets alone', async () => {
+    const dim = model.manifest.dim;
+    const all = [...texts.valid, ...texts.long];
+    expect(all.length).toBe(200);
+    const batch = await ringmem.embedWithInfo(all, 'passage');
+    // Short and long neighbours: padding to the batch's longest text must not leak into a vector.
+    const v = texts.valid.length;
+    for (const i of [0, 1, Math.floor(v / 2), v - 1, v, all.length - 1]) {
+      const alone = await ringmem.embedWithInfo([all[i]!], 'passage');
+      const c = cosine(batch.vectors, i * dim, alone.vectors, 0, dim);
+      expect(c, JSON.stringify(all[i]!.slice(0, 60))).toBeGreaterThanOrEqual(0.99999);
+    }
   });
 });

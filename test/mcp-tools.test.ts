@@ -152,7 +152,7 @@ describe('MCP tools over the SDK client', () => {
 });
 
 describe('MCP tools reject bad input with isError and a message that says what is accepted', () => {
-  it('missing fields', async () => {
+  it('names the missing field when a required one is left out', async () => {
     await expectToolError('remember', {}, /exactly one of "text".*or "texts"/);
     await expectToolError('recall', {}, /query/);
     await expectToolError('anomaly_score', {}, /text/);
@@ -160,12 +160,12 @@ describe('MCP tools reject bad input with isError and a message that says what i
     await expectToolError('forget_older_than', {}, /exactly one of "age".*or "before"/);
   });
 
-  it('extra fields', async () => {
+  it('names a field the tool does not know', async () => {
     await expectToolError('recall', { query: 'x', limit: 3 }, /limit/);
     await expectToolError('remember', { text: 'x', namesapce: 'a' }, /namesapce/);
   });
 
-  it('mistyped fields', async () => {
+  it('names a field of the wrong type and the type it must have', async () => {
     await expectToolError('recall', { query: 42 }, /query must be a string/);
     await expectToolError('recall', { query: 'x', k: '5' }, /k must be an integer/);
     await expectToolError('remember', { text: 'x', tags: 'ops' }, /tags must be an array/);
@@ -176,13 +176,13 @@ describe('MCP tools reject bad input with isError and a message that says what i
     );
   });
 
-  it('empty and whitespace-only text', async () => {
+  it('refuses empty and whitespace-only text', async () => {
     await expectToolError('remember', { text: '' }, /non-whitespace/);
     await expectToolError('remember', { texts: ['ok', '   '] }, /non-whitespace/);
     await expectToolError('recall', { query: ' \n' }, /non-whitespace/);
   });
 
-  it('oversized text, batch and metadata', async () => {
+  it('refuses oversized text, batches, metadata and tag lists, storing nothing', async () => {
     await expectToolError('remember', { text: 'x'.repeat(40 * 1024) }, /longer than 32768 bytes/);
     await expectToolError('remember', { texts: Array(257).fill('x') }, /at most 256 texts/);
     await expectToolError(
@@ -195,12 +195,12 @@ describe('MCP tools reject bad input with isError and a message that says what i
     expect(h.memory.stats()).toEqual([]);
   });
 
-  it('invalid namespace', async () => {
+  it('refuses a namespace name that is not 1–64 allowed characters', async () => {
     await expectToolError('remember', { text: 'x', namespace: 'has space' }, /1–64 characters/);
     await expectToolError('recall', { query: 'x', namespace: '' }, /1–64 characters/);
   });
 
-  it('unknown ids, without deleting the known ones', async () => {
+  it('refuses to forget unknown ids without deleting the known ones', async () => {
     const stored = await h.call('remember', { text: 'keep me' });
     const id = (stored.structuredContent as { ids: number[] }).ids[0]!;
     await expectToolError(
@@ -211,7 +211,7 @@ describe('MCP tools reject bad input with isError and a message that says what i
     expect(h.memory.stats('default')[0]?.count).toBe(1);
   });
 
-  it('invalid durations and dates', async () => {
+  it('refuses invalid durations and dates, saying which forms are accepted', async () => {
     await expectToolError(
       'recall',
       { query: 'x', within: '10 minutes' },
@@ -229,13 +229,13 @@ describe('MCP tools reject bad input with isError and a message that says what i
     await expectToolError('forget_older_than', { age: '1h', before: '2026-01-01' }, /exactly one/);
   });
 
-  it('k out of range', async () => {
+  it('refuses a k outside 1 to 100 or not a whole number', async () => {
     await expectToolError('recall', { query: 'x', k: 0 }, /k must be an integer from 1 to 100/);
     await expectToolError('recall', { query: 'x', k: 101 }, /k must be an integer from 1 to 100/);
     await expectToolError('recall', { query: 'x', k: 2.5 }, /k must be an integer/);
   });
 
-  it('the engine at its memory cap', async () => {
+  it('reports the memory cap when the engine is full, keeping what it stored', async () => {
     await h.close();
     h = await startHarness({ maxBytes: 200 * 1024, capacity: 100_000 });
     const text = 'z'.repeat(30_000);
@@ -246,12 +246,12 @@ describe('MCP tools reject bad input with isError and a message that says what i
     expect(h.memory.stats()[0]!.count).toBeGreaterThan(0);
   });
 
-  it('too many namespaces', async () => {
+  it('refuses a namespace past the namespace limit', async () => {
     for (let i = 0; i < 10; i++) await h.call('remember', { text: 'x', namespace: `n${i}` });
     await expectToolError('remember', { text: 'x', namespace: 'n10' }, /maximum of 10 namespaces/);
   });
 
-  it('a model that failed to load, with the fix in the message', async () => {
+  it('reports a model that failed to load with the fix in the message', async () => {
     await h.close();
     const err = Object.assign(
       new (await import('../src/embed/errors.js')).EmbedError(
