@@ -1,3 +1,9 @@
+// Why this file is longer than ~400 lines: DurableStore is one state machine — on / off /
+// refused, the generation, the log descriptor being appended to, a background compaction in flight
+// and the snapshot it may install — and what is left here are its transitions, whose fields change
+// together. Everything that is not a transition has its own file: the directory and its lock
+// (files.ts), the record format (format.ts), reading a directory back (restore.ts) and encoding
+// headers, inserts and snapshots (writers.ts).
 import {
   closeSync,
   constants,
@@ -23,16 +29,7 @@ import {
   takeDirLock,
   writeAll,
 } from './files.js';
-import {
-  beginEntries,
-  endEntries,
-  type FileHeader,
-  FORMAT_NAME,
-  FORMAT_VERSION,
-  RecordType,
-  RecordWriter,
-  writeEntry,
-} from './format.js';
+import { RecordType, RecordWriter } from './format.js';
 import {
   type DirFiles,
   type ExplicitSettings,
@@ -41,6 +38,7 @@ import {
   readDirFiles,
   replayInto,
 } from './restore.js';
+import { createLogFile, writeInsertRecords, writeSnapshot } from './writers.js';
 
 export type FsyncPolicy = 'always' | 'interval' | 'never';
 
@@ -57,9 +55,6 @@ export interface StoreOptions {
   syncIntervalMs?: number;
 }
 
-/** Entries per Entries record in a snapshot, and bytes after which a record is closed anyway. */
-const SNAPSHOT_BATCH = 4096;
-const RECORD_SOFT_LIMIT = 8 * 1024 * 1024;
 /** Compact early when the log outgrows this and twice the snapshot. */
 const LOG_COMPACT_BYTES = 64 * 1024 * 1024;
 
@@ -186,37 +181,9 @@ export class DurableStore {
 
   /** Creates log g with its header, durably; returns its descriptor. */
   private createLog(generation: number): number {
-    const path = join(this.opts.dir, logFileName(generation));
-    const fd = openSync(
-      path,
-      constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_APPEND,
-      0o600,
-    );
-    try {
-      const w = new RecordWriter();
-      w.json(RecordType.Header, this.header('log', generation));
-      writeAll(fd, w.bytes());
-      fdatasyncSync(fd);
-      fsyncDir(this.opts.dir);
-      this.logBytes = w.length;
-      return fd;
-    } catch (error) {
-      closeSync(fd);
-      throw error;
-    }
-  }
-
-  private header(kind: FileHeader['kind'], generation: number): FileHeader {
-    return {
-      format: FORMAT_NAME,
-      version: FORMAT_VERSION,
-      kind,
-      generation,
-      model: this.opts.model,
-      dim: this.opts.dim,
-      precision: 'f32',
-      created: new Date().toISOString(),
-    };
+    const { fd, bytes } = createLogFile(this.opts.dir, generation, this.opts);
+    this.logBytes = bytes;
+    return fd;
   }
 
   // ── logging changes ──────────────────────────────────────────────────────────────────────
@@ -224,20 +191,7 @@ export class DurableStore {
   /** Logs the entries an insert just stored (ids ≥ firstId in the namespace). */
   logInsert(namespace: string, firstId: number): void {
     if (this.state !== 'on') return;
-    const w = this.writer;
-    w.reset();
-    let countAt = beginEntries(w, namespace);
-    let count = 0;
-    this.engine.exportSlots(namespace, firstId, (slot) => {
-      if (count > 0 && w.length > RECORD_SOFT_LIMIT) {
-        endEntries(w, countAt, count);
-        countAt = beginEntries(w, namespace);
-        count = 0;
-      }
-      writeEntry(w, slot);
-      count++;
-    });
-    endEntries(w, countAt, count);
+    writeInsertRecords(this.writer, this.engine, namespace, firstId);
     this.append();
   }
 
@@ -332,7 +286,7 @@ export class DurableStore {
     let stage = `writing ${tmp}`;
     try {
       snapFd = openSync(tmp, 'w', 0o600);
-      bytes = this.writeSnapshot(snapFd, generation);
+      bytes = writeSnapshot(snapFd, generation, this.engine, this.explicit, this.opts);
       if (!background) {
         fdatasyncSync(snapFd);
         closeSync(snapFd);
@@ -399,42 +353,6 @@ export class DurableStore {
       this.installed(generation, bytes);
     });
     return true;
-  }
-
-  /** Writes the live window (snapshot `generation`) to `fd`; returns the bytes written. */
-  private writeSnapshot(fd: number, generation: number): number {
-    let bytes = 0;
-    const w = new RecordWriter();
-    const flush = () => {
-      writeAll(fd, w.bytes());
-      bytes += w.length;
-      w.reset();
-    };
-    w.json(RecordType.Header, this.header('snapshot', generation));
-    let entries = 0;
-    for (const ns of this.engine.namespaces()) {
-      w.json(RecordType.Namespace, encodeSettings(ns, this.explicit.get(ns) ?? {}));
-      let countAt = -1;
-      let count = 0;
-      this.engine.exportSlots(ns, 0, (slot) => {
-        if (countAt < 0 || count >= SNAPSHOT_BATCH || w.length > RECORD_SOFT_LIMIT) {
-          if (countAt >= 0) {
-            endEntries(w, countAt, count);
-            flush();
-          }
-          countAt = beginEntries(w, ns);
-          count = 0;
-        }
-        writeEntry(w, slot);
-        count++;
-        entries++;
-      });
-      if (countAt >= 0) endEntries(w, countAt, count);
-      flush();
-    }
-    w.json(RecordType.End, { nextId: this.engine.nextEntryId, entries });
-    flush();
-    return bytes;
   }
 
   /** Snapshot `generation` is in place: older logs go, and persistence is on again if it was off. */
