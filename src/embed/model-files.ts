@@ -1,14 +1,14 @@
-import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { fetchCommand as fetchHint, verifyCommand as verifyHint } from '../models/hints.js';
 import type { ModelFile, ModelManifest } from '../models/manifest.js';
+import { checkFile, NOT_A_FILE } from '../models/verify.js';
 import { EmbedError } from './errors.js';
 
 /**
  * Cheap checks of a model directory before anything is parsed: every file the manifest lists
- * exists and has exactly the manifest's size. The sha256 is left to `ringmem models verify`
- * (hashing 90 MB on every start would delay the first embedding); a same-size corrupt file is
- * caught when onnxruntime or the tokenizer fails to parse it.
+ * exists and has exactly the manifest's size (the same check as model resolution's). The sha256
+ * is left to `ringmem models verify` (hashing 90 MB on every start would delay the first
+ * embedding); a same-size corrupt file is caught when onnxruntime or the tokenizer fails to
+ * parse it.
  */
 
 export function fetchCommand(manifest: ModelManifest): string {
@@ -19,32 +19,34 @@ export function verifyCommand(manifest: ModelManifest): string {
   return verifyHint(manifest.id);
 }
 
-/** Absolute path of a manifest file inside the model directory, after its size check. */
+/**
+ * Absolute path of a manifest file inside the model directory, after the size check shared with
+ * model resolution (checkFile in src/models/verify.ts), worded for the embedder: a missing file,
+ * a short one (an interrupted download) and one of another size each get their own code.
+ */
 export async function checkModelFile(
   modelDir: string,
   file: ModelFile,
   manifest: ModelManifest,
 ): Promise<string> {
-  const path = join(modelDir, file.path);
-  let size: number;
-  try {
-    const info = await stat(path);
-    if (!info.isFile()) {
+  const check = checkFile(modelDir, file.path, file);
+  const path = check.absolutePath;
+  if (check.status === 'present') return path;
+  if (check.status === 'missing') {
+    if (check.detail === NOT_A_FILE) {
       throw new EmbedError(
         'MODEL_CORRUPT',
         `model file ${path} is not a regular file: remove it and run \`${fetchCommand(manifest)}\``,
         { file: path },
       );
     }
-    size = info.size;
-  } catch (error) {
-    if (error instanceof EmbedError) throw error;
     throw new EmbedError(
       'MODEL_MISSING',
       `model file not found at ${path}: run \`${fetchCommand(manifest)}\``,
-      { file: path, cause: error },
+      { file: path },
     );
   }
+  const size = check.actualBytes as number;
   if (size < file.bytes) {
     throw new EmbedError(
       'MODEL_TRUNCATED',
@@ -53,15 +55,12 @@ export async function checkModelFile(
       { file: path },
     );
   }
-  if (size > file.bytes) {
-    throw new EmbedError(
-      'MODEL_CORRUPT',
-      `model file ${path} has ${size} bytes but the manifest expects ${file.bytes}: ` +
-        `run \`${verifyCommand(manifest)}\``,
-      { file: path },
-    );
-  }
-  return path;
+  throw new EmbedError(
+    'MODEL_CORRUPT',
+    `model file ${path} has ${size} bytes but the manifest expects ${file.bytes}: ` +
+      `run \`${verifyCommand(manifest)}\``,
+    { file: path },
+  );
 }
 
 /** Checks every file the manifest lists; returns the model and tokenizer paths. */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
-import type { ModelManifest } from './manifest.js';
+import type { ModelFile, ModelManifest } from './manifest.js';
 import { fileInside } from './paths.js';
 
 /**
@@ -48,33 +48,45 @@ export async function sha256File(
   return { sha256: hash.digest('hex'), bytes };
 }
 
-function sizeOf(path: string): number | undefined {
+/** The `detail` of a `missing` check whose path exists but is not a regular file. */
+export const NOT_A_FILE = 'not a regular file';
+
+function sizeOf(path: string): number | typeof NOT_A_FILE | undefined {
   try {
     const st = statSync(path);
-    return st.isFile() ? st.size : undefined;
+    return st.isFile() ? st.size : NOT_A_FILE;
   } catch {
-    // Missing (or not a file) is reported by status, not thrown.
+    // Missing is reported by status, not thrown.
     return undefined;
   }
 }
 
+/**
+ * Stats one file of a model: is it there with the pinned size? This is the one size check every
+ * caller shares (resolution, verify, fetch, the embedder's load); each words its own error.
+ */
+export function checkFile(dir: string, key: string, file: ModelFile): FileCheck<PresenceStatus> {
+  const absolutePath = fileInside(dir, file.path);
+  const size = sizeOf(absolutePath);
+  const common = {
+    key,
+    path: file.path,
+    absolutePath,
+    expectedBytes: file.bytes,
+    expectedSha256: file.sha256,
+  };
+  if (size === undefined) return { ...common, status: 'missing' };
+  if (size === NOT_A_FILE) return { ...common, status: 'missing', detail: NOT_A_FILE };
+  return {
+    ...common,
+    status: size === file.bytes ? 'present' : 'size-mismatch',
+    actualBytes: size,
+  };
+}
+
 /** Stats every file of a model: is it there with the pinned size? No hashing, so it is fast. */
 export function checkPresence(manifest: ModelManifest, dir: string): FileCheck<PresenceStatus>[] {
-  return Object.entries(manifest.files).map(([key, f]) => {
-    const absolutePath = fileInside(dir, f.path);
-    const actualBytes = sizeOf(absolutePath);
-    const status: PresenceStatus =
-      actualBytes === undefined ? 'missing' : actualBytes === f.bytes ? 'present' : 'size-mismatch';
-    return {
-      key,
-      path: f.path,
-      absolutePath,
-      status,
-      expectedBytes: f.bytes,
-      ...(actualBytes === undefined ? {} : { actualBytes }),
-      expectedSha256: f.sha256,
-    };
-  });
+  return Object.entries(manifest.files).map(([key, f]) => checkFile(dir, key, f));
 }
 
 export interface VerifyOptions {
