@@ -1,7 +1,8 @@
 // AVX2 + FMA kernel (8 floats per register).
 //
 // Compiled with baseline flags; only these functions carry target("avx2,fma"), and dispatch.cc
-// installs them only after cpu_features.cc has seen AVX2 and FMA in CPUID and YMM state enabled in XGETBV.
+// installs them only after cpu_features.cc has seen AVX2 and FMA in CPUID and YMM state enabled
+// in XGETBV.
 //
 // One row at a time (scan_rows): the slab is read as one sequential stream. The earlier design
 // scored four rows per step to share query loads, but four interleaved row streams defeat the

@@ -23,7 +23,8 @@ const nativeDir = path.join(root, 'native');
 const buildDir = path.join(nativeDir, 'build');
 const logFile = path.join(buildDir, 'build-native.log');
 const addonFile = path.join(buildDir, 'Release', 'ringmem_kernel.node');
-// A compile of seven files takes ~15 s on two cores; never let a wedged toolchain hang an install.
+// A compile of sixteen files takes ~20-45 s on two shared cores; never let a wedged toolchain hang
+// an install.
 const TIMEOUT_MS = 10 * 60 * 1000;
 
 function findNodeGyp() {
