@@ -93,6 +93,11 @@ ScanHead scan_head_arg(const Napi::CallbackInfo& info, const char* query_name) {
   return h;
 }
 
+void export_bindings(Napi::Env env, Napi::Object exports,
+                     std::initializer_list<Binding> bindings) {
+  for (const Binding& b : bindings) exports.Set(b.name, Napi::Function::New(env, b.fn, b.name));
+}
+
 SharedChunks shared_chunks_arg(const Napi::CallbackInfo& info, size_t i, uint64_t rows_scanned) {
   auto counter = typed_arg<int32_t>(info, i, napi_int32_array, "counter", "Int32Array");
   if (counter.ElementLength() < 1) fail(info.Env(), "counter must hold at least one element", true);

@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 
 #include "dispatch.h"
@@ -74,6 +75,13 @@ struct ScanHead {
   Napi::Float32Array out_scores;
 };
 ScanHead scan_head_arg(const Napi::CallbackInfo& info, const char* query_name);
+
+// Sets exports[name] to a JS function for each binding.
+struct Binding {
+  const char* name;
+  Napi::Value (*fn)(const Napi::CallbackInfo&);
+};
+void export_bindings(Napi::Env env, Napi::Object exports, std::initializer_list<Binding> bindings);
 
 // (counter, chunkRows) at info[i], info[i + 1] of a scan shared by pool workers (pool_worker.h).
 struct SharedChunks {

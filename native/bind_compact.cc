@@ -63,7 +63,7 @@ Napi::Value TopKCompact(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void register_compact_bindings(Napi::Env env, Napi::Object exports) {
-  exports.Set("topKCompact", Napi::Function::New(env, TopKCompact, "topKCompact"));
+  export_bindings(env, exports, {{"topKCompact", TopKCompact}});
 }
 
 }  // namespace ringmem

@@ -103,9 +103,12 @@ Napi::Value RowSumSquares(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void register_ingest_bindings(Napi::Env env, Napi::Object exports) {
-  exports.Set("ingestRow", Napi::Function::New(env, IngestRow, "ingestRow"));
-  exports.Set("ingestRows", Napi::Function::New(env, IngestRows, "ingestRows"));
-  exports.Set("rowSumSquares", Napi::Function::New(env, RowSumSquares, "rowSumSquares"));
+  export_bindings(env, exports,
+                  {
+                      {"ingestRow", IngestRow},
+                      {"ingestRows", IngestRows},
+                      {"rowSumSquares", RowSumSquares},
+                  });
 }
 
 }  // namespace ringmem

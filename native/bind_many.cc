@@ -125,8 +125,7 @@ Napi::Value TopKManyShared(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void register_many_bindings(Napi::Env env, Napi::Object exports) {
-  exports.Set("topKMany", Napi::Function::New(env, TopKMany, "topKMany"));
-  exports.Set("topKManyShared", Napi::Function::New(env, TopKManyShared, "topKManyShared"));
+  export_bindings(env, exports, {{"topKMany", TopKMany}, {"topKManyShared", TopKManyShared}});
 }
 
 }  // namespace ringmem

@@ -55,8 +55,11 @@ Napi::Value AdviseHugePages(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void register_memory_bindings(Napi::Env env, Napi::Object exports) {
-  exports.Set("addressMod64", Napi::Function::New(env, AddressMod64, "addressMod64"));
-  exports.Set("adviseHugePages", Napi::Function::New(env, AdviseHugePages, "adviseHugePages"));
+  export_bindings(env, exports,
+                  {
+                      {"addressMod64", AddressMod64},
+                      {"adviseHugePages", AdviseHugePages},
+                  });
 }
 
 }  // namespace ringmem

@@ -96,9 +96,12 @@ Napi::Value TopKAsyncShared(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void register_scan_bindings(Napi::Env env, Napi::Object exports) {
-  exports.Set("topK", Napi::Function::New(env, TopKSync, "topK"));
-  exports.Set("topKAsync", Napi::Function::New(env, TopKAsync, "topKAsync"));
-  exports.Set("topKAsyncShared", Napi::Function::New(env, TopKAsyncShared, "topKAsyncShared"));
+  export_bindings(env, exports,
+                  {
+                      {"topK", TopKSync},
+                      {"topKAsync", TopKAsync},
+                      {"topKAsyncShared", TopKAsyncShared},
+                  });
 }
 
 }  // namespace ringmem
