@@ -1,6 +1,6 @@
 import { resolve as resolvePath } from 'node:path';
 import { z } from 'zod';
-import { DURATION_HELP, parseDuration } from './mcp/time.js';
+import { DURATION_HELP, parseDuration } from './time.js';
 
 /**
  * Server configuration from command-line flags and environment variables. Every setting is

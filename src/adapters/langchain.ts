@@ -3,8 +3,8 @@ import { Document } from '@langchain/core/documents';
 import { BaseRetriever, type BaseRetrieverInput } from '@langchain/core/retrievers';
 import { type AnomalyFields, anomalyFields } from '../anomaly-fields.js';
 import { RECALL_MODES, type RecallMode } from '../engine/fusion.js';
-import { parseDuration } from '../mcp/time.js';
 import type { Memory } from '../memory.js';
+import { parseDuration } from '../time.js';
 import { McpSource, type RingmemSource } from './mcp-source.js';
 
 export type { RingmemSource } from './mcp-source.js';

@@ -9,8 +9,8 @@ import type {
   Rerank,
   TagFilter,
 } from '../engine/index.js';
-import { parseDuration, parseInstant } from '../mcp/time.js';
 import type { Memory } from '../memory.js';
+import { parseDuration, parseInstant } from '../time.js';
 import { McpSource, type RingmemSource } from './mcp-source.js';
 
 /**

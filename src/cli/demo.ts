@@ -1,6 +1,6 @@
 import { stderrLogger } from '../log.js';
-import { formatDuration } from '../mcp/time.js';
 import { createRuntime } from '../runtime.js';
+import { formatDuration } from '../time.js';
 import { AGENT_SESSION, demoLogLines, QUESTIONS } from './demo-data.js';
 import { parseCommandOrExit, settingsHelp } from './flags.js';
 import type { CliIo } from './io.js';

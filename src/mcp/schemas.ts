@@ -10,7 +10,7 @@ import {
   MIN_INSTANT_MS,
   parseDuration,
   parseInstant,
-} from './time.js';
+} from '../time.js';
 
 /**
  * Input and output schemas of every MCP tool. They are built from the server's limits (text size

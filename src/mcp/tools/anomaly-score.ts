@@ -1,8 +1,8 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { anomalyFields, anomalyText } from '../../anomaly-fields.js';
+import { formatDuration } from '../../time.js';
 import type { ToolContext } from '../context.js';
 import { anomalyInput, anomalyOutput } from '../schemas.js';
-import { formatDuration } from '../time.js';
 import { round, seconds, toolResult } from '../tool-result.js';
 
 export function registerAnomalyScoreTool(server: McpServer, ctx: ToolContext): void {

@@ -3,9 +3,9 @@ import type { z } from 'zod';
 import { driftFields, loopFields } from '../../anomaly-fields.js';
 import type { StorageStatus } from '../../engine/engine.js';
 import { FleetMemory } from '../../fleet/fleet-memory.js';
+import { formatDuration } from '../../time.js';
 import type { ToolContext } from '../context.js';
 import { type persistenceOut, statsInput, statsOutput } from '../schemas.js';
-import { formatDuration } from '../time.js';
 import { seconds, toolResult } from '../tool-result.js';
 
 /** Drift and loops of one namespace, in the shared rendering. */

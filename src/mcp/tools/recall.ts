@@ -1,9 +1,9 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { MemoryEntry } from '../../engine/index.js';
+import { formatDuration } from '../../time.js';
 import type { ToolContext } from '../context.js';
 import { cutText, fitHits, jsonBytes, textShare } from '../reply-fit.js';
 import { recallInput, recallOutput } from '../schemas.js';
-import { formatDuration } from '../time.js';
 import { round, seconds, toolResult } from '../tool-result.js';
 
 type Flat = Record<string, string | number | boolean | null>;

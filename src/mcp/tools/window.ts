@@ -1,5 +1,5 @@
+import { formatDuration } from '../../time.js';
 import type { ToolContext } from '../context.js';
-import { formatDuration } from '../time.js';
 import { seconds } from '../tool-result.js';
 
 /** The compact window summary several tools return. */
