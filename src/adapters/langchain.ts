@@ -1,9 +1,9 @@
 import type { CallbackManagerForRetrieverRun } from '@langchain/core/callbacks/manager';
 import { Document } from '@langchain/core/documents';
 import { BaseRetriever, type BaseRetrieverInput } from '@langchain/core/retrievers';
-import { type AnomalyFields, anomalyFields } from '../anomaly-fields.js';
 import { RECALL_MODES, type RecallMode } from '../engine/fusion.js';
 import type { Memory } from '../memory.js';
+import { type AnomalyFields, anomalyFields } from '../present/anomaly.js';
 import { parseDuration } from '../time.js';
 import { McpSource, type RingmemSource } from './mcp-source.js';
 

@@ -1,8 +1,8 @@
 import { createInterface } from 'node:readline';
-import { anomalyFields, driftFields, loopFields } from '../anomaly-fields.js';
 import type { AnomalyReport } from '../engine/index.js';
 import { stderrLogger } from '../log.js';
 import type { Memory } from '../memory.js';
+import { anomalyFields, driftFields, loopFields } from '../present/anomaly.js';
 import { createRuntime } from '../runtime.js';
 import { ExecQueue } from './exec-queue.js';
 import { parseCommandOrExit, settingsHelp } from './flags.js';

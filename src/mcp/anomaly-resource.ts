@@ -5,8 +5,8 @@ import {
   SubscribeRequestSchema,
   UnsubscribeRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
-import { anomalyFields } from '../anomaly-fields.js';
 import { NAMESPACE_PATTERN } from '../engine/index.js';
+import { anomalyFields } from '../present/anomaly.js';
 import type { ToolContext } from './context.js';
 import { healthOf } from './tools/memory-stats.js';
 

@@ -221,7 +221,7 @@ export const rememberInput = perLimits(function rememberInput(limits: ToolLimits
     });
 });
 
-/** The fields of `anomalyFields` (src/anomaly-fields.ts): one shape wherever a score is shown. */
+/** The fields of `anomalyFields` (src/present/anomaly.ts): one shape wherever a score is shown. */
 export const anomalyOut = z.object({
   score: z
     .number()

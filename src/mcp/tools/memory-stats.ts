@@ -1,8 +1,8 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { z } from 'zod';
-import { driftFields, loopFields } from '../../anomaly-fields.js';
 import type { StorageStatus } from '../../engine/engine.js';
 import { FleetMemory } from '../../fleet/fleet-memory.js';
+import { driftFields, loopFields } from '../../present/anomaly.js';
 import { formatDuration } from '../../time.js';
 import type { ToolContext } from '../context.js';
 import { type persistenceOut, statsInput, statsOutput } from '../schemas.js';

@@ -1,5 +1,5 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { anomalyFields, anomalyText } from '../../anomaly-fields.js';
+import { anomalyFields, anomalyText } from '../../present/anomaly.js';
 import type { ToolContext } from '../context.js';
 import { rememberInput, rememberOutput } from '../schemas.js';
 import { round, toolResult } from '../tool-result.js';

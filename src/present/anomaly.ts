@@ -1,4 +1,4 @@
-import type { AnomalyReport, DriftReport, LoopReport } from './engine/index.js';
+import type { AnomalyReport, DriftReport, LoopReport } from '../engine/index.js';
 
 export type AnomalyVerdict = 'anomaly' | 'repeat' | 'normal' | 'warming_up';
 
