@@ -78,6 +78,6 @@ export async function createMemory(options: CreateMemoryOptions = {}): Promise<M
   } else {
     memory = createRuntime(config, log, process.env, options.clock).memory;
   }
-  if (options.waitForModel ?? true) await memory.embedder.ready;
+  if (options.waitForModel ?? true) await memory.ready;
   return memory;
 }

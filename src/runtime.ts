@@ -7,15 +7,21 @@ import { FleetLink } from './fleet/link.js';
 import { loadKernel } from './kernel/index.js';
 import type { ScanKernel } from './kernel/types.js';
 import type { LogFn } from './log.js';
-import { Memory } from './memory.js';
+import { Memory, type ModelStatus } from './memory.js';
 import { defaultRegistry, type ModelRegistry } from './models/registry.js';
 import { type ResolvedModel, resolveModel } from './models/resolve.js';
 import { DurableMemoryEngine } from './persist/durable-engine.js';
 
-export type ModelStatus = { status: 'loading' | 'ready' | 'failed'; error: string | null };
+export type { ModelStatus } from './memory.js';
 
 export interface Runtime {
+  /** The gate every front end goes through. */
   memory: Memory;
+  /**
+   * The embedder behind `memory`, for diagnostics that measure the model itself (doctor, bench,
+   * the evaluation tools); front ends embed and store through `memory`.
+   */
+  embedder: Embedder;
   kernel: ScanKernel;
   model: ResolvedModel | undefined;
   /** The model registry the model was resolved with (read once: it parses the built-in manifest). */
@@ -146,6 +152,7 @@ export function createRuntime(
   if (memory instanceof FleetMemory) memory.link.start();
   return {
     memory,
+    embedder,
     kernel,
     model,
     registry,

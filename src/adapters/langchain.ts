@@ -4,6 +4,7 @@ import { BaseRetriever, type BaseRetrieverInput } from '@langchain/core/retrieve
 import { RECALL_MODES, type RecallMode } from '../engine/fusion.js';
 import type { Memory } from '../memory.js';
 import { type AnomalyFields, anomalyFields } from '../present/anomaly.js';
+import { type HitFields, hitFields } from '../present/entries.js';
 import { parseDuration } from '../time.js';
 import { McpSource, type RingmemSource } from './mcp-source.js';
 
@@ -31,17 +32,8 @@ export interface RingmemRetrieverInput extends BaseRetrieverInput {
   mode?: RecallMode;
 }
 
-interface RecallHit {
-  id: number;
-  text: string | null;
-  score: number;
-  semantic_score: number | null;
-  lexical_score: number | null;
-  timestamp: string;
-  age_seconds: number;
-  tags: string[];
-  metadata: Record<string, unknown> | null;
-}
+/** A hit as the recall tool returns it: in process, the same presenter builds it. */
+type RecallHit = HitFields;
 
 /**
  * A LangChain retriever over ringmem: the k memories most similar to the query, newest window
@@ -128,17 +120,7 @@ export class RingmemRetriever extends BaseRetriever {
       mode: this.mode,
       tags: tags ? (this.tagMode === 'all' ? { all: tags } : { any: tags }) : undefined,
     });
-    return res.hits.map((h) => ({
-      id: h.id,
-      text: h.text ?? null,
-      score: h.score,
-      semantic_score: h.semanticScore,
-      lexical_score: h.lexicalScore,
-      timestamp: new Date(h.timestamp).toISOString(),
-      age_seconds: h.ageMs / 1000,
-      tags: [...h.tags],
-      metadata: (h.metadata as Record<string, unknown> | undefined) ?? null,
-    }));
+    return res.hits.map(hitFields);
   }
 
   private async recallOverMcp(query: string): Promise<RecallHit[]> {

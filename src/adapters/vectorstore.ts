@@ -151,8 +151,8 @@ export class RingmemEmbeddings extends Embeddings {
 
   private async rows(texts: string[], kind: 'query' | 'passage'): Promise<number[][]> {
     const memory = this.need();
-    const flat = await memory.embedder.embed(texts, kind);
-    const dim = memory.embedder.dim;
+    const flat = await memory.embed(texts, kind);
+    const dim = memory.dim;
     return texts.map((_, i) => Array.from(flat.subarray(i * dim, (i + 1) * dim)));
   }
 
@@ -277,7 +277,7 @@ export class RingmemVectorStore extends VectorStore {
       ids.every((id) => typeof id === 'string') && ids.length > 0 ? (ids as string[]) : undefined;
     this.checkIds(callerIds, documents.length);
     if (documents.length === 0) return [];
-    const dim = memory.engine.dim;
+    const dim = memory.dim;
     const flat = new Float32Array(vectors.length * dim);
     vectors.forEach((v, i) => {
       if (v.length !== dim) {
@@ -332,7 +332,7 @@ export class RingmemVectorStore extends VectorStore {
       const named = memory.forgetMatching(this.namespace, { metadata: { [ID_KEY]: id } });
       if (named.length > 0 || !/^[1-9]\d*$/.test(id)) continue;
       // An id ringmem assigned: only for entries stored without an id of the caller's.
-      const entry = memory.engine.get(this.namespace, Number(id));
+      const entry = memory.get(this.namespace, Number(id));
       if (entry && !(entry.metadata && ID_KEY in entry.metadata)) {
         memory.forget([entry.id], this.namespace);
       }
