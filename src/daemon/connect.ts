@@ -1,16 +1,8 @@
 import { spawn } from 'node:child_process';
-import {
-  closeSync,
-  constants,
-  openSync,
-  readFileSync,
-  statSync,
-  truncateSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, openSync, readFileSync, statSync, truncateSync, unlinkSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import { selfCommand } from '../cli/config-command.js';
+import { createPidFile, pidAlive } from '../pid-file.js';
 import { checkSocket, type DaemonPaths, ensureRuntimeDir } from './paths.js';
 
 export class DaemonNotRunningError extends Error {}
@@ -40,15 +32,6 @@ async function tryConnect(paths: DaemonPaths): Promise<Socket | undefined> {
   }
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -63,10 +46,7 @@ async function takeStartLock(
 ): Promise<() => void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    try {
-      const fd = openSync(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600);
-      writeSync(fd, `${process.pid}\n`);
-      closeSync(fd);
+    if (createPidFile(path)) {
       return () => {
         try {
           unlinkSync(path);
@@ -74,8 +54,6 @@ async function takeStartLock(
           // Taken over as stale meanwhile: nothing to release.
         }
       };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
     let stale = false;
     try {

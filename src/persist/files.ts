@@ -1,6 +1,5 @@
 import {
   closeSync,
-  constants,
   fsyncSync,
   mkdirSync,
   openSync,
@@ -11,6 +10,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { createPidFile, pidAlive } from '../pid-file.js';
 
 /** File names inside a persistence directory. */
 export const SNAPSHOT_FILE = 'snapshot.rm';
@@ -49,15 +49,6 @@ export function ensurePrivateDir(dir: string): string | undefined {
   return undefined;
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * Takes the directory's lock (a file created with O_EXCL holding our pid), so two servers never
  * append to one log. A lock whose process is gone (kill -9, a crash) is taken over. Throws with
@@ -66,10 +57,7 @@ function pidAlive(pid: number): boolean {
 export function takeDirLock(dir: string): () => void {
   const path = join(dir, LOCK_FILE);
   for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600);
-      writeSync(fd, `${process.pid}\n`);
-      closeSync(fd);
+    if (createPidFile(path)) {
       return () => {
         try {
           if (readFileSync(path, 'utf8').trim() === String(process.pid)) unlinkSync(path);
@@ -77,26 +65,20 @@ export function takeDirLock(dir: string): () => void {
           // Already gone: nothing to release.
         }
       };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      let holder = Number.NaN;
-      try {
-        holder = Number(readFileSync(path, 'utf8').trim());
-      } catch {
-        // Unreadable: treated as stale.
-      }
-      if (
-        Number.isSafeInteger(holder) &&
-        holder > 0 &&
-        holder !== process.pid &&
-        pidAlive(holder)
-      ) {
-        throw new DirInUseError(
-          `${dir} is in use by another ringmem process (pid ${holder}): two servers cannot share one directory. Use \`ringmem serve --shared\` so every client talks to one daemon, or give this server another --persist directory`,
-        );
-      }
-      unlinkSync(path);
     }
+    // Held: by a live process (refuse, naming it), or stale (take it over).
+    let holder = Number.NaN;
+    try {
+      holder = Number(readFileSync(path, 'utf8').trim());
+    } catch {
+      // Unreadable: treated as stale.
+    }
+    if (Number.isSafeInteger(holder) && holder > 0 && holder !== process.pid && pidAlive(holder)) {
+      throw new DirInUseError(
+        `${dir} is in use by another ringmem process (pid ${holder}): two servers cannot share one directory. Use \`ringmem serve --shared\` so every client talks to one daemon, or give this server another --persist directory`,
+      );
+    }
+    unlinkSync(path);
   }
   throw new Error(`could not take the lock ${path}`);
 }
