@@ -8,13 +8,10 @@ import { type HitFields, hitFields } from '../present/entries.js';
 import { parseDuration } from '../time.js';
 import { McpSource, type RingmemSource } from './mcp-source.js';
 
+export { RingmemEmbeddings } from './embeddings.js';
+export type { RingmemFilter } from './filters.js';
 export type { RingmemSource } from './mcp-source.js';
-export {
-  RingmemEmbeddings,
-  type RingmemFilter,
-  RingmemVectorStore,
-  type RingmemVectorStoreInput,
-} from './vectorstore.js';
+export { RingmemVectorStore, type RingmemVectorStoreInput } from './vectorstore.js';
 
 export interface RingmemRetrieverInput extends BaseRetrieverInput {
   source: RingmemSource;
