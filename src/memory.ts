@@ -17,6 +17,7 @@ import type {
   Rerank,
   SearchOptions,
   SearchResult,
+  TagFilter,
 } from './engine/index.js';
 import { assertDurationMs, assertTime } from './engine/validate.js';
 import { RingmemError } from './errors.js';
@@ -64,6 +65,18 @@ export interface AnomalyResult extends AnomalyReport {
   nearestEntry: MemoryEntry | undefined;
   rememberedId: number | undefined;
   truncated: boolean;
+}
+
+/**
+ * The tag filter of a front end's "tags" and "any"/"all" mode: none for no (or no) tags, else
+ * entries with at least one of them (`any`, the default) or all of them.
+ */
+export function tagFilter(
+  tags: readonly string[] | undefined,
+  mode: 'any' | 'all' | undefined,
+): TagFilter | undefined {
+  if (!tags || tags.length === 0) return undefined;
+  return mode === 'all' ? { all: tags } : { any: tags };
 }
 
 /** Texts embedded per chunk of a large remember: the unit of progress and cancellation. */

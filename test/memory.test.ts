@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { type AnomalyEvent, MemoryEngine } from '../src/engine/index.js';
 import { isRingmemError } from '../src/errors.js';
 import { JsKernel } from '../src/kernel/index.js';
-import { Memory } from '../src/memory.js';
+import { Memory, tagFilter } from '../src/memory.js';
 import { HashEmbedder } from './helpers/hash-embedder.js';
 
 const HOUR = 3_600_000;
@@ -189,5 +189,30 @@ describe('Memory reads for front ends', () => {
     expect(memory.storageStatus()).toBeUndefined();
     expect(memory.fleet()).toBeUndefined();
     expect(memory.totalBytes()).toBe(0);
+  });
+});
+
+describe('tagFilter', () => {
+  it('filters by any tag by default, by every tag in "all" mode, and not at all without tags', async () => {
+    expect(tagFilter(['a', 'b'], undefined)).toEqual({ any: ['a', 'b'] });
+    expect(tagFilter(['a', 'b'], 'all')).toEqual({ all: ['a', 'b'] });
+    expect(tagFilter([], 'all')).toBeUndefined();
+    expect(tagFilter(undefined, 'any')).toBeUndefined();
+    const { memory } = build();
+    await memory.remember(['one'], { namespace: 'n', tags: ['a'] });
+    await memory.remember(['two'], { namespace: 'n', tags: ['a', 'b'] });
+    const texts = async (mode: 'any' | 'all') =>
+      (
+        await memory.recall('one two', {
+          namespace: 'n',
+          k: 5,
+          mode: 'lexical',
+          tags: tagFilter(['a', 'b'], mode),
+        })
+      ).hits
+        .map((h) => h.text)
+        .sort();
+    expect(await texts('any')).toEqual(['one', 'two']);
+    expect(await texts('all')).toEqual(['two']);
   });
 });

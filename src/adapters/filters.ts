@@ -1,4 +1,5 @@
-import type { MetadataScalar, TagFilter } from '../engine/index.js';
+import type { MetadataScalar } from '../engine/index.js';
+import { tagFilter } from '../memory.js';
 import { parseDuration, parseInstant } from '../time.js';
 
 /** Largest k a LangChain search may ask for. */
@@ -47,16 +48,10 @@ export function toWithinMs(within: string | number): number {
   return ms;
 }
 
-export function tagFilterOf(filter: RingmemFilter | undefined): TagFilter | undefined {
-  const tags = filter?.tags?.length ? filter.tags : undefined;
-  if (!tags) return undefined;
-  return filter?.tagMode === 'all' ? { all: tags } : { any: tags };
-}
-
 /** The engine's search filters for a RingmemFilter. */
 export function engineFilter(filter: RingmemFilter | undefined) {
   return {
-    tags: tagFilterOf(filter),
+    tags: tagFilter(filter?.tags, filter?.tagMode),
     withinMs: filter?.within === undefined ? undefined : toWithinMs(filter.within),
     since: filter?.since === undefined ? undefined : toTime(filter.since, 'since'),
     until: filter?.until === undefined ? undefined : toTime(filter.until, 'until'),

@@ -2,7 +2,7 @@ import type { CallbackManagerForRetrieverRun } from '@langchain/core/callbacks/m
 import { Document } from '@langchain/core/documents';
 import { BaseRetriever, type BaseRetrieverInput } from '@langchain/core/retrievers';
 import { RECALL_MODES, type RecallMode } from '../engine/fusion.js';
-import type { Memory } from '../memory.js';
+import { type Memory, tagFilter } from '../memory.js';
 import { type AnomalyFields, anomalyFields } from '../present/anomaly.js';
 import { type HitFields, hitFields } from '../present/entries.js';
 import { parseDuration } from '../time.js';
@@ -108,14 +108,13 @@ export class RingmemRetriever extends BaseRetriever {
   }
 
   private async recallInProcess(memory: Memory, query: string): Promise<RecallHit[]> {
-    const tags = this.filterTags?.length ? this.filterTags : undefined;
     const res = await memory.recall(query, {
       namespace: this.namespace,
       k: this.k,
       withinMs: this.within === undefined ? undefined : parseDuration(this.within),
       minScore: this.minScore,
       mode: this.mode,
-      tags: tags ? (this.tagMode === 'all' ? { all: tags } : { any: tags }) : undefined,
+      tags: tagFilter(this.filterTags, this.tagMode),
     });
     return res.hits.map(hitFields);
   }

@@ -1,4 +1,5 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { tagFilter } from '../../memory.js';
 import { hitFields } from '../../present/entries.js';
 import { round } from '../../present/numbers.js';
 import { formatDuration } from '../../time.js';
@@ -35,7 +36,6 @@ export function registerRecallTool(server: McpServer, ctx: ToolContext): void {
         ctx.log,
         'recall',
         async () => {
-          const tags = args.tags && args.tags.length > 0 ? args.tags : undefined;
           const res = await ctx.memory.recall(args.query, {
             namespace: args.namespace,
             k: args.k,
@@ -44,7 +44,7 @@ export function registerRecallTool(server: McpServer, ctx: ToolContext): void {
             until: args.until,
             minScore: args.min_score,
             mode: args.mode,
-            tags: tags ? (args.tag_mode === 'all' ? { all: tags } : { any: tags }) : undefined,
+            tags: tagFilter(args.tags, args.tag_mode),
             signal: extra.signal,
           });
           return fitHits(
