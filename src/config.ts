@@ -1,7 +1,7 @@
 import { resolve as resolvePath } from 'node:path';
 import { z } from 'zod';
 import { DEFAULTS } from './defaults.js';
-import { DURATION_HELP, parseDuration } from './time.js';
+import { bytesIn, commaList, durationIn, intIn, isOrigin, ttl } from './setting-values.js';
 
 /**
  * Server configuration from command-line flags and environment variables. Every setting is
@@ -11,90 +11,6 @@ import { DURATION_HELP, parseDuration } from './time.js';
 
 const LOG_LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
-
-const sizeUnits: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
-
-function parseBytes(text: string): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?$/i.exec(text.trim());
-  if (!m) return undefined;
-  return Math.floor(Number(m[1]) * (sizeUnits[(m[2] ?? 'b').toLowerCase()] as number));
-}
-
-const intIn = (min: number, max: number) =>
-  z.coerce
-    .number({ error: `expected an integer from ${min} to ${max}` })
-    .int(`expected an integer from ${min} to ${max}`)
-    .min(min, `expected an integer from ${min} to ${max}`)
-    .max(max, `expected an integer from ${min} to ${max}`);
-
-/** Any number, Infinity and NaN included (z.number() refuses them): the transforms judge it. */
-const anyNumber = z.custom<number>((v) => typeof v === 'number');
-
-/** A size as text ("512MB") or, from a library caller, a number of bytes. */
-const bytesIn = (min: number, max: number, help: string) =>
-  z.union([z.string(), anyNumber], { error: help }).transform((value, ctx) => {
-    const n =
-      typeof value === 'number' ? (Number.isInteger(value) ? value : undefined) : parseBytes(value);
-    if (n === undefined || n < min || n > max) {
-      ctx.addIssue({ code: 'custom', message: help });
-      return z.NEVER;
-    }
-    return n;
-  });
-
-/** A TTL as text ("2h", "none") or, from a library caller, ms (Infinity for none). */
-const ttl = z.union([z.string(), anyNumber]).transform((value, ctx) => {
-  const t = typeof value === 'number' ? '' : value.trim().toLowerCase();
-  if (t === 'none' || t === 'off' || t === '0' || t === 'infinity') return Number.POSITIVE_INFINITY;
-  if (value === Number.POSITIVE_INFINITY) return value;
-  const ms = typeof value === 'number' ? value : parseDuration(t);
-  if (ms === undefined || !(ms > 0)) {
-    ctx.addIssue({ code: 'custom', message: `expected ${DURATION_HELP}, or "none"` });
-    return z.NEVER;
-  }
-  return ms;
-});
-
-const durationIn = (min: number, max: number, help: string) =>
-  z.string().transform((text, ctx) => {
-    const ms = parseDuration(text.trim().toLowerCase());
-    if (ms === undefined || ms < min || ms > max) {
-      ctx.addIssue({ code: 'custom', message: help });
-      return z.NEVER;
-    }
-    return ms;
-  });
-
-/** A comma-separated list, each item normalised, the first bad one named in the error. */
-const commaList = (
-  normalise: (item: string) => string,
-  valid: (item: string) => boolean,
-  why: (bad: string) => string,
-) =>
-  z.string().transform((s, ctx) => {
-    const items = s
-      .split(',')
-      .map((x) => normalise(x.trim()))
-      .filter(Boolean);
-    const bad = items.find((item) => !valid(item));
-    if (bad !== undefined) {
-      ctx.addIssue({ code: 'custom', message: why(bad) });
-      return z.NEVER;
-    }
-    return items;
-  });
-
-/** An origin as browsers send it: http(s)://host[:port], nothing else. */
-function isOrigin(text: string): boolean {
-  try {
-    const u = new URL(text);
-    return (
-      (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === text.replace(/\/$/, '')
-    );
-  } catch {
-    return false;
-  }
-}
 
 export interface SettingSpec {
   key: keyof ServerConfig;

@@ -13,6 +13,7 @@ const FLOORS: readonly (readonly string[])[] = [
     'errors.ts',
     'log.ts',
     'pid-file.ts',
+    'setting-values.ts',
     'time.ts',
     'version.ts',
     'kernel',
@@ -22,7 +23,7 @@ const FLOORS: readonly (readonly string[])[] = [
   // 2: embedding (text to vectors) and the engine's storage back end.
   ['embed', 'persist'],
   // 3: the gate, and the fleet back end that shares it.
-  ['memory.ts', 'fleet'],
+  ['memory.ts', 'memory-types.ts', 'fleet'],
   // 4: presenters and wiring.
   ['present', 'runtime.ts', 'create-memory.ts'],
   // 5: front ends.
