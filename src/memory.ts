@@ -35,21 +35,7 @@ import type {
   WindowSummary,
 } from './memory-types.js';
 
-export type {
-  AnomalyResult,
-  FleetStatus,
-  ForgetOlderThanOptions,
-  ForgetOlderThanResult,
-  ModelInfo,
-  ModelStatus,
-  NamespaceHealth,
-  RecallOptions,
-  RecallResult,
-  RememberOptions,
-  RememberResult,
-  Timeline,
-  WindowSummary,
-} from './memory-types.js';
+export type * from './memory-types.js';
 
 /**
  * The tag filter of a front end's "tags" and "any"/"all" mode: none without tags, else
