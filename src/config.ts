@@ -1,6 +1,7 @@
 import { resolve as resolvePath } from 'node:path';
 import { z } from 'zod';
-import { DURATION_HELP, parseDuration } from './mcp/time.js';
+import { DEFAULTS } from './defaults.js';
+import { bytesIn, commaList, durationIn, intIn, isOrigin, ttl } from './setting-values.js';
 
 /**
  * Server configuration from command-line flags and environment variables. Every setting is
@@ -10,64 +11,6 @@ import { DURATION_HELP, parseDuration } from './mcp/time.js';
 
 const LOG_LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
-
-const sizeUnits: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
-
-function parseBytes(text: string): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?$/i.exec(text.trim());
-  if (!m) return undefined;
-  return Math.floor(Number(m[1]) * (sizeUnits[(m[2] ?? 'b').toLowerCase()] as number));
-}
-
-const intIn = (min: number, max: number) =>
-  z.coerce
-    .number({ error: `expected an integer from ${min} to ${max}` })
-    .int(`expected an integer from ${min} to ${max}`)
-    .min(min, `expected an integer from ${min} to ${max}`)
-    .max(max, `expected an integer from ${min} to ${max}`);
-
-const bytesIn = (min: number, max: number, help: string) =>
-  z.string().transform((text, ctx) => {
-    const n = parseBytes(text);
-    if (n === undefined || n < min || n > max) {
-      ctx.addIssue({ code: 'custom', message: help });
-      return z.NEVER;
-    }
-    return n;
-  });
-
-const ttl = z.string().transform((text, ctx) => {
-  const t = text.trim().toLowerCase();
-  if (t === 'none' || t === 'off' || t === '0' || t === 'infinity') return Number.POSITIVE_INFINITY;
-  const ms = parseDuration(t);
-  if (ms === undefined || ms <= 0) {
-    ctx.addIssue({ code: 'custom', message: `expected ${DURATION_HELP}, or "none"` });
-    return z.NEVER;
-  }
-  return ms;
-});
-
-const durationIn = (min: number, max: number, help: string) =>
-  z.string().transform((text, ctx) => {
-    const ms = parseDuration(text.trim().toLowerCase());
-    if (ms === undefined || ms < min || ms > max) {
-      ctx.addIssue({ code: 'custom', message: help });
-      return z.NEVER;
-    }
-    return ms;
-  });
-
-/** An origin as browsers send it: http(s)://host[:port], nothing else. */
-function isOrigin(text: string): boolean {
-  try {
-    const u = new URL(text);
-    return (
-      (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === text.replace(/\/$/, '')
-    );
-  } catch {
-    return false;
-  }
-}
 
 export interface SettingSpec {
   key: keyof ServerConfig;
@@ -84,16 +27,16 @@ export const SETTINGS: SettingSpec[] = [
     key: 'capacity',
     flag: '--capacity',
     env: 'RINGMEM_CAPACITY',
-    default: '10000',
-    accepts: 'integer 1–10000000',
+    default: String(DEFAULTS.capacity),
+    accepts: `integer 1–${DEFAULTS.maxCapacity}`,
     description: 'Entries per namespace; when full, the oldest is overwritten.',
-    schema: intIn(1, 10_000_000),
+    schema: intIn(1, DEFAULTS.maxCapacity),
   },
   {
     key: 'ttlMs',
     flag: '--ttl',
     env: 'RINGMEM_TTL',
-    default: '24h',
+    default: `${DEFAULTS.ttlMs / 3_600_000}h`,
     accepts: 'duration (90s, 10m, 2h, 1d) or "none"',
     description: 'Entries older than this are invisible and dropped.',
     schema: ttl,
@@ -102,7 +45,7 @@ export const SETTINGS: SettingSpec[] = [
     key: 'maxNamespaces',
     flag: '--max-namespaces',
     env: 'RINGMEM_MAX_NAMESPACES',
-    default: '100',
+    default: String(DEFAULTS.maxNamespaces),
     accepts: 'integer 1–100000',
     description: 'Server-wide cap on namespaces.',
     schema: intIn(1, 100_000),
@@ -111,7 +54,7 @@ export const SETTINGS: SettingSpec[] = [
     key: 'maxBytes',
     flag: '--max-bytes',
     env: 'RINGMEM_MAX_BYTES',
-    default: '1GB',
+    default: `${DEFAULTS.maxBytes / 1024 ** 3}GB`,
     accepts: 'size 1MB–64GB (b, kb, mb, gb)',
     description: 'Server-wide cap on memory held by all namespaces.',
     schema: bytesIn(1024 ** 2, 64 * 1024 ** 3, 'expected a size from 1MB to 64GB such as "512MB"'),
@@ -178,21 +121,12 @@ export const SETTINGS: SettingSpec[] = [
     default: '',
     accepts: 'comma-separated origins, e.g. https://app.example',
     description: 'HTTP mode: browser origins allowed besides loopback ones.',
-    schema: z.string().transform((s, ctx) => {
-      const origins = s
-        .split(',')
-        .map((x) => x.trim())
-        .filter(Boolean);
-      const bad = origins.find((o) => !isOrigin(o));
-      if (bad !== undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `${JSON.stringify(bad)} is not an origin: expected scheme://host[:port] such as https://app.example`,
-        });
-        return z.NEVER;
-      }
-      return origins.map((o) => new URL(o).origin);
-    }),
+    schema: commaList(
+      (o) => o,
+      isOrigin,
+      (bad) =>
+        `${JSON.stringify(bad)} is not an origin: expected scheme://host[:port] such as https://app.example`,
+    ).transform((origins) => origins.map((o) => new URL(o).origin)),
   },
   {
     key: 'maxBodyBytes',
@@ -241,21 +175,12 @@ export const SETTINGS: SettingSpec[] = [
     accepts: 'comma-separated host names, e.g. memory.lan',
     description:
       "HTTP mode: Host header names allowed besides loopback, the bound address and (bound to 0.0.0.0 / ::) this machine's own names and addresses.",
-    schema: z.string().transform((s, ctx) => {
-      const hosts = s
-        .split(',')
-        .map((x) => x.trim().toLowerCase())
-        .filter(Boolean);
-      const bad = hosts.find((h) => !/^(?:[a-z0-9_.-]+|\[[0-9a-f:.]+\])$/.test(h));
-      if (bad !== undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `${JSON.stringify(bad)} is not a host name: expected names such as memory.lan or 10.0.0.5, without scheme or port`,
-        });
-        return z.NEVER;
-      }
-      return hosts;
-    }),
+    schema: commaList(
+      (h) => h.toLowerCase(),
+      (h) => /^(?:[a-z0-9_.-]+|\[[0-9a-f:.]+\])$/.test(h),
+      (bad) =>
+        `${JSON.stringify(bad)} is not a host name: expected names such as memory.lan or 10.0.0.5, without scheme or port`,
+    ),
   },
   // Durable memory (src/persist): off unless a directory is given.
   {
@@ -363,31 +288,32 @@ export class ConfigError extends Error {
   }
 }
 
+/** A setting given by a caller: its value and where it came from (a flag, an option name). */
+export interface GivenSetting {
+  value: string | number;
+  source: string;
+}
+
 /**
- * Resolves every setting: flag, else environment variable, else default. `flags` maps flag names
- * (with dashes) to their string values. Throws a ConfigError naming the setting, the value and
- * what is accepted.
+ * Resolves every setting: the given value, else the environment variable, else the default.
+ * Throws a ConfigError naming the setting, the value and what is accepted.
  */
-export function loadConfig(
-  flags: Record<string, string | undefined>,
+export function resolveConfig(
+  given: Partial<Record<keyof ServerConfig, GivenSetting>>,
   env: NodeJS.ProcessEnv,
 ): ServerConfig {
   const out: Record<string, unknown> = {};
   for (const spec of SETTINGS) {
-    const fromFlag = flags[spec.flag];
+    const fromCaller = given[spec.key];
     const fromEnv = env[spec.env];
-    const raw = fromFlag ?? (fromEnv !== undefined && fromEnv !== '' ? fromEnv : spec.default);
-    const source =
-      fromFlag !== undefined
-        ? spec.flag
-        : fromEnv !== undefined && fromEnv !== ''
-          ? spec.env
-          : 'default';
+    const hasEnv = fromEnv !== undefined && fromEnv !== '';
+    const raw = fromCaller?.value ?? (hasEnv ? fromEnv : spec.default);
+    const source = fromCaller?.source ?? (hasEnv ? spec.env : 'default');
     const parsed = spec.schema.safeParse(raw);
     if (!parsed.success) {
       const why = parsed.error.issues[0]?.message ?? 'invalid value';
       throw new ConfigError(
-        `${source === 'default' ? spec.flag : source}=${JSON.stringify(raw)} is invalid: ${why} (${spec.description})`,
+        `${source === 'default' ? spec.flag : source}=${typeof raw === 'string' ? JSON.stringify(raw) : String(raw)} is invalid: ${why} (${spec.description})`,
       );
     }
     out[spec.key] = parsed.data;
@@ -395,4 +321,20 @@ export function loadConfig(
   const token = env.RINGMEM_TOKEN;
   out.token = token !== undefined && token !== '' ? token : undefined;
   return out as unknown as ServerConfig;
+}
+
+/**
+ * Resolves every setting from command-line flags: `flags` maps flag names (with dashes) to their
+ * string values; the rest come from the environment, then the defaults (see resolveConfig).
+ */
+export function loadConfig(
+  flags: Record<string, string | undefined>,
+  env: NodeJS.ProcessEnv,
+): ServerConfig {
+  const given: Partial<Record<keyof ServerConfig, GivenSetting>> = {};
+  for (const spec of SETTINGS) {
+    const value = flags[spec.flag];
+    if (value !== undefined) given[spec.key] = { value, source: spec.flag };
+  }
+  return resolveConfig(given, env);
 }

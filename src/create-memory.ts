@@ -1,16 +1,14 @@
-import { loadConfig, type ServerConfig } from './config.js';
+import { type GivenSetting, resolveConfig, type ServerConfig } from './config.js';
 import type { Embedder } from './embed/types.js';
 import type { Clock } from './engine/index.js';
-import { MemoryEngine } from './engine/index.js';
-import { loadKernel } from './kernel/index.js';
 import type { LogFn } from './log.js';
-import { Memory } from './memory.js';
+import type { Memory } from './memory.js';
 import { createRuntime } from './runtime.js';
 
 export interface CreateMemoryOptions {
   /** Model id (`builtin`, `bge-small`, …), a model directory, or `auto` (default). */
   model?: string;
-  /** Entries per namespace (default 10000). */
+  /** Entries per namespace (default 10000, src/defaults.ts). */
   capacity?: number;
   /** Max age of entries: ms, a duration such as "2h", or "none" (default 24h). */
   ttl?: number | string;
@@ -28,6 +26,16 @@ export interface CreateMemoryOptions {
   log?: LogFn;
 }
 
+/** The options that are settings, and the setting each one is (config.ts checks them). */
+const OPTION_SETTINGS = [
+  ['model', 'model'],
+  ['capacity', 'capacity'],
+  ['ttl', 'ttlMs'],
+  ['maxNamespaces', 'maxNamespaces'],
+  ['maxBytes', 'maxBytes'],
+  ['kernel', 'kernel'],
+] as const satisfies readonly (readonly [keyof CreateMemoryOptions, keyof ServerConfig])[];
+
 /**
  * In-process memory: the same engine and embedder as the MCP server, for programs that link
  * ringmem as a library.
@@ -40,21 +48,14 @@ export interface CreateMemoryOptions {
  * ```
  */
 export async function createMemory(options: CreateMemoryOptions = {}): Promise<Memory> {
-  const flags: Record<string, string | undefined> = {
-    '--model': options.model,
-    '--capacity': options.capacity?.toString(),
-    '--ttl':
-      typeof options.ttl === 'number'
-        ? Number.isFinite(options.ttl)
-          ? `${options.ttl}ms`
-          : 'none'
-        : options.ttl,
-    '--max-namespaces': options.maxNamespaces?.toString(),
-    '--max-bytes': options.maxBytes?.toString(),
-    '--kernel': options.kernel,
-  };
-  // Options not given fall back to RINGMEM_* variables, then to the defaults, as for the server.
-  const config: ServerConfig = loadConfig(flags, process.env);
+  // Each option is checked by its setting's own rule, typed values as they are; options not
+  // given fall back to RINGMEM_* variables, then to the defaults, as for the server.
+  const given: Partial<Record<keyof ServerConfig, GivenSetting>> = {};
+  for (const [option, key] of OPTION_SETTINGS) {
+    const value = options[option];
+    if (value !== undefined) given[key] = { value, source: option };
+  }
+  const config = resolveConfig(given, process.env);
   // A library stays quiet by default: only warnings and errors reach stderr.
   const log: LogFn =
     options.log ??
@@ -63,21 +64,9 @@ export async function createMemory(options: CreateMemoryOptions = {}): Promise<M
         process.stderr.write(`ringmem ${level}: ${message}\n`);
       }
     });
-  let memory: Memory;
-  if (options.embedder) {
-    const engine = new MemoryEngine({
-      dim: options.embedder.dim,
-      capacity: config.capacity,
-      ttlMs: config.ttlMs,
-      maxNamespaces: config.maxNamespaces,
-      maxBytes: config.maxBytes,
-      clock: options.clock,
-      kernel: loadKernel({ backend: config.kernel, warn: (l) => log('warning', l) }),
-    });
-    memory = new Memory(engine, options.embedder);
-  } else {
-    memory = createRuntime(config, log, process.env, options.clock).memory;
-  }
-  if (options.waitForModel ?? true) await memory.embedder.ready;
+  const { memory } = createRuntime(config, log, process.env, options.clock, {
+    embedder: options.embedder,
+  });
+  if (options.waitForModel ?? true) await memory.ready;
   return memory;
 }

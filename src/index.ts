@@ -2,14 +2,7 @@
  * ringmem as a library. Importing this module has no side effects: nothing loads, listens or
  * reads the environment until you call a function.
  */
-export {
-  type AnomalyFields,
-  type AnomalyVerdict,
-  anomalyFields,
-  anomalyVerdict,
-  driftFields,
-  loopFields,
-} from './anomaly-fields.js';
+
 export type { ServerConfig } from './config.js';
 export { loadConfig, SETTINGS } from './config.js';
 export { type CreateMemoryOptions, createMemory } from './create-memory.js';
@@ -51,3 +44,11 @@ export {
 } from './memory.js';
 export { ModelError } from './models/errors.js';
 export { resolveModel } from './models/resolve.js';
+export {
+  type AnomalyFields,
+  type AnomalyVerdict,
+  anomalyFields,
+  anomalyVerdict,
+  driftFields,
+  loopFields,
+} from './present/anomaly.js';

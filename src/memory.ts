@@ -1,62 +1,52 @@
+// Longer than most files on purpose: Memory is the one gate, so every operation a front end may
+// ask for is a method here (most a line or two over the engine); its types are in memory-types.ts.
 import type { Embedder, EmbedKind } from './embed/types.js';
-import type { RecallMode } from './engine/fusion.js';
 import type {
+  AnomalyConfig,
+  AnomalyEvent,
+  AnomalyListener,
   AnomalyReport,
   EntryInput,
   ForgetResult,
   InsertResult,
   MemoryEngine,
   MemoryEntry,
+  NamespaceOptions,
   NamespaceStats,
   Rerank,
   SearchOptions,
   SearchResult,
+  TagFilter,
 } from './engine/index.js';
+import { assertDurationMs, assertTime } from './engine/validate.js';
 import { RingmemError } from './errors.js';
+import type {
+  AnomalyResult,
+  FleetStatus,
+  ForgetOlderThanOptions,
+  ForgetOlderThanResult,
+  ModelInfo,
+  NamespaceHealth,
+  RecallOptions,
+  RecallResult,
+  RememberOptions,
+  RememberResult,
+  Timeline,
+  WindowSummary,
+} from './memory-types.js';
 
-export interface RememberOptions {
-  namespace: string;
-  tags?: readonly string[];
-  metadata?: Readonly<Record<string, unknown>>;
-  /**
-   * What to embed instead of each text (the text itself is stored). `ringmem watch` masks the
-   * variable parts of log lines this way so lines of one template embed alike.
-   */
-  embedAs?: (text: string) => string;
-  /** Tags and metadata per text, where texts differ (overrides `tags` / `metadata` for that text). */
-  entries?: readonly Omit<EntryInput, 'text'>[];
-  /** Score each text against the window before it joins (default true). */
-  score?: boolean;
-  signal?: AbortSignal;
-  /** Called after each embedded chunk: (texts embedded so far, total). */
-  onProgress?: (done: number, total: number) => void;
-}
+export type * from './memory-types.js';
 
-export interface RememberResult extends InsertResult {
-  /** 1 where a text was cut to the model's max tokens before embedding. */
-  truncated: boolean[];
-}
-
-export interface RecallOptions extends Omit<SearchOptions, 'text'> {
-  namespace: string;
-  signal?: AbortSignal;
-  /**
-   * "hybrid" (default): meaning and words fused; "semantic": meaning only (cosine of the
-   * vectors); "lexical": words only (BM25, no embedding at all).
-   */
-  mode?: RecallMode;
-}
-
-export interface RecallResult extends SearchResult {
-  tookMs: number;
-  queryTruncated: boolean;
-}
-
-export interface AnomalyResult extends AnomalyReport {
-  namespace: string;
-  nearestEntry: MemoryEntry | undefined;
-  rememberedId: number | undefined;
-  truncated: boolean;
+/**
+ * The tag filter of a front end's "tags" and "any"/"all" mode: none without tags, else
+ * entries with at least one of them (`any`, the default) or all of them.
+ */
+export function tagFilter(
+  tags: readonly string[] | undefined,
+  mode: 'any' | 'all' | undefined,
+): TagFilter | undefined {
+  if (!tags || tags.length === 0) return undefined;
+  return mode === 'all' ? { all: tags } : { any: tags };
 }
 
 /** Texts embedded per chunk of a large remember: the unit of progress and cancellation. */
@@ -69,13 +59,16 @@ function checkAbort(signal: AbortSignal | undefined): void {
 }
 
 /**
- * Text-level memory: an embedder in front of the engine. Every front end (MCP tools, the CLI,
- * the LangChain retriever) goes through this class, so the rules live in one place.
+ * Text-level memory: an embedder in front of the engine, and the one gate every front end (MCP
+ * tools and resources, the CLI, the daemon, the LangChain adapters, library users) goes through:
+ * the engine and the embedder are its own, so the rules live in one place. A back end that must
+ * write elsewhere first (fleet mode, src/fleet) subclasses it and replaces the write paths only
+ * (`write`, `cutBefore`, `forgetAsync`).
  */
 export class Memory {
   constructor(
-    readonly engine: MemoryEngine,
-    readonly embedder: Embedder,
+    protected readonly engine: MemoryEngine,
+    protected readonly embedder: Embedder,
   ) {
     if (embedder.dim !== engine.dim) {
       throw new RingmemError(
@@ -83,6 +76,29 @@ export class Memory {
         `the embedder makes ${embedder.dim}-dimensional vectors but the engine holds ${engine.dim}`,
       );
     }
+  }
+
+  /** Resolves once the model is loaded; rejects with the load error (what is missing, how to fix it). */
+  get ready(): Promise<void> {
+    return this.embedder.ready;
+  }
+
+  get model(): ModelInfo {
+    return {
+      id: this.embedder.modelId,
+      dim: this.embedder.dim,
+      maxTokens: this.embedder.maxTokens,
+    };
+  }
+
+  /** Vector dimension (the model's). */
+  get dim(): number {
+    return this.engine.dim;
+  }
+
+  /** Embeds texts with the memory's own model (unit rows, n × dim), storing nothing. */
+  embed(texts: readonly string[], kind: EmbedKind): Promise<Float32Array> {
+    return this.embedder.embed(texts, kind);
   }
 
   private async embedChunked(
@@ -106,6 +122,20 @@ export class Memory {
   }
 
   /**
+   * Stores embedded rows (scored against the window first when `score`): the one write path of
+   * `remember` and `anomaly(…, { remember: true })`. One atomic engine call, so a failure stores
+   * nothing. Fleet mode replaces it with an append to the fleet's stream.
+   */
+  protected write(
+    namespace: string,
+    vectors: Float32Array,
+    entries: readonly EntryInput[],
+    score: boolean,
+  ): Promise<InsertResult> {
+    return this.engine.insertAsync(namespace, vectors, entries, { score });
+  }
+
+  /**
    * Embeds and stores texts. Embedding happens first and the insert is one atomic engine call, so
    * a cancelled or failed request stores nothing.
    */
@@ -122,9 +152,7 @@ export class Memory {
       tags: options.entries?.[i]?.tags ?? options.tags,
       metadata: options.entries?.[i]?.metadata ?? options.metadata,
     }));
-    const result = await this.engine.insertAsync(options.namespace, vectors, entries, {
-      score: options.score ?? true,
-    });
+    const result = await this.write(options.namespace, vectors, entries, options.score ?? true);
     return { ...result, truncated };
   }
 
@@ -176,6 +204,11 @@ export class Memory {
       : this.engine.searchAsync(options.namespace, vector, options);
   }
 
+  /** One live entry by id, or undefined (never stored, forgotten, expired or evicted). */
+  get(namespace: string, id: number): MemoryEntry | undefined {
+    return this.engine.get(namespace, id);
+  }
+
   /** Forgets every entry of a namespace the filters match; returns their ids. */
   forgetMatching(namespace: string, filter: Omit<SearchOptions, 'k' | 'minScore'>): number[] {
     return this.engine.forgetMatching(namespace, filter);
@@ -196,11 +229,11 @@ export class Memory {
     let report: AnomalyReport;
     let rememberedId: number | undefined;
     if (options.remember) {
-      const inserted = this.engine.insert(
+      const inserted = await this.write(
         options.namespace,
         res.vectors,
         [{ text, tags: options.tags, metadata: options.metadata }],
-        { score: true },
+        true,
       );
       report = inserted.anomalies![0]!;
       rememberedId = inserted.ids[0];
@@ -219,8 +252,28 @@ export class Memory {
     };
   }
 
-  forgetOlderThan(options: { ageMs?: number; before?: number; namespace?: string }): ForgetResult {
-    return this.engine.forgetOlderThan(options);
+  /** The cut-off time of a forget-older-than request: `before`, or now − `ageMs`. */
+  protected cutoffOf(options: ForgetOlderThanOptions): number {
+    if ((options.ageMs === undefined) === (options.before === undefined)) {
+      throw new RingmemError(
+        'INVALID_ARGUMENT',
+        'give exactly one of ageMs (a duration in ms) or before (a time in ms since the epoch)',
+      );
+    }
+    if (options.ageMs !== undefined) {
+      assertDurationMs(options.ageMs, 'ageMs');
+      return this.engine.now() - options.ageMs;
+    }
+    assertTime(options.before, 'before');
+    return options.before;
+  }
+
+  forgetOlderThan(options: ForgetOlderThanOptions): ForgetOlderThanResult {
+    const cutoff = this.cutoffOf(options);
+    return {
+      ...this.engine.forgetOlderThan({ before: cutoff, namespace: options.namespace }),
+      cutoff,
+    };
   }
 
   forget(ids: readonly number[], namespace?: string): { forgotten: number[]; notFound: number[] } {
@@ -238,17 +291,85 @@ export class Memory {
     return this.forget(ids, namespace);
   }
 
+  /**
+   * Forgets the given ids, all or nothing: when any of them is not a live entry (in `namespace`,
+   * or anywhere), nothing is deleted and the error names them. Repeated ids count once.
+   */
+  async forgetExactly(ids: readonly number[], namespace?: string): Promise<number[]> {
+    const unique = [...new Set(ids)];
+    const missing = this.engine.missing(unique, namespace);
+    if (missing.length > 0) {
+      throw new RingmemError(
+        'INVALID_ARGUMENT',
+        `no live memory with id ${missing.join(', ')}${namespace ? ` in "${namespace}"` : ''} (never stored, already forgotten, expired or evicted); nothing was deleted. Use ids returned by remember or recall.`,
+      );
+    }
+    return (await this.forgetAsync(unique, namespace)).forgotten;
+  }
+
+  /**
+   * Cuts entries stored before `before` (one namespace, or all): the write path of
+   * `forgetOlderThanAsync`, which fleet mode replaces with a cut of the fleet's streams.
+   */
+  protected async cutBefore(before: number, namespace: string | undefined): Promise<ForgetResult> {
+    return this.engine.forgetOlderThan({ before, namespace });
+  }
+
   /** `forgetOlderThan` for callers that can wait (see forgetAsync). */
-  async forgetOlderThanAsync(options: {
-    ageMs?: number;
-    before?: number;
-    namespace?: string;
-  }): Promise<ForgetResult> {
-    return this.forgetOlderThan(options);
+  async forgetOlderThanAsync(options: ForgetOlderThanOptions): Promise<ForgetOlderThanResult> {
+    const cutoff = this.cutoffOf(options);
+    return { ...(await this.cutBefore(cutoff, options.namespace)), cutoff };
+  }
+
+  /**
+   * Creates a namespace (or changes its TTL) ahead of the first write, so a bad name or a full
+   * server is reported before any work is done. Capacity is fixed at creation.
+   */
+  configureNamespace(namespace: string, options: NamespaceOptions = {}): void {
+    this.engine.configureNamespace(namespace, options);
+  }
+
+  namespaces(): string[] {
+    return this.engine.namespaces();
   }
 
   stats(namespace?: string): NamespaceStats[] {
     return this.engine.stats(namespace);
+  }
+
+  /** Count, capacity, TTL and oldest age of a namespace (the defaults when it does not exist yet). */
+  window(namespace: string): WindowSummary {
+    const s = this.engine.stats(namespace)[0];
+    if (s) {
+      return { count: s.count, capacity: s.capacity, ttlMs: s.ttlMs, oldestAgeMs: s.oldestAgeMs };
+    }
+    const { capacity, ttlMs } = this.engine.defaults;
+    return {
+      count: 0,
+      capacity,
+      ttlMs: Number.isFinite(ttlMs) ? ttlMs : null,
+      oldestAgeMs: null,
+    };
+  }
+
+  /** Topic drift of the newest entries from the rest, and loops (recent near-duplicates). */
+  health(namespace: string): NamespaceHealth {
+    return { drift: this.engine.drift(namespace), loops: this.engine.loops(namespace) };
+  }
+
+  /** Bytes held by every namespace together. */
+  totalBytes(): number {
+    return this.engine.totalBytes();
+  }
+
+  /** Durable memory's state (src/persist), or undefined for RAM only. */
+  storageStatus(): ReturnType<MemoryEngine['storageStatus']> {
+    return this.engine.storageStatus();
+  }
+
+  /** The fleet this memory is shared with (src/fleet), or undefined. */
+  fleet(): FleetStatus | undefined {
+    return undefined;
   }
 
   recent(namespace: string, limit: number): MemoryEntry[] {
@@ -258,6 +379,51 @@ export class Memory {
   /** Arrival times and centroid similarities of the newest entries (the inspector's timeline). */
   arrivals(namespace: string, limit: number): ReturnType<MemoryEngine['arrivals']> {
     return this.engine.arrivals(namespace, limit);
+  }
+
+  /**
+   * The arrivals of the newest `limit` entries with each one's z-score against the window's
+   * current baseline (the drift view) and the alarms raised on arrival — the anomaly rule's own
+   * verdict (engine/anomaly-scorer.ts), not a threshold on z.
+   */
+  timeline(namespace: string, limit: number): Timeline {
+    const a = this.engine.arrivals(namespace, limit);
+    const { sigmaFloor } = this.engine.anomalyConfig;
+    const alarms = new Map(
+      this.engine.latestAnomalies(namespace, limit).map((e) => [e.id, e.report.score] as const),
+    );
+    const { mean, std } = a.baseline;
+    return {
+      ...a,
+      zScore: a.similarity.map((sim) =>
+        sim === null || mean === null ? null : (mean - sim) / Math.max(std ?? 0, sigmaFloor),
+      ),
+      alarmScore: a.ids.map((id) => alarms.get(id) ?? null),
+    };
+  }
+
+  /** The latest alarms of a namespace whose entries are still live, newest first. */
+  latestAnomalies(namespace: string, limit: number): AnomalyEvent[] {
+    return this.engine.latestAnomalies(namespace, limit);
+  }
+
+  /** Calls `listener` for every new alarm in any namespace; returns the unsubscribe function. */
+  onAnomaly(listener: AnomalyListener): () => void {
+    return this.engine.anomalyFeed.subscribe(listener);
+  }
+
+  /** The anomaly rule's settings (read-only). */
+  get anomalyConfig(): Readonly<AnomalyConfig> {
+    return this.engine.anomalyConfig;
+  }
+
+  /**
+   * Arrivals a namespace needs before its verdicts count: a window of `minWindow` entries, then
+   * at least 1/α scored arrivals to calibrate against.
+   */
+  anomalyWarmUp(): number {
+    const { minWindow, alpha } = this.engine.anomalyConfig;
+    return minWindow + Math.max(minWindow, Math.ceil(1 / alpha));
   }
 
   async close(): Promise<void> {

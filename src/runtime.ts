@@ -7,15 +7,21 @@ import { FleetLink } from './fleet/link.js';
 import { loadKernel } from './kernel/index.js';
 import type { ScanKernel } from './kernel/types.js';
 import type { LogFn } from './log.js';
-import { Memory } from './memory.js';
+import { Memory, type ModelStatus } from './memory.js';
 import { defaultRegistry, type ModelRegistry } from './models/registry.js';
 import { type ResolvedModel, resolveModel } from './models/resolve.js';
 import { DurableMemoryEngine } from './persist/durable-engine.js';
 
-export type ModelStatus = { status: 'loading' | 'ready' | 'failed'; error: string | null };
+export type { ModelStatus } from './memory.js';
 
 export interface Runtime {
+  /** The gate every front end goes through. */
   memory: Memory;
+  /**
+   * The embedder behind `memory`, for diagnostics that measure the model itself (doctor, bench,
+   * the evaluation tools); front ends embed and store through `memory`.
+   */
+  embedder: Embedder;
   kernel: ScanKernel;
   model: ResolvedModel | undefined;
   /** The model registry the model was resolved with (read once: it parses the built-in manifest). */
@@ -54,6 +60,43 @@ function looksLikePath(model: string): boolean {
 }
 
 /**
+ * The configured model and its embedder. A registry model that is not installed still gets an
+ * embedder (UnavailableEmbedder) so the server can start and say what to fetch.
+ */
+function modelEmbedder(
+  config: ServerConfig,
+  env: NodeJS.ProcessEnv,
+  registry: ModelRegistry,
+): { model: ResolvedModel | undefined; embedder: Embedder } {
+  const request =
+    config.model === 'auto'
+      ? {}
+      : looksLikePath(config.model)
+        ? { path: config.model }
+        : { model: config.model };
+  try {
+    const model = resolveModel(request, { env, registry });
+    return {
+      model,
+      embedder: createOnnxEmbedder({ modelDir: model.dir, manifest: model.manifest }),
+    };
+  } catch (error) {
+    const entry = 'model' in request ? registry.lookup(config.model) : undefined;
+    // The failure is logged once, when `ready` rejects (createRuntime).
+    if (!entry) throw error;
+    return {
+      model: undefined,
+      embedder: new UnavailableEmbedder(
+        entry.manifest.id,
+        entry.manifest.dim,
+        entry.manifest.maxTokens,
+        error as Error,
+      ),
+    };
+  }
+}
+
+/**
  * Wires kernel, model, embedder, engine and memory from a configuration. Model loading starts
  * in the background: callers get a runtime at once, and embed calls wait for the model.
  */
@@ -62,38 +105,20 @@ export function createRuntime(
   log: LogFn,
   env = process.env,
   clock?: Clock,
+  options: {
+    /** Bring your own embedder (library callers); the model setting is then not resolved. */
+    embedder?: Embedder;
+  } = {},
 ): Runtime {
   const kernel = loadKernel({
     backend: config.kernel,
     env,
     warn: (line) => log('warning', line),
   });
-  const request =
-    config.model === 'auto'
-      ? {}
-      : looksLikePath(config.model)
-        ? { path: config.model }
-        : { model: config.model };
   const registry = defaultRegistry();
-  let model: ResolvedModel | undefined;
-  let embedder: Embedder;
-  try {
-    model = resolveModel(request, { env, registry });
-    embedder = createOnnxEmbedder({
-      modelDir: model.dir,
-      manifest: model.manifest,
-    });
-  } catch (error) {
-    const entry = 'model' in request ? registry.lookup(config.model) : undefined;
-    // The failure is logged once, when `ready` rejects below.
-    if (!entry) throw error;
-    embedder = new UnavailableEmbedder(
-      entry.manifest.id,
-      entry.manifest.dim,
-      entry.manifest.maxTokens,
-      error as Error,
-    );
-  }
+  const { model, embedder } = options.embedder
+    ? { model: undefined, embedder: options.embedder }
+    : modelEmbedder(config, env, registry);
   let status: ModelStatus = { status: 'loading', error: null };
   embedder.ready.then(
     () => {
@@ -146,6 +171,7 @@ export function createRuntime(
   if (memory instanceof FleetMemory) memory.link.start();
   return {
     memory,
+    embedder,
     kernel,
     model,
     registry,

@@ -83,13 +83,13 @@ describe.skipIf(!present)('foreign-line injection benchmark (small slice of ../s
 
   it('streams a host with foreign lines through the engine and ranks first occurrences above host lines', async () => {
     runtime = createRuntime(loadConfig({ '--ttl': 'none' }, process.env), () => {}, process.env);
-    const { memory, kernel } = runtime;
-    await memory.embedder.ready;
+    const { kernel } = runtime;
+    await runtime.embedder.ready;
     const all = readLoghub(LOGHUB);
     const host = all.find((s) => s.name === 'OpenSSH')!;
     const stream = buildInjectedStream(host, all, { seed: 1, hostLines: 400, singles: 10 });
-    const vectors = await embedLines(memory.embedder, stream.lines);
-    const config = { dim: memory.embedder.dim, kernel, capacity: 10_000 };
+    const vectors = await embedLines(runtime.embedder, stream.lines);
+    const config = { dim: runtime.embedder.dim, kernel, capacity: 10_000 };
     const reports = streamReports(vectors, stream.lines, config);
     expect(reports).toHaveLength(stream.lines.length);
     const hostScores: number[] = [];

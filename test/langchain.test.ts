@@ -3,10 +3,10 @@ import { RunnableLambda, RunnableSequence } from '@langchain/core/runnables';
 import { MultiServerMCPClient } from '@langchain/mcp-adapters';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RingmemRetriever } from '../src/adapters/langchain.js';
-import { anomalyFields } from '../src/anomaly-fields.js';
 import { MemoryEngine } from '../src/engine/index.js';
 import { JsKernel } from '../src/kernel/index.js';
 import { Memory } from '../src/memory.js';
+import { anomalyFields } from '../src/present/anomaly.js';
 import { CLI, cliEnv, type HttpChild, startHttpCli } from './helpers/cli.js';
 import { HashEmbedder } from './helpers/hash-embedder.js';
 

@@ -60,7 +60,7 @@ describe('errors that reach the client', () => {
     const serverLog: string[] = [];
     h = await startHarness({ log: (_level, message) => serverLog.push(message) });
     const logs = collectLogs(h);
-    h.memory.engine.stats = () => {
+    h.engine.stats = () => {
       throw new Error('boom in /home/someone/ringmem/src/engine/engine.ts');
     };
     const res = await h.call('memory_stats', {});

@@ -1,7 +1,7 @@
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { mcpToFunctionTool, RunContext } from '@openai/agents-core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { formatDuration } from '../src/mcp/time.js';
+import { formatDuration } from '../src/time.js';
 import { type Harness, startHarness, textOf } from './helpers/mcp-harness.js';
 
 let h: Harness;

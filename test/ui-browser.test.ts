@@ -181,7 +181,7 @@ describe.skipIf(!haveChromium)('ringmem ui in a real browser', () => {
     const anomalies = Number(await page.getAttribute('#timeline', 'data-anomalies'));
     expect(anomalies).toBeGreaterThan(0);
     // What the page marks is what the anomaly rule raised as alarms, no more, no less.
-    expect(anomalies).toBe(runtime.memory.engine.latestAnomalies('logs', 5000).length);
+    expect(anomalies).toBe(runtime.memory.latestAnomalies('logs', 5000).length);
     expect(await page.locator('#timeline .u-legend').textContent()).toContain('anomaly');
     // The canvas has ink on it: a blank or failed plot has (almost) no opaque pixels. uPlot
     // paints on an animation frame, which a loaded machine may delay: poll. (Page-side code as a
@@ -211,17 +211,17 @@ describe.skipIf(!haveChromium)('ringmem ui in a real browser', () => {
   it('forgets an entry only after the confirmation, and by age', async () => {
     const row = page.locator('#entries tbody tr').first();
     const id = Number(await row.getAttribute('data-id'));
-    expect(runtime.memory.engine.get('logs', id)).toBeDefined();
+    expect(runtime.memory.get('logs', id)).toBeDefined();
     await row.locator('button.forget-id').click();
     await expect.poll(() => page.locator('#confirm').isVisible()).toBe(true);
     expect(await page.textContent('#confirm-text')).toContain(`Forget memory ${id}`);
     await page.click('#confirm button[value="cancel"]');
-    expect(runtime.memory.engine.get('logs', id)).toBeDefined();
+    expect(runtime.memory.get('logs', id)).toBeDefined();
 
     await row.locator('button.forget-id').click();
     await page.click('#confirm-ok');
     await page.waitForSelector(`#entries tr[data-id="${id}"]`, { state: 'detached' });
-    expect(runtime.memory.engine.get('logs', id)).toBeUndefined();
+    expect(runtime.memory.get('logs', id)).toBeUndefined();
 
     await page.fill('#age', '2h');
     await page.click('#forget-age button');

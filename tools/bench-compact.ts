@@ -89,7 +89,7 @@ export async function compactFigures(rows = 100_000, queries = 60): Promise<Comp
   const texts = realTexts(rows + queries);
   if (texts.length > queries * 2) {
     const rt = createRuntime(loadConfig({}, {}), () => {});
-    const embedder = rt.memory.embedder;
+    const embedder = rt.embedder;
     const corpus = texts.slice(0, texts.length - queries);
     const vecs = await embedder.embed(corpus, 'passage');
     for (let r = 0; r < rows; r++) {

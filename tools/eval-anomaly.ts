@@ -57,9 +57,9 @@ if (!existsSync(loghubDir) && !existsSync(hdfsDir)) {
 
 const config = loadConfig({ '--model': values.model, '--ttl': 'none' }, process.env);
 const runtime = createRuntime(config, () => {}, process.env);
-const { memory, kernel } = runtime;
-await memory.embedder.ready;
-const dim = memory.embedder.dim;
+const { embedder, kernel } = runtime;
+await embedder.ready;
+const dim = embedder.dim;
 const overrides: Record<string, number> = {};
 for (const kv of values.set ?? []) {
   const [key, value] = kv.split('=');
@@ -137,7 +137,7 @@ function figures(stream: InjectedStream, reports: AnomalyReport[], rule: Scorer)
 const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '–');
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 const md: string[] = [];
-const json: Record<string, unknown> = { model: memory.embedder.modelId, seed };
+const json: Record<string, unknown> = { model: embedder.modelId, seed };
 const started = performance.now();
 
 const prepared: { stream: InjectedStream; vectors: Float32Array }[] = [];
@@ -148,7 +148,7 @@ if (existsSync(loghubDir)) {
   const rows: SystemRow[] = [];
   for (const [h, host] of hosts.entries()) {
     const stream = buildInjectedStream(host, all, { seed: seed * 1000 + h, hostLines });
-    const vectors = await embedLines(memory.embedder, stream.lines, values.raw);
+    const vectors = await embedLines(embedder, stream.lines, values.raw);
     prepared.push({ stream, vectors });
     const reports = streamReports(vectors, stream.lines, engineConfig(10_000));
     rows.push({
@@ -190,7 +190,7 @@ if (existsSync(hdfsDir)) {
     if (id) labels.set(id, label === 'Anomaly');
   }
   const blockOf = (line: string) => /blk_-?\d+/.exec(line)?.[0] ?? '';
-  const vectors = await embedLines(memory.embedder, lines, values.raw);
+  const vectors = await embedLines(embedder, lines, values.raw);
   const reports = streamReports(vectors, lines, engineConfig(2000));
   const hdfs = (rule: Scorer) => {
     const maxScore = new Map<string, number>();
@@ -280,7 +280,7 @@ const seconds = (performance.now() - started) / 1000;
 const header = [
   '# Anomaly scores on logs: previous rule vs current rule',
   '',
-  `Model ${memory.embedder.modelId}, kernel ${kernel.info.backend}/${kernel.info.isa}; lines ${values.raw ? 'raw' : 'masked as `ringmem watch` masks them'}; ${seconds.toFixed(1)} s. Command: \`npm run eval:anomaly${process.argv.slice(2).length ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\`.`,
+  `Model ${embedder.modelId}, kernel ${kernel.info.backend}/${kernel.info.isa}; lines ${values.raw ? 'raw' : 'masked as `ringmem watch` masks them'}; ${seconds.toFixed(1)} s. Command: \`npm run eval:anomaly${process.argv.slice(2).length ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\`.`,
   '',
 ];
 const text = [...header, ...md].join('\n');

@@ -100,7 +100,7 @@ async function main(): Promise<void> {
     task: task.name,
     kind: task.kind,
     path: args.path,
-    model: memory.embedder.modelId,
+    model: memory.model.id,
     texts: docs,
     questions: task.questions.length,
     fusion: DEFAULT_FUSION,

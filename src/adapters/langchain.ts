@@ -1,19 +1,17 @@
 import type { CallbackManagerForRetrieverRun } from '@langchain/core/callbacks/manager';
 import { Document } from '@langchain/core/documents';
 import { BaseRetriever, type BaseRetrieverInput } from '@langchain/core/retrievers';
-import { type AnomalyFields, anomalyFields } from '../anomaly-fields.js';
 import { RECALL_MODES, type RecallMode } from '../engine/fusion.js';
-import { parseDuration } from '../mcp/time.js';
-import type { Memory } from '../memory.js';
+import { type Memory, tagFilter } from '../memory.js';
+import { type AnomalyFields, anomalyFields } from '../present/anomaly.js';
+import { type HitFields, hitFields } from '../present/entries.js';
+import { parseDuration } from '../time.js';
 import { McpSource, type RingmemSource } from './mcp-source.js';
 
+export { RingmemEmbeddings } from './embeddings.js';
+export type { RingmemFilter } from './filters.js';
 export type { RingmemSource } from './mcp-source.js';
-export {
-  RingmemEmbeddings,
-  type RingmemFilter,
-  RingmemVectorStore,
-  type RingmemVectorStoreInput,
-} from './vectorstore.js';
+export { RingmemVectorStore, type RingmemVectorStoreInput } from './vectorstore.js';
 
 export interface RingmemRetrieverInput extends BaseRetrieverInput {
   source: RingmemSource;
@@ -31,17 +29,8 @@ export interface RingmemRetrieverInput extends BaseRetrieverInput {
   mode?: RecallMode;
 }
 
-interface RecallHit {
-  id: number;
-  text: string | null;
-  score: number;
-  semantic_score: number | null;
-  lexical_score: number | null;
-  timestamp: string;
-  age_seconds: number;
-  tags: string[];
-  metadata: Record<string, unknown> | null;
-}
+/** A hit as the recall tool returns it: in process, the same presenter builds it. */
+type RecallHit = HitFields;
 
 /**
  * A LangChain retriever over ringmem: the k memories most similar to the query, newest window
@@ -119,26 +108,15 @@ export class RingmemRetriever extends BaseRetriever {
   }
 
   private async recallInProcess(memory: Memory, query: string): Promise<RecallHit[]> {
-    const tags = this.filterTags?.length ? this.filterTags : undefined;
     const res = await memory.recall(query, {
       namespace: this.namespace,
       k: this.k,
       withinMs: this.within === undefined ? undefined : parseDuration(this.within),
       minScore: this.minScore,
       mode: this.mode,
-      tags: tags ? (this.tagMode === 'all' ? { all: tags } : { any: tags }) : undefined,
+      tags: tagFilter(this.filterTags, this.tagMode),
     });
-    return res.hits.map((h) => ({
-      id: h.id,
-      text: h.text ?? null,
-      score: h.score,
-      semantic_score: h.semanticScore,
-      lexical_score: h.lexicalScore,
-      timestamp: new Date(h.timestamp).toISOString(),
-      age_seconds: h.ageMs / 1000,
-      tags: [...h.tags],
-      metadata: (h.metadata as Record<string, unknown> | undefined) ?? null,
-    }));
+    return res.hits.map(hitFields);
   }
 
   private async recallOverMcp(query: string): Promise<RecallHit[]> {

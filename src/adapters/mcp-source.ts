@@ -61,3 +61,10 @@ export class McpSource {
     await client.close();
   }
 }
+
+/** The error for what only an in-process source can do (vectors, ids of your own, filters by metadata). */
+export function inProcessOnly(what: string): Error {
+  return new Error(
+    `RingmemVectorStore: ${what} needs an in-process memory (source: { memory }); over MCP the store can add documents, search by text with tag and time filters, and delete by the ids the server returned`,
+  );
+}

@@ -1,35 +1,16 @@
 import type { Callbacks } from '@langchain/core/callbacks/manager';
 import { Document, type DocumentInterface } from '@langchain/core/documents';
-import { Embeddings, type EmbeddingsInterface } from '@langchain/core/embeddings';
+import type { EmbeddingsInterface } from '@langchain/core/embeddings';
 import { type MaxMarginalRelevanceSearchOptions, VectorStore } from '@langchain/core/vectorstores';
-import type {
-  EntryInput,
-  MemoryEntry,
-  MetadataScalar,
-  Rerank,
-  TagFilter,
-} from '../engine/index.js';
-import { parseDuration, parseInstant } from '../mcp/time.js';
+import type { MemoryEntry, Rerank } from '../engine/index.js';
 import type { Memory } from '../memory.js';
-import { McpSource, type RingmemSource } from './mcp-source.js';
+import { documentOf, entryOf, type Flat, ID_KEY } from './documents.js';
+import { RingmemEmbeddings } from './embeddings.js';
+import { assertK, engineFilter, type RingmemFilter, toTime, toWithinMs } from './filters.js';
+import { inProcessOnly, McpSource, type RingmemSource } from './mcp-source.js';
 
-/**
- * Which memories a search (or a delete) may touch: the filters ringmem applies before its scan.
- * All given conditions must hold.
- */
-export interface RingmemFilter {
-  /** Entries with these tags: at least one (`tagMode: 'any'`, the default) or all of them. */
-  tags?: readonly string[];
-  tagMode?: 'any' | 'all';
-  /** Entries younger than this: a duration such as "30m" / "2h", or milliseconds. */
-  within?: string | number;
-  /** Entries stored at or after this time (a Date, ms since the epoch, or ISO 8601). */
-  since?: Date | number | string;
-  /** Entries stored at or before this time. */
-  until?: Date | number | string;
-  /** Entries whose metadata has each of these keys with exactly this value. */
-  metadata?: Readonly<Record<string, MetadataScalar>>;
-}
+// The store's operations, in process and over MCP; its filters (filters.ts), Document mapping
+// (documents.ts) and Embeddings (embeddings.ts) live beside it.
 
 export interface RingmemVectorStoreInput {
   source: RingmemSource;
@@ -43,126 +24,12 @@ export interface RingmemVectorStoreInput {
   timeWeighted?: boolean | { decayRate?: number };
 }
 
-/** Metadata key that keeps the ids callers give to addDocuments/addVectors. */
-const ID_KEY = 'lc_id';
-const MAX_K = 100;
-
-type Flat = Record<string, unknown>;
-
 interface McpHit {
   id: number;
   text: string | null;
   score: number;
   tags: string[];
   metadata: Flat | null;
-}
-
-function inProcessOnly(what: string): Error {
-  return new Error(
-    `RingmemVectorStore: ${what} needs an in-process memory (source: { memory }); over MCP the store can add documents, search by text with tag and time filters, and delete by the ids the server returned`,
-  );
-}
-
-function toTime(value: Date | number | string, name: string): number {
-  const ms =
-    value instanceof Date
-      ? value.getTime()
-      : typeof value === 'number'
-        ? value
-        : parseInstant(value);
-  if (ms === undefined || !Number.isFinite(ms)) {
-    throw new TypeError(
-      `Expected filter \`${name}\` to be a Date, ms since the epoch or an ISO 8601 time, got ${String(value)}`,
-    );
-  }
-  return ms;
-}
-
-function toWithinMs(within: string | number): number {
-  const ms = typeof within === 'number' ? within : parseDuration(within);
-  if (ms === undefined || !(ms >= 0)) {
-    throw new TypeError(
-      `Expected filter \`within\` to be a duration such as "30m" or a number of ms, got ${String(within)}`,
-    );
-  }
-  return ms;
-}
-
-function tagFilterOf(filter: RingmemFilter | undefined): TagFilter | undefined {
-  const tags = filter?.tags?.length ? filter.tags : undefined;
-  if (!tags) return undefined;
-  return filter?.tagMode === 'all' ? { all: tags } : { any: tags };
-}
-
-/** The engine's search filters for a RingmemFilter. */
-function engineFilter(filter: RingmemFilter | undefined) {
-  return {
-    tags: tagFilterOf(filter),
-    withinMs: filter?.within === undefined ? undefined : toWithinMs(filter.within),
-    since: filter?.since === undefined ? undefined : toTime(filter.since, 'since'),
-    until: filter?.until === undefined ? undefined : toTime(filter.until, 'until'),
-    metadata: filter?.metadata,
-  };
-}
-
-function assertK(k: number): void {
-  if (!Number.isInteger(k) || k < 1 || k > MAX_K) {
-    throw new TypeError(`Expected \`k\` to be an integer from 1 to ${MAX_K}, got ${k}`);
-  }
-}
-
-/** Splits a Document's metadata into ringmem's tags and the metadata stored beside the text. */
-function entryOf(doc: DocumentInterface, id: string | undefined): Omit<EntryInput, 'text'> {
-  const { tags, ...rest } = (doc.metadata ?? {}) as Flat;
-  const isTagList = Array.isArray(tags) && tags.every((t) => typeof t === 'string');
-  const metadata: Flat = isTagList || tags === undefined ? rest : { ...rest, tags };
-  if (id !== undefined) metadata[ID_KEY] = id;
-  return { tags: isTagList ? (tags as string[]) : undefined, metadata };
-}
-
-function documentOf(
-  id: number,
-  text: string | null | undefined,
-  tags: readonly string[],
-  stored: Readonly<Flat> | null | undefined,
-): Document {
-  const { [ID_KEY]: callerId, ...metadata } = (stored ?? {}) as Flat;
-  if (tags.length > 0) metadata.tags = [...tags];
-  return new Document({
-    pageContent: text ?? '',
-    metadata,
-    id: typeof callerId === 'string' ? callerId : String(id),
-  });
-}
-
-/**
- * LangChain Embeddings backed by ringmem's own model, so a vector store and the vectors a caller
- * makes with `embedQuery` agree. In-process only: the MCP tools take text, not vectors.
- */
-export class RingmemEmbeddings extends Embeddings {
-  constructor(private readonly memory: Memory | undefined) {
-    super({});
-  }
-
-  private need(): Memory {
-    if (!this.memory) throw inProcessOnly('embedding texts into vectors');
-    return this.memory;
-  }
-
-  private async rows(texts: string[], kind: 'query' | 'passage'): Promise<number[][]> {
-    const memory = this.need();
-    const flat = await memory.embedder.embed(texts, kind);
-    const dim = memory.embedder.dim;
-    return texts.map((_, i) => Array.from(flat.subarray(i * dim, (i + 1) * dim)));
-  }
-
-  embedDocuments(documents: string[]): Promise<number[][]> {
-    return this.rows(documents, 'passage');
-  }
-
-  async embedQuery(document: string): Promise<number[]> {
-    return (await this.rows([document], 'query'))[0] as number[];
-  }
 }
 
 /**
@@ -277,7 +144,7 @@ export class RingmemVectorStore extends VectorStore {
       ids.every((id) => typeof id === 'string') && ids.length > 0 ? (ids as string[]) : undefined;
     this.checkIds(callerIds, documents.length);
     if (documents.length === 0) return [];
-    const dim = memory.engine.dim;
+    const dim = memory.dim;
     const flat = new Float32Array(vectors.length * dim);
     vectors.forEach((v, i) => {
       if (v.length !== dim) {
@@ -332,7 +199,7 @@ export class RingmemVectorStore extends VectorStore {
       const named = memory.forgetMatching(this.namespace, { metadata: { [ID_KEY]: id } });
       if (named.length > 0 || !/^[1-9]\d*$/.test(id)) continue;
       // An id ringmem assigned: only for entries stored without an id of the caller's.
-      const entry = memory.engine.get(this.namespace, Number(id));
+      const entry = memory.get(this.namespace, Number(id));
       if (entry && !(entry.metadata && ID_KEY in entry.metadata)) {
         memory.forget([entry.id], this.namespace);
       }

@@ -124,8 +124,8 @@ export async function runBench(argv: string[], io: CliIo): Promise<number> {
     | { model: string; short: Timing; long: Timing; textsPerSec: number }
     | { model: string; error: string };
   try {
-    await runtime.memory.embedder.ready;
-    const e = runtime.memory.embedder;
+    const e = runtime.embedder;
+    await e.ready;
     const short = (i: number) => `the build ${i} failed on the staging server`;
     const long = (i: number) =>
       `${'the service logged a long diagnostic message about retries and timeouts '.repeat(12)}${i}`;
@@ -150,7 +150,7 @@ export async function runBench(argv: string[], io: CliIo): Promise<number> {
       textsPerSec: texts.length / ((performance.now() - tb) / 1000),
     };
   } catch (error) {
-    embed = { model: runtime.memory.embedder.modelId, error: (error as Error).message };
+    embed = { model: runtime.embedder.modelId, error: (error as Error).message };
   }
   await runtime.close();
   advance();

@@ -1,6 +1,6 @@
 import { stderrLogger } from '../log.js';
-import { formatDuration } from '../mcp/time.js';
 import { createRuntime } from '../runtime.js';
+import { formatDuration } from '../time.js';
 import { AGENT_SESSION, demoLogLines, QUESTIONS } from './demo-data.js';
 import { parseCommandOrExit, settingsHelp } from './flags.js';
 import type { CliIo } from './io.js';
@@ -34,7 +34,7 @@ export async function runDemo(argv: string[], io: CliIo): Promise<number> {
   );
   const { memory } = runtime;
   try {
-    await memory.embedder.ready;
+    await memory.ready;
   } catch (error) {
     io.stderr.write(`ringmem demo: ${(error as Error).message}\n`);
     return 1;
@@ -44,7 +44,7 @@ export async function runDemo(argv: string[], io: CliIo): Promise<number> {
   out(bold('ringmem demo'));
   out(
     dim(
-      `model ${memory.embedder.modelId} (${memory.embedder.dim} dims), kernel ${k.backend}/${k.isa}; simulated clock`,
+      `model ${memory.model.id} (${memory.model.dim} dims), kernel ${k.backend}/${k.isa}; simulated clock`,
     ),
   );
 
@@ -90,9 +90,7 @@ export async function runDemo(argv: string[], io: CliIo): Promise<number> {
     }
   }
   const odd = lines.filter((l) => l.odd).length;
-  // A window of minWindow entries, then 1/alpha scored arrivals to calibrate against.
-  const { minWindow, alpha } = memory.engine.anomalyConfig;
-  const warmUp = minWindow + Math.max(minWindow, Math.ceil(1 / alpha));
+  const warmUp = memory.anomalyWarmUp();
   out(
     dim(
       `   ${lines.length} lines, ${flagged} flagged, ${caught} of the ${odd} odd lines among them (the first ${warmUp} lines warm the window up and calibrate the score)`,

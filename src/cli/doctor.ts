@@ -76,14 +76,14 @@ export async function runDoctor(argv: string[], io: CliIo): Promise<number> {
     true,
     `${k.backend}/${k.isa}; this CPU can run: ${k.availableIsas.join(', ') || 'js only'}${k.fallbackReasons.length ? `; fallback because: ${k.fallbackReasons.join('; ')}` : ''}${k.backend === 'native' ? `; scans of ${ASYNC_MIN_VALUES / 1e6}M+ values run off the main thread, shared by up to ${asyncParts(Number.MAX_SAFE_INTEGER)} pool threads` : ''}`,
   );
-  const { memory } = runtime;
+  const { memory, embedder } = runtime;
   try {
-    await memory.embedder.ready;
+    await memory.ready;
     const where = runtime.model ? `${runtime.model.dir} (${runtime.model.origin})` : 'unknown';
     add(
       'model',
       true,
-      `${memory.embedder.modelId}, ${memory.embedder.dim} dims, max ${memory.embedder.maxTokens} tokens, from ${where}${ortCallNote(memory.embedder)}`,
+      `${embedder.modelId}, ${embedder.dim} dims, max ${embedder.maxTokens} tokens, from ${where}${ortCallNote(embedder)}`,
     );
   } catch (error) {
     add('model', false, (error as Error).message);
@@ -91,8 +91,8 @@ export async function runDoctor(argv: string[], io: CliIo): Promise<number> {
   if (parsed.config.persistDir) {
     const { ok, detail } = inspectPersistDir(
       parsed.config.persistDir,
-      memory.embedder.modelId,
-      memory.embedder.dim,
+      memory.model.id,
+      memory.model.dim,
     );
     add('persist', ok, `${detail}; fsync ${parsed.config.fsync}`);
   }

@@ -67,7 +67,7 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
     return 1;
   }
   const k = runtime.kernel.info;
-  const modelName = runtime.memory.embedder.modelId;
+  const modelName = runtime.memory.model.id;
   const what = `ringmem ${SERVER_VERSION} — model ${modelName}, kernel ${k.backend}/${k.isa}, capacity ${config.capacity}/namespace`;
   const makeServer = makeServerFactory(runtime, config, log);
 

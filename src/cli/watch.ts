@@ -1,8 +1,8 @@
 import { createInterface } from 'node:readline';
-import { anomalyFields, driftFields, loopFields } from '../anomaly-fields.js';
 import type { AnomalyReport } from '../engine/index.js';
 import { stderrLogger } from '../log.js';
 import type { Memory } from '../memory.js';
+import { driftFields, lineAnomalyFields, loopFields } from '../present/anomaly.js';
 import { createRuntime } from '../runtime.js';
 import { ExecQueue } from './exec-queue.js';
 import { parseCommandOrExit, settingsHelp } from './flags.js';
@@ -41,8 +41,7 @@ const EXEC_GRACE_MS = 10_000;
 
 /** Drift and loops of the namespace when the stream ends, in the shared rendering. */
 function summaryOf(memory: Memory, namespace: string): string {
-  const drift = memory.engine.drift(namespace);
-  const loops = memory.engine.loops(namespace);
+  const { drift, loops } = memory.health(namespace);
   const lines: string[] = [];
   if (drift) {
     const d = driftFields(drift);
@@ -132,8 +131,8 @@ export async function runWatch(
   let memory: Memory;
   try {
     memory = createRuntime(config, log, io.env).memory;
-    await memory.embedder.ready;
-    memory.engine.configureNamespace(namespace, {});
+    await memory.ready;
+    memory.configureNamespace(namespace);
   } catch (error) {
     io.stderr.write(`ringmem watch: ${(error as Error).message}\n`);
     return 1;
@@ -149,23 +148,21 @@ export async function runWatch(
   const counts = { lines: 0, anomalies: 0, repeats: 0, skipped: 0, failed: 0 };
   const render = (line: Line, id: number, a: AnomalyReport) => {
     counts.lines++;
-    const fields = anomalyFields(a);
+    const fields = lineAnomalyFields(id, line.text, a);
     if (a.alarm) {
       counts.anomalies++;
       exec?.push(line.text, {
         RINGMEM_ID: String(id),
         RINGMEM_NAMESPACE: namespace,
         RINGMEM_SCORE: String(fields.score),
-        RINGMEM_ANOMALY_JSON: JSON.stringify({ id, line: line.text, ...fields }),
+        RINGMEM_ANOMALY_JSON: JSON.stringify(fields),
       });
     }
     if (fields.verdict === 'repeat') counts.repeats++;
     // --only-anomalies shows what deserves attention: fresh alarms, not every line of their burst.
     if (onlyAnomalies && !a.alarm) return;
     if (json) {
-      io.stdout.write(
-        `${JSON.stringify({ id, line: line.text, ...fields, truncated: line.truncated })}\n`,
-      );
+      io.stdout.write(`${JSON.stringify({ ...fields, truncated: line.truncated })}\n`);
       return;
     }
     const tag =

@@ -160,7 +160,7 @@ export class Daemon {
   status(): DaemonStatus {
     const memory = this.runtime.memory;
     const stats = memory.stats();
-    const storage = memory.engine.storageStatus();
+    const storage = memory.storageStatus();
     return {
       pid: process.pid,
       version: SERVER_VERSION,
@@ -168,9 +168,9 @@ export class Daemon {
       uptimeSeconds: Math.round((Date.now() - this.started) / 1000),
       clients: this.mcpClients,
       socket: this.paths.socket,
-      model: { id: memory.embedder.modelId, status: this.runtime.modelStatus().status },
+      model: { id: memory.model.id, status: this.runtime.modelStatus().status },
       namespaces: stats.map((s) => ({ namespace: s.namespace, count: s.count, bytes: s.bytes })),
-      totalBytes: memory.engine.totalBytes(),
+      totalBytes: memory.totalBytes(),
       persistence: storage ? { ...storage } : null,
       settings: sharedSettings(this.config),
     };

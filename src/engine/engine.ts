@@ -1,3 +1,4 @@
+import { ENGINE_DEFAULTS } from '../defaults.js';
 import { RingmemError } from '../errors.js';
 import { MAX_TOP_K, type ScanKernel } from '../kernel/types.js';
 import { type AnomalyConfig, type AnomalyReport, DEFAULT_ANOMALY_CONFIG } from './anomaly.js';
@@ -50,14 +51,8 @@ export interface EngineConfig {
   bm25?: Partial<Bm25Params>;
 }
 
-export const ENGINE_DEFAULTS = {
-  capacity: 10_000,
-  ttlMs: Number.POSITIVE_INFINITY,
-  maxNamespaces: 1_000,
-  maxBytes: 2 * 1024 ** 3,
-  resumEvery: 1 << 20,
-  maxCapacity: 10_000_000,
-} as const;
+// The one source of defaults, shared with the server's settings (src/defaults.ts).
+export { ENGINE_DEFAULTS };
 
 export interface EntryInput {
   text?: string;

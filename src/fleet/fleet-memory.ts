@@ -1,16 +1,9 @@
 import type { Embedder } from '../embed/types.js';
 import type { AnomalyReport } from '../engine/anomaly.js';
-import type { EntryInput, ForgetResult, InsertResult } from '../engine/engine.js';
+import type { EntryInput, ForgetResult, InsertResult, MemoryEngine } from '../engine/engine.js';
 import { normalizeRowsInto } from '../engine/validate.js';
 import { RingmemError } from '../errors.js';
-import {
-  type AnomalyResult,
-  Memory,
-  type RecallOptions,
-  type RecallResult,
-  type RememberOptions,
-  type RememberResult,
-} from '../memory.js';
+import { type FleetStatus, Memory, type RecallOptions, type RecallResult } from '../memory.js';
 import type { FleetEvent } from './codec.js';
 import type { FleetLink, FleetState } from './link.js';
 import { entryIdOf } from './stream-ids.js';
@@ -22,7 +15,7 @@ import { entryIdOf } from './stream-ids.js';
  */
 export class FleetMemory extends Memory {
   constructor(
-    engine: ConstructorParameters<typeof Memory>[0],
+    engine: MemoryEngine,
     embedder: Embedder,
     readonly link: FleetLink,
   ) {
@@ -33,50 +26,13 @@ export class FleetMemory extends Memory {
     return this.link.state();
   }
 
-  /**
-   * Embeds once, scores each text against the window applied so far (a batch is scored against
-   * the window before it), appends the entries and answers once this node applied them.
-   */
-  override async remember(
-    texts: readonly string[],
-    options: RememberOptions,
-  ): Promise<RememberResult> {
-    const { vectors, truncated } = await this.embed(texts, options);
-    const entries = texts.map((text, i) => ({
-      text,
-      tags: options.entries?.[i]?.tags ?? options.tags,
-      metadata: options.entries?.[i]?.metadata ?? options.metadata,
-    }));
-    const res = await this.append(options.namespace, vectors, entries, options.score ?? true);
-    return { ...res, truncated };
-  }
-
-  override async anomaly(
-    text: string,
-    options: {
-      namespace: string;
-      remember?: boolean;
-      tags?: readonly string[];
-      metadata?: Readonly<Record<string, unknown>>;
-    },
-  ): Promise<AnomalyResult> {
-    if (!options.remember) return super.anomaly(text, options);
-    const { vectors, truncated } = await this.embed([text], {});
-    const res = await this.append(
-      options.namespace,
-      vectors,
-      [{ text, tags: options.tags, metadata: options.metadata }],
-      true,
-    );
-    const report = res.anomalies![0]!;
+  override fleet(): FleetStatus {
+    const state = this.link.state();
     return {
-      ...report,
-      namespace: options.namespace,
-      nearestEntry: report.nearest
-        ? this.engine.get(options.namespace, report.nearest.id)
-        : undefined,
-      rememberedId: res.ids[0],
-      truncated: truncated[0] === true,
+      ...this.link.describe(),
+      namespaces: this.link.namespaces().length,
+      catchingUp: state.catchingUp,
+      staleSince: state.staleSince,
     };
   }
 
@@ -116,21 +72,16 @@ export class FleetMemory extends Memory {
     return { forgotten, notFound };
   }
 
-  override async forgetOlderThanAsync(options: {
-    ageMs?: number;
-    before?: number;
-    namespace?: string;
-  }): Promise<ForgetResult> {
-    const before =
-      options.before ?? (options.ageMs !== undefined ? this.engine.now() - options.ageMs : NaN);
-    if (!Number.isFinite(before)) {
-      throw new RingmemError('INVALID_ARGUMENT', 'give exactly one of ageMs or before');
-    }
+  /** Cuts every stream of the fleet (one namespace's, or all) and answers once applied here. */
+  protected override async cutBefore(
+    before: number,
+    namespace: string | undefined,
+  ): Promise<ForgetResult> {
     const spaces =
-      options.namespace !== undefined
-        ? [options.namespace]
+      namespace !== undefined
+        ? [namespace]
         : [...new Set([...this.engine.namespaces(), ...this.link.namespaces()])];
-    const count = () => this.engine.stats(options.namespace).reduce((n, s) => n + s.count, 0);
+    const count = () => this.engine.stats(namespace).reduce((n, s) => n + s.count, 0);
     const had = count();
     for (const ns of spaces) await this.link.cut(ns, before);
     const remaining = count();
@@ -156,29 +107,12 @@ export class FleetMemory extends Memory {
     await super.close();
   }
 
-  private async embed(
-    texts: readonly string[],
-    options: Pick<RememberOptions, 'embedAs' | 'signal' | 'onProgress'>,
-  ): Promise<{ vectors: Float32Array; truncated: boolean[] }> {
-    const inputs = options.embedAs ? texts.map(options.embedAs) : texts;
-    const dim = this.engine.dim;
-    const vectors = new Float32Array(inputs.length * dim);
-    const truncated: boolean[] = [];
-    for (let start = 0; start < inputs.length; start += 32) {
-      if (options.signal?.aborted) {
-        throw new RingmemError('INVALID_ARGUMENT', 'the request was cancelled; nothing was stored');
-      }
-      const part = inputs.slice(start, start + 32);
-      const res = await this.embedder.embedWithInfo(part, 'passage');
-      vectors.set(res.vectors, start * dim);
-      for (let i = 0; i < part.length; i++) truncated.push(res.truncated[i] === 1);
-      options.onProgress?.(Math.min(start + 32, inputs.length), inputs.length);
-    }
-    return { vectors, truncated };
-  }
-
-  /** Unit rows and their arrival scores to the stream; the result as an insert would give it. */
-  private async append(
+  /**
+   * Unit rows and their arrival scores to the stream; the result as an insert would give it, once
+   * this node applied them. Each text is scored against the window applied so far (a batch is
+   * scored against the window before it).
+   */
+  protected override async write(
     namespace: string,
     vectors: Float32Array,
     entries: readonly EntryInput[],

@@ -5,10 +5,10 @@ import {
   SubscribeRequestSchema,
   UnsubscribeRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
-import { anomalyFields } from '../anomaly-fields.js';
-import { NAMESPACE_PATTERN } from '../engine/index.js';
+import { isRingmemError } from '../errors.js';
+import { anomalyEventFields, healthFields } from '../present/anomaly.js';
 import type { ToolContext } from './context.js';
-import { healthOf } from './tools/memory-stats.js';
+import { namespaceOf } from './resources.js';
 
 const LATEST = 50;
 const URI = /^ringmem:\/\/namespaces\/([^/]+)\/anomalies$/;
@@ -17,17 +17,10 @@ export const anomaliesUri = (namespace: string) => `ringmem://namespaces/${names
 
 /** The resource's body: the latest alarms (newest first) with their scores, drift and loops. */
 export function anomaliesSnapshot(ctx: ToolContext, namespace: string) {
-  const events = ctx.memory.engine.latestAnomalies(namespace, LATEST);
   return {
     namespace,
-    anomalies: events.map((e) => ({
-      id: e.id,
-      text: e.text ?? null,
-      timestamp: new Date(e.timestamp).toISOString(),
-      ...anomalyFields(e.report),
-      burst_count: e.burstCount,
-    })),
-    ...healthOf(ctx, namespace),
+    anomalies: ctx.memory.latestAnomalies(namespace, LATEST).map(anomalyEventFields),
+    ...healthFields(ctx.memory.health(namespace)),
   };
 }
 
@@ -42,7 +35,7 @@ export function registerAnomalyResource(server: McpServer, ctx: ToolContext): vo
     'anomalies',
     new ResourceTemplate('ringmem://namespaces/{name}/anomalies', {
       list: async () => ({
-        resources: ctx.memory.engine.namespaces().map((name) => ({
+        resources: ctx.memory.namespaces().map((name) => ({
           uri: anomaliesUri(name),
           name: `${name}: latest anomalies`,
           mimeType: 'application/json',
@@ -55,8 +48,7 @@ export function registerAnomalyResource(server: McpServer, ctx: ToolContext): vo
       mimeType: 'application/json',
     },
     async (uri, variables) => {
-      const name = decodeURIComponent(String(variables.name));
-      assertNamespaceName(name);
+      const name = checkedName(String(variables.name));
       return {
         contents: [
           {
@@ -72,7 +64,7 @@ export function registerAnomalyResource(server: McpServer, ctx: ToolContext): vo
   const subscribed = new Set<string>();
   let detach: (() => void) | undefined;
   const attach = () => {
-    detach ??= ctx.memory.engine.anomalyFeed.subscribe((event) => {
+    detach ??= ctx.memory.onAnomaly((event) => {
       if (!server.isConnected()) {
         // The session ended without unsubscribing: stop listening for it.
         detach?.();
@@ -93,7 +85,7 @@ export function registerAnomalyResource(server: McpServer, ctx: ToolContext): vo
         `cannot subscribe to ${uri}: only ringmem://namespaces/{name}/anomalies sends updates`,
       );
     }
-    assertNamespaceName(decodeURIComponent(m[1]!));
+    checkedName(m[1]!);
     subscribed.add(uri);
     attach();
     return {};
@@ -108,11 +100,12 @@ export function registerAnomalyResource(server: McpServer, ctx: ToolContext): vo
   });
 }
 
-function assertNamespaceName(name: string): void {
-  if (!NAMESPACE_PATTERN.test(name)) {
-    throw new McpError(
-      ErrorCode.InvalidParams,
-      `invalid namespace ${JSON.stringify(name)}: use 1–64 characters from A–Z, a–z, 0–9 and . _ : -`,
-    );
+/** The namespace of an anomalies URI, checked as every resource checks it, as a protocol error. */
+function checkedName(encoded: string): string {
+  try {
+    return namespaceOf({ name: encoded });
+  } catch (error) {
+    if (!isRingmemError(error)) throw error;
+    throw new McpError(ErrorCode.InvalidParams, error.message);
   }
 }

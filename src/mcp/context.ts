@@ -1,7 +1,6 @@
 import type { ServerConfig } from '../config.js';
 import type { KernelInfo } from '../kernel/types.js';
-import type { Memory } from '../memory.js';
-import type { ModelStatus } from '../runtime.js';
+import type { Memory, ModelStatus } from '../memory.js';
 import type { ToolLimits } from './schemas.js';
 import type { Logger } from './tool-result.js';
 

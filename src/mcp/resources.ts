@@ -1,9 +1,8 @@
 import { type McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { NAMESPACE_PATTERN } from '../engine/index.js';
-import { RingmemError } from '../errors.js';
+import { assertNamespace } from '../engine/validate.js';
+import { entryFields } from '../present/entries.js';
+import { statsSnapshot } from '../present/stats.js';
 import type { ToolContext } from './context.js';
-import { statsSnapshot } from './tools/memory-stats.js';
-import { entryFields } from './tools/recall.js';
 
 const RECENT_LIMIT = 50;
 
@@ -32,7 +31,7 @@ export function registerResources(server: McpServer, ctx: ToolContext): void {
     'recent',
     new ResourceTemplate('ringmem://namespaces/{name}/recent', {
       list: async () => ({
-        resources: ctx.memory.engine.namespaces().map((name) => ({
+        resources: ctx.memory.namespaces().map((name) => ({
           uri: `ringmem://namespaces/${name}/recent`,
           name: `${name}: newest memories`,
           mimeType: 'application/json',
@@ -63,11 +62,6 @@ export function registerResources(server: McpServer, ctx: ToolContext): void {
 /** The namespace a `ringmem://namespaces/{name}/…` resource names, checked like a tool's. */
 export function namespaceOf(variables: Record<string, unknown>): string {
   const name = decodeURIComponent(String(variables.name));
-  if (!NAMESPACE_PATTERN.test(name)) {
-    throw new RingmemError(
-      'INVALID_NAMESPACE',
-      `invalid namespace ${JSON.stringify(name)}: use 1–64 characters from A–Z, a–z, 0–9 and . _ : -`,
-    );
-  }
+  assertNamespace(name);
   return name;
 }

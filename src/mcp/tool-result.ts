@@ -55,13 +55,3 @@ export async function toolResult<T extends Record<string, unknown>>(
     };
   }
 }
-
-export function seconds(ms: number | null): number | null {
-  return ms === null ? null : Math.round(ms) / 1000;
-}
-
-export function round(x: number | null, digits = 4): number | null {
-  if (x === null || !Number.isFinite(x)) return null;
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-}

@@ -12,6 +12,8 @@ import { HashEmbedder } from './hash-embedder.js';
 export interface Harness {
   client: Client;
   memory: Memory;
+  /** The engine behind \`memory\`, for tests that break it on purpose. */
+  engine: MemoryEngine;
   clock: { t: number };
   call(name: string, args: Record<string, unknown>): Promise<CallToolResult>;
   close(): Promise<void>;
@@ -67,6 +69,7 @@ export async function startHarness(
   return {
     client,
     memory,
+    engine,
     clock,
     call: async (name, args) =>
       (await client.callTool({ name, arguments: args })) as CallToolResult,

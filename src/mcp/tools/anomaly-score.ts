@@ -1,9 +1,8 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { anomalyFields, anomalyText } from '../../anomaly-fields.js';
+import { anomalyScoreFields, anomalyScoreText } from '../../present/anomaly.js';
 import type { ToolContext } from '../context.js';
 import { anomalyInput, anomalyOutput } from '../schemas.js';
-import { formatDuration } from '../time.js';
-import { round, seconds, toolResult } from '../tool-result.js';
+import { toolResult } from '../tool-result.js';
 
 export function registerAnomalyScoreTool(server: McpServer, ctx: ToolContext): void {
   server.registerTool(
@@ -31,41 +30,9 @@ export function registerAnomalyScoreTool(server: McpServer, ctx: ToolContext): v
             remember: args.remember,
             tags: args.tags,
           });
-          return {
-            namespace: r.namespace,
-            ...anomalyFields(r),
-            nearest:
-              r.nearest && r.nearestEntry
-                ? {
-                    id: r.nearest.id,
-                    text: r.nearestEntry.text ?? null,
-                    similarity: round(r.nearest.similarity) as number,
-                    age_seconds: seconds(r.nearestEntry.ageMs) as number,
-                  }
-                : null,
-            baseline: {
-              mean: round(r.baseline.mean),
-              std: round(r.baseline.std),
-              count: r.baseline.count,
-            },
-            remembered_id: r.rememberedId ?? null,
-          };
+          return anomalyScoreFields(r);
         },
-        (v) => {
-          const b = v.baseline;
-          const baseline =
-            b.mean === null
-              ? `no baseline yet (${b.count} arrivals)`
-              : `baseline mean ${b.mean} ± ${b.std ?? 0} over ${b.count} arrivals`;
-          const lines = [`in "${v.namespace}": ${anomalyText(v)}; ${baseline}`];
-          if (v.nearest) {
-            lines.push(
-              `nearest memory: id ${v.nearest.id}, similarity ${v.nearest.similarity}, ${formatDuration(v.nearest.age_seconds * 1000)} ago: ${v.nearest.text ?? '(no text)'}`,
-            );
-          }
-          if (v.remembered_id !== null) lines.push(`remembered as id ${v.remembered_id}`);
-          return lines.join('\n');
-        },
+        anomalyScoreText,
       ),
   );
 }

@@ -24,17 +24,16 @@ export function registerForgetOlderThanTool(server: McpServer, ctx: ToolContext)
         ctx.log,
         'forget_older_than',
         async () => {
-          const now = ctx.memory.engine.now();
-          const cutoff = args.age !== undefined ? now - args.age : (args.before as number);
           const res = await ctx.memory.forgetOlderThanAsync({
-            before: cutoff,
+            ageMs: args.age,
+            before: args.before,
             namespace: args.namespace,
           });
           return {
             forgotten: res.forgotten,
             remaining: res.remaining,
             namespace: args.namespace ?? null,
-            cutoff: new Date(cutoff).toISOString(),
+            cutoff: new Date(res.cutoff).toISOString(),
           };
         },
         (v) =>

@@ -1,5 +1,4 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { RingmemError } from '../../errors.js';
 import type { ToolContext } from '../context.js';
 import { forgetInput, forgetOutput } from '../schemas.js';
 import { toolResult } from '../tool-result.js';
@@ -24,17 +23,7 @@ export function registerForgetTool(server: McpServer, ctx: ToolContext): void {
       toolResult(
         ctx.log,
         'forget',
-        async () => {
-          const ids = [...new Set(args.ids)];
-          const missing = ctx.memory.engine.missing(ids, args.namespace);
-          if (missing.length > 0) {
-            throw new RingmemError(
-              'INVALID_ARGUMENT',
-              `no live memory with id ${missing.join(', ')}${args.namespace ? ` in "${args.namespace}"` : ''} (never stored, already forgotten, expired or evicted); nothing was deleted. Use ids returned by remember or recall.`,
-            );
-          }
-          return { forgotten: (await ctx.memory.forgetAsync(ids, args.namespace)).forgotten };
-        },
+        async () => ({ forgotten: await ctx.memory.forgetExactly(args.ids, args.namespace) }),
         (v) => `forgot ${v.forgotten.length} memories (ids ${v.forgotten.join(', ')})`,
       ),
   );

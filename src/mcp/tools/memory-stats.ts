@@ -1,62 +1,9 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { z } from 'zod';
-import { driftFields, loopFields } from '../../anomaly-fields.js';
-import type { StorageStatus } from '../../engine/engine.js';
-import { FleetMemory } from '../../fleet/fleet-memory.js';
+import { statsSnapshot } from '../../present/stats.js';
+import { formatDuration } from '../../time.js';
 import type { ToolContext } from '../context.js';
-import { type persistenceOut, statsInput, statsOutput } from '../schemas.js';
-import { formatDuration } from '../time.js';
-import { seconds, toolResult } from '../tool-result.js';
-
-/** Drift and loops of one namespace, in the shared rendering. */
-export function healthOf(ctx: ToolContext, namespace: string) {
-  const drift = ctx.memory.engine.drift(namespace);
-  const loops = ctx.memory.engine.loops(namespace);
-  return {
-    drift: drift ? driftFields(drift) : null,
-    loops: loops ? loopFields(loops) : null,
-  };
-}
-
-export function statsSnapshot(ctx: ToolContext, namespace?: string) {
-  const { memory } = ctx;
-  const model = ctx.modelStatus();
-  const storage = memory.engine.storageStatus();
-  return {
-    ...(storage ? { persistence: persistenceView(storage) } : {}),
-    ...(memory instanceof FleetMemory ? { fleet: fleetView(memory) } : {}),
-    namespaces: memory.stats(namespace).map((s) => ({
-      namespace: s.namespace,
-      count: s.count,
-      capacity: s.capacity,
-      ttl_seconds: seconds(s.ttlMs),
-      bytes: s.bytes,
-      oldest_age_seconds: seconds(s.oldestAgeMs),
-      newest_age_seconds: seconds(s.newestAgeMs),
-      inserted: s.counters.inserted,
-      evicted: s.counters.evicted,
-      expired: s.counters.expired,
-      forgotten: s.counters.forgotten,
-      deleted: s.counters.deleted,
-      ...healthOf(ctx, s.namespace),
-    })),
-    total_bytes: memory.engine.totalBytes(),
-    max_bytes: ctx.config.maxBytes,
-    max_namespaces: ctx.config.maxNamespaces,
-    model: {
-      id: memory.embedder.modelId,
-      dim: memory.embedder.dim,
-      max_tokens: memory.embedder.maxTokens,
-      status: model.status,
-      error: model.error,
-    },
-    kernel: {
-      backend: ctx.kernel.backend,
-      isa: ctx.kernel.isa,
-      available_isas: [...ctx.kernel.availableIsas],
-    },
-  };
-}
+import { statsInput, statsOutput } from '../schemas.js';
+import { toolResult } from '../tool-result.js';
 
 export function registerMemoryStatsTool(server: McpServer, ctx: ToolContext): void {
   server.registerTool(
@@ -98,20 +45,4 @@ export function registerMemoryStatsTool(server: McpServer, ctx: ToolContext): vo
         },
       ),
   );
-}
-
-/** The storage status in the shape of memory_stats' `persistence` field. */
-function persistenceView(status: StorageStatus): z.infer<typeof persistenceOut> {
-  const { kind: _kind, ...rest } = status;
-  return rest as z.infer<typeof persistenceOut>;
-}
-
-function fleetView(memory: FleetMemory) {
-  const state = memory.link.state();
-  return {
-    ...memory.link.describe(),
-    namespaces: memory.link.namespaces().length,
-    catching_up: state.catchingUp,
-    stale_since: state.staleSince === null ? null : new Date(state.staleSince).toISOString(),
-  };
 }

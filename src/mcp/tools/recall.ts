@@ -1,12 +1,12 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { MemoryEntry } from '../../engine/index.js';
+import { tagFilter } from '../../memory.js';
+import { hitFields } from '../../present/entries.js';
+import { round } from '../../present/numbers.js';
+import { formatDuration } from '../../time.js';
 import type { ToolContext } from '../context.js';
 import { cutText, fitHits, jsonBytes, textShare } from '../reply-fit.js';
 import { recallInput, recallOutput } from '../schemas.js';
-import { formatDuration } from '../time.js';
-import { round, seconds, toolResult } from '../tool-result.js';
-
-type Flat = Record<string, string | number | boolean | null>;
+import { toolResult } from '../tool-result.js';
 
 /** Fleet mode (src/fleet): whether this node is still catching up, or serving without Redis. */
 function fleetFields(res: object) {
@@ -17,17 +17,6 @@ function fleetFields(res: object) {
       catching_up: fleet.catchingUp,
       stale_since: fleet.staleSince === null ? null : new Date(fleet.staleSince).toISOString(),
     },
-  };
-}
-
-export function entryFields(e: MemoryEntry) {
-  return {
-    id: e.id,
-    text: e.text ?? null,
-    timestamp: new Date(e.timestamp).toISOString(),
-    age_seconds: seconds(e.ageMs) as number,
-    tags: [...e.tags],
-    metadata: (e.metadata as Flat | undefined) ?? null,
   };
 }
 
@@ -47,7 +36,6 @@ export function registerRecallTool(server: McpServer, ctx: ToolContext): void {
         ctx.log,
         'recall',
         async () => {
-          const tags = args.tags && args.tags.length > 0 ? args.tags : undefined;
           const res = await ctx.memory.recall(args.query, {
             namespace: args.namespace,
             k: args.k,
@@ -56,19 +44,13 @@ export function registerRecallTool(server: McpServer, ctx: ToolContext): void {
             until: args.until,
             minScore: args.min_score,
             mode: args.mode,
-            tags: tags ? (args.tag_mode === 'all' ? { all: tags } : { any: tags }) : undefined,
+            tags: tagFilter(args.tags, args.tag_mode),
             signal: extra.signal,
           });
           return fitHits(
             {
               namespace: res.namespace,
-              hits: res.hits.map((h) => ({
-                ...entryFields(h),
-                score: round(h.score) as number,
-                semantic_score:
-                  h.semanticScore === null ? null : (round(h.semanticScore) as number),
-                lexical_score: h.lexicalScore === null ? null : (round(h.lexicalScore) as number),
-              })),
+              hits: res.hits.map(hitFields),
               searched: res.searched,
               window_size: res.windowSize,
               took_ms: round(res.tookMs, 3) as number,

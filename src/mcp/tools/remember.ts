@@ -1,9 +1,9 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { anomalyFields, anomalyText } from '../../anomaly-fields.js';
+import { anomalyFields, anomalyText } from '../../present/anomaly.js';
+import { renderWindow, windowFields } from '../../present/window.js';
 import type { ToolContext } from '../context.js';
 import { rememberInput, rememberOutput } from '../schemas.js';
-import { round, toolResult } from '../tool-result.js';
-import { renderWindow, windowOf } from './window.js';
+import { toolResult } from '../tool-result.js';
 
 export function registerRememberTool(server: McpServer, ctx: ToolContext): void {
   server.registerTool(
@@ -61,7 +61,7 @@ export function registerRememberTool(server: McpServer, ctx: ToolContext): void 
               truncated: res.truncated[i] ?? false,
               anomaly: anomalyFields(res.anomalies![i]!),
             })),
-            window: windowOf(ctx, res.namespace),
+            window: windowFields(ctx.memory.window(res.namespace)),
           };
         },
         renderRemember,

@@ -1,4 +1,7 @@
-import type { AnomalyReport, DriftReport, LoopReport } from './engine/index.js';
+import type { AnomalyEvent, AnomalyReport, DriftReport, LoopReport } from '../engine/index.js';
+import type { AnomalyResult, NamespaceHealth } from '../memory.js';
+import { formatDuration } from '../time.js';
+import { round, seconds } from './numbers.js';
 
 export type AnomalyVerdict = 'anomaly' | 'repeat' | 'normal' | 'warming_up';
 
@@ -7,12 +10,6 @@ export function anomalyVerdict(a: AnomalyReport): AnomalyVerdict {
   if (a.warmingUp) return 'warming_up';
   if (a.repeatOf) return 'repeat';
   return a.isAnomaly ? 'anomaly' : 'normal';
-}
-
-function round(x: number | null | undefined, digits = 4): number | null {
-  if (x === null || x === undefined || !Number.isFinite(x)) return null;
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
 }
 
 /**
@@ -94,4 +91,68 @@ export function anomalyText(a: AnomalyFields): string {
   parts.push(`calibrated on ${a.calibration_count} arrivals`);
   parts.push(`window ${a.window_size} entries`);
   return parts.join(', ');
+}
+
+/** Drift and loops of a namespace, each null where the namespace does not exist. */
+export function healthFields(h: NamespaceHealth) {
+  return {
+    drift: h.drift ? driftFields(h.drift) : null,
+    loops: h.loops ? loopFields(h.loops) : null,
+  };
+}
+
+/** One scored line as `ringmem watch --json` prints it and `--exec` receives it. */
+export function lineAnomalyFields(id: number, line: string, report: AnomalyReport) {
+  return { id, line, ...anomalyFields(report) };
+}
+
+/** One alarm of the anomalies resource. */
+export function anomalyEventFields(e: AnomalyEvent) {
+  return {
+    id: e.id,
+    text: e.text ?? null,
+    timestamp: new Date(e.timestamp).toISOString(),
+    ...anomalyFields(e.report),
+    burst_count: e.burstCount,
+  };
+}
+
+/** The anomaly_score tool's reply: the shared fields, the nearest memory and the baseline. */
+export function anomalyScoreFields(r: AnomalyResult) {
+  return {
+    namespace: r.namespace,
+    ...anomalyFields(r),
+    nearest:
+      r.nearest && r.nearestEntry
+        ? {
+            id: r.nearest.id,
+            text: r.nearestEntry.text ?? null,
+            similarity: round(r.nearest.similarity) as number,
+            age_seconds: seconds(r.nearestEntry.ageMs) as number,
+          }
+        : null,
+    baseline: {
+      mean: round(r.baseline.mean),
+      std: round(r.baseline.std),
+      count: r.baseline.count,
+    },
+    remembered_id: r.rememberedId ?? null,
+  };
+}
+
+/** `anomalyScoreFields` in words. */
+export function anomalyScoreText(v: ReturnType<typeof anomalyScoreFields>): string {
+  const b = v.baseline;
+  const baseline =
+    b.mean === null
+      ? `no baseline yet (${b.count} arrivals)`
+      : `baseline mean ${b.mean} ± ${b.std ?? 0} over ${b.count} arrivals`;
+  const lines = [`in "${v.namespace}": ${anomalyText(v)}; ${baseline}`];
+  if (v.nearest) {
+    lines.push(
+      `nearest memory: id ${v.nearest.id}, similarity ${v.nearest.similarity}, ${formatDuration(v.nearest.age_seconds * 1000)} ago: ${v.nearest.text ?? '(no text)'}`,
+    );
+  }
+  if (v.remembered_id !== null) lines.push(`remembered as id ${v.remembered_id}`);
+  return lines.join('\n');
 }
