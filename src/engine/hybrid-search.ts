@@ -1,5 +1,5 @@
 import { RingmemError } from '../errors.js';
-import type { ScanPlan, SearchOptions } from './engine.js';
+import type { ScanPlan } from './engine.js';
 import {
   type Candidates,
   DEFAULT_FUSION,
@@ -9,6 +9,7 @@ import {
   type RecallMode,
 } from './fusion.js';
 import type { LexicalWindow } from './lexical-index.js';
+import type { SearchOptions } from './types.js';
 
 /**
  * The lexical and hybrid ranking of one recall, given the plan the engine built (namespace, time

@@ -1,21 +1,9 @@
 import type { RowIngest, RowsIngest } from '../kernel/types.js';
 import type { AnomalyState } from './anomaly-state.js';
 import { RunningCentroid } from './centroid.js';
-import type { EntryInput } from './engine.js';
 import { type AnalyzedText, type Bm25Params, LexicalIndex } from './lexical-index.js';
 import { Ring } from './ring.js';
-
-export interface NamespaceCounters {
-  inserted: number;
-  /** Live entries overwritten because the ring was full. */
-  evicted: number;
-  /** Live entries dropped because they outlived the TTL. */
-  expired: number;
-  /** Live entries cut by forgetOlderThan. */
-  forgotten: number;
-  /** Entries deleted by id. */
-  deleted: number;
-}
+import type { EntryInput, NamespaceCounters } from './types.js';
 
 /**
  * One namespace: a ring, its running centroid and baseline, its TTL and its counters.
