@@ -38,37 +38,18 @@ export function driftSimilarity(
   scratch: Float64Array,
 ): { similarity: number | null; recentCount: number; restCount: number } {
   const ring = ns.ring;
-  const dim = ring.dim;
   const recent = scratch;
   recent.fill(0);
   const limit =
     options.entries ?? (options.withinMs === undefined ? DEFAULT_DRIFT_ENTRIES : Infinity);
   const since = options.withinMs === undefined ? -Infinity : now - options.withinMs;
-  let count = 0;
-  for (let p = ring.size - 1; p >= 0 && count < limit; p--) {
-    const slot = ring.slotAt(p);
-    if ((ring.times[slot] as number) < since) break;
-    if (ring.dead[slot] !== 0) continue;
-    const base = slot * dim;
-    for (let i = 0; i < dim; i++)
-      recent[i] = (recent[i] as number) + (ring.slab[base + i] as number);
-    count++;
-  }
+  const slots = ring.newestLiveSlots(limit, since);
+  for (const slot of slots) ring.addRowInto(slot, recent);
+  const count = slots.length;
   const rest = ns.liveCount - count;
   if (count === 0 || rest <= 0)
     return { similarity: null, recentCount: count, restCount: Math.max(0, rest) };
-  const sum = ns.centroid.sum;
-  let dot = 0;
-  let nr = 0;
-  let no = 0;
-  for (let i = 0; i < dim; i++) {
-    const r = recent[i] as number;
-    const o = (sum[i] as number) - r;
-    dot += r * o;
-    nr += r * r;
-    no += o * o;
-  }
-  const similarity = nr > 0 && no > 0 ? dot / Math.sqrt(nr * no) : 0;
+  const similarity = ns.centroid.splitSimilarity(recent);
   return { similarity, recentCount: count, restCount: rest };
 }
 

@@ -155,3 +155,13 @@ export interface NamespaceCounters {
   /** Entries deleted by id. */
   deleted: number;
 }
+
+/** The inspector's timeline of a namespace (MemoryEngine.arrivals), oldest first. */
+export interface ArrivalTimeline {
+  ids: number[];
+  times: number[];
+  /** Centroid similarity of each entry on arrival; null when the window was empty then. */
+  similarity: (number | null)[];
+  /** The window's current baseline of arrival similarities. */
+  baseline: { mean: number | null; std: number | null; count: number };
+}

@@ -1,4 +1,5 @@
 import { type CompactRequest, halfTableF32, validateCompactRequest } from './compact.js';
+import { ingestRowJs, ingestRowsJs, rowSumSquaresJs } from './ingest.js';
 import type { KernelInfo, ManyRequest, ScanKernel } from './types.js';
 import { validateManyRequest, validateTopKArgs } from './validate.js';
 
@@ -20,6 +21,9 @@ import { validateManyRequest, validateTopKArgs } from './validate.js';
  */
 export class JsKernel implements ScanKernel {
   readonly info: KernelInfo;
+  readonly ingestRow = ingestRowJs;
+  readonly ingestRows = ingestRowsJs;
+  readonly rowSumSquares = rowSumSquaresJs;
   private heapScore = new Float32Array(16);
   private heapOrder = new Uint32Array(16);
   private heapRow = new Int32Array(16);

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { type CompactRequest, validateCompactRequest } from './compact.js';
 import { argumentError, KernelError } from './errors.js';
+import { ingestRowJs, ingestRowsJs, rowSumSquaresJs } from './ingest.js';
 import type {
   KernelInfo,
   KernelIsa,
@@ -115,10 +116,10 @@ export interface NativeAddon {
    * false). Absent from addons built before it existed.
    */
   adviseHugePages?: (buffer: ArrayBuffer, byteOffset: number, byteLength: number) => boolean;
-  /** See RowIngest in types.ts; absent from addons built before it existed. */
-  ingestRow?: RowIngest;
-  rowSumSquares?: (src: Float32Array, dim: number, out: Float64Array) => void;
-  ingestRows?: RowsIngest;
+  /** See RowIngest in types.ts. */
+  ingestRow: RowIngest;
+  rowSumSquares: (src: Float32Array, dim: number, out: Float64Array) => void;
+  ingestRows: RowsIngest;
 }
 
 export type NativeIsa = Exclude<KernelIsa, 'js'>;
@@ -141,9 +142,9 @@ export const ASYNC_MIN_VALUES = 4_000_000;
 /** ScanKernel backed by the native addon, pinned to one ISA for its lifetime. */
 export class NativeKernel implements ScanKernel {
   readonly info: KernelInfo;
-  readonly ingestRow: RowIngest | undefined;
-  readonly ingestRows: RowsIngest | undefined;
-  readonly rowSumSquares: ((src: Float32Array, dim: number, out: Float64Array) => void) | undefined;
+  readonly ingestRow: RowIngest;
+  readonly ingestRows: RowsIngest;
+  readonly rowSumSquares: (src: Float32Array, dim: number, out: Float64Array) => void;
   private readonly isaId: number;
 
   constructor(
@@ -158,10 +159,12 @@ export class NativeKernel implements ScanKernel {
       );
     }
     this.isaId = addon.isaNames.indexOf(isa);
-    // Forced to the scalar ISA (parity tests), the engine keeps its JS ingest path too.
-    this.ingestRow = isa === 'scalar' ? undefined : addon.ingestRow?.bind(addon);
-    this.rowSumSquares = isa === 'scalar' ? undefined : addon.rowSumSquares?.bind(addon);
-    this.ingestRows = isa === 'scalar' ? undefined : addon.ingestRows?.bind(addon);
+    // The addon's ingest picks its ISA by CPU feature, not by `isa`: a kernel forced to the
+    // scalar ISA (parity tests) ingests with the JS reference, so it stays scalar throughout.
+    const scalar = isa === 'scalar';
+    this.ingestRow = scalar ? ingestRowJs : addon.ingestRow.bind(addon);
+    this.ingestRows = scalar ? ingestRowsJs : addon.ingestRows.bind(addon);
+    this.rowSumSquares = scalar ? rowSumSquaresJs : addon.rowSumSquares.bind(addon);
     this.info = {
       backend: 'native',
       isa,

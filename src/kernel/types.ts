@@ -30,14 +30,12 @@ import type { CompactRequest } from './compact.js';
  */
 export interface ScanKernel {
   readonly info: KernelInfo;
-  /** Optional accelerator for the engine's raw-vector insert path (native backends only). */
-  readonly ingestRow?: RowIngest | undefined;
-  /** Optional accelerator: RowIngest for a whole batch in one call (see RowsIngest). */
-  readonly ingestRows?: RowsIngest | undefined;
-  /** Optional accelerator: `out[r]` = squared norm (float64) of each whole row of `src`. */
-  readonly rowSumSquares?:
-    | ((src: Float32Array, dim: number, out: Float64Array) => void)
-    | undefined;
+  /** One row's write-and-sum (see RowIngest); ingestRows is this for a batch. */
+  readonly ingestRow: RowIngest;
+  /** The engine's one insert path: RowIngest for a whole batch in one call (see RowsIngest). */
+  readonly ingestRows: RowsIngest;
+  /** `out[r]` = squared norm (float64) of each whole row of `src` (validation of inserts). */
+  readonly rowSumSquares: (src: Float32Array, dim: number, out: Float64Array) => void;
   topK(
     slab: Float32Array,
     dim: number,
@@ -123,7 +121,7 @@ export interface ManyRequest {
  * `slab[rowOffset .. rowOffset+dim)` and adds it to the float64 running `sum` (dim = sum.length);
  * with `replacing`, the row's previous content is subtracted from `sum` first. Writes to
  * `out[0]` the dot product and to `out[1]` the squared norm of the sum as it was before the row
- * joined. Per element it does exactly what src/engine/centroid.ts does in JS, so the slab and
+ * joined. Per element it does exactly what the JS kernel's ingest (ingest.ts) does, so the slab and
  * the sum are bit-identical whichever path ran; `out` differs by rounding only.
  */
 export type RowIngest = (
@@ -139,8 +137,9 @@ export type RowIngest = (
 
 /**
  * RowIngest for n rows in one call (n = slots.length): row r of `src` (scaled by `scales[r]`)
- * goes to slab row `slots[r]`; `flags[r]` is 0 (add), 1 (replace the live row in that slot) or 2
- * (reset the sum to zero first: the window had emptied). Rows run in order, each seeing the sum
+ * goes to slab row `slots[r]`; `flags[r]` is INGEST_ADD, INGEST_REPLACE (the live row in that
+ * slot is subtracted first) or INGEST_RESET (the sum is zeroed first: the window had emptied); see
+ * ingest.ts. Rows run in order, each seeing the sum
  * the previous one left; `out[2r]`, `out[2r+1]` receive row r's dot product and squared sum norm.
  */
 export type RowsIngest = (
