@@ -1,5 +1,5 @@
 import { alignedFloat32Array } from '../kernel/aligned.js';
-import type { ManyRequest, ScanKernel } from '../kernel/types.js';
+import type { ManyRequest, ScanKernel, ScanRequest } from '../kernel/types.js';
 
 /** Bytes a slot costs besides its vector: time 8, id 8, arrival 4, payload size 4, tombstone 1,
  * filter scratch 1, three payload references 8 each. */
@@ -7,15 +7,8 @@ export const SLOT_OVERHEAD_BYTES = 8 + 8 + 4 + 4 + 1 + 1 + 3 * 8;
 
 const INITIAL_ROWS = 256;
 
-/** One top-k scan of the ring's rows: the kernel's topK arguments minus the storage. */
-export interface RingScan {
-  segments: Uint32Array;
-  query: Float32Array;
-  k: number;
-  outIdx: Int32Array;
-  outScores: Float32Array;
-  skipMask?: Uint8Array | undefined;
-}
+/** One top-k scan of the ring's rows: the kernel's request minus the storage. */
+export type RingScan = Omit<ScanRequest, 'slab' | 'dim'>;
 
 /** A many-queries scan of the ring's rows (ManyRequest minus the storage). */
 export type RingManyScan = Omit<ManyRequest, 'slab' | 'dim'>;
@@ -156,30 +149,12 @@ export class Ring {
 
   /** Top-k of `scan.query` over the ring's rows (ScanKernel.topK). Returns the hit count. */
   scan(scan: RingScan): number {
-    return this.kernel.topK(
-      this.slab,
-      this.dim,
-      scan.segments,
-      scan.query,
-      scan.k,
-      scan.outIdx,
-      scan.outScores,
-      scan.skipMask,
-    );
+    return this.kernel.topK({ ...scan, slab: this.slab, dim: this.dim });
   }
 
   /** `scan` with large scans off the main thread (ScanKernel.topKAsync; re-check `version`). */
   scanAsync(scan: RingScan): Promise<number> {
-    return this.kernel.topKAsync(
-      this.slab,
-      this.dim,
-      scan.segments,
-      scan.query,
-      scan.k,
-      scan.outIdx,
-      scan.outScores,
-      scan.skipMask,
-    );
+    return this.kernel.topKAsync({ ...scan, slab: this.slab, dim: this.dim });
   }
 
   /** Many queries over the ring's rows in one pass (ScanKernel.topKMany). */

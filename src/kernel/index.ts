@@ -10,6 +10,7 @@ export {
   vectorBytes,
 } from './compact.js';
 export { KernelError, type KernelErrorCode } from './errors.js';
+export { INGEST_ADD, INGEST_REPLACE, INGEST_RESET, type IngestFlag } from './ingest.js';
 export { JsKernel } from './js-kernel.js';
 export {
   type KernelPreference,
@@ -27,4 +28,6 @@ export {
   type RowIngest,
   type RowsIngest,
   type ScanKernel,
+  type ScanRequest,
+  type ScanRows,
 } from './types.js';

@@ -36,32 +36,15 @@ export interface ScanKernel {
   readonly ingestRows: RowsIngest;
   /** `out[r]` = squared norm (float64) of each whole row of `src` (validation of inserts). */
   readonly rowSumSquares: (src: Float32Array, dim: number, out: Float64Array) => void;
-  topK(
-    slab: Float32Array,
-    dim: number,
-    segments: Uint32Array,
-    query: Float32Array,
-    k: number,
-    outIdx: Int32Array,
-    outScores: Float32Array,
-    skipMask?: Uint8Array,
-  ): number;
+  /** Top-k of one query (see ScanRequest); returns the hit count. */
+  topK(request: ScanRequest): number;
   /**
    * Same contract, but scans large enough to matter run off the main thread so the event loop
    * stays free. The caller must not resize `slab` (nor transfer or detach any argument's buffer)
    * while the promise is pending; rows written meanwhile may be read torn, so callers that write
    * concurrently must re-check (the engine does).
    */
-  topKAsync(
-    slab: Float32Array,
-    dim: number,
-    segments: Uint32Array,
-    query: Float32Array,
-    k: number,
-    outIdx: Int32Array,
-    outScores: Float32Array,
-    skipMask?: Uint8Array,
-  ): Promise<number>;
+  topKAsync(request: ScanRequest): Promise<number>;
   /**
    * The same scan for many queries at once (see ManyRequest): every row is read once for the
    * whole batch, so scoring nq queries costs far less than nq scans. Writes into the request's
@@ -83,6 +66,23 @@ export interface ScanKernel {
   topKCompact(request: CompactRequest): number;
 }
 
+/** What every scan of a slab names: the rows, which of them to look at, k and the outputs. */
+export interface ScanRows {
+  slab: Float32Array;
+  dim: number;
+  segments: Uint32Array;
+  k: number;
+  /** Row numbers of the hits, best first (nq × k for topKMany). */
+  outIdx: Int32Array;
+  outScores: Float32Array;
+  skipMask?: Uint8Array | undefined;
+}
+
+/** One top-k scan (ScanKernel.topK): the rows and one query of `dim` finite values. */
+export interface ScanRequest extends ScanRows {
+  query: Float32Array;
+}
+
 /**
  * One many-queries scan. Per query the semantics are topK's (scan order, skip mask, tie rule,
  * NaN never a hit), with two additions:
@@ -97,19 +97,11 @@ export interface ScanKernel {
  * the other queries, nor where the row is stored. Native SIMD scores agree with the JS kernel
  * within rounding (the native scalar ISA bit for bit); per backend they are deterministic.
  */
-export interface ManyRequest {
-  slab: Float32Array;
-  dim: number;
-  segments: Uint32Array;
+export interface ManyRequest extends ScanRows {
   /** nq query rows of `dim` values, each finite (nq = queries.length / dim, at least 1). */
   queries: Float32Array;
-  k: number;
-  /** nq × k: query q's hits, best first, at [q·k, q·k + outHits[q]). */
-  outIdx: Int32Array;
-  outScores: Float32Array;
-  /** nq: hits written for each query (min(k, rows it sees)). */
+  /** nq × k in outIdx/outScores: query q's hits, best first, at [q·k, q·k + outHits[q]). */
   outHits: Uint32Array;
-  skipMask?: Uint8Array | undefined;
   from?: Uint32Array | undefined;
   to?: Uint32Array | undefined;
   countAtLeast?: number | undefined;

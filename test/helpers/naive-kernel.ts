@@ -22,7 +22,7 @@ export const naiveKernel: ScanKernel = {
       for (let i = 0; i < dim; i++) out[r] = out[r]! + src[r * dim + i]! ** 2;
     }
   },
-  topK(slab, dim, segments, query, k, outIdx, outScores, skipMask) {
+  topK({ slab, dim, segments, query, k, outIdx, outScores, skipMask }) {
     const scored: { row: number; order: number; score: number }[] = [];
     let order = 0;
     for (let s = 0; s + 1 < segments.length; s += 2) {
@@ -95,9 +95,9 @@ export const naiveKernel: ScanKernel = {
     }
     return n;
   },
-  async topKAsync(slab, dim, segments, query, k, outIdx, outScores, skipMask) {
+  async topKAsync(request) {
     await new Promise((resolve) => setImmediate(resolve));
-    return this.topK(slab, dim, segments, query, k, outIdx, outScores, skipMask);
+    return this.topK(request);
   },
 };
 
