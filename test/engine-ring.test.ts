@@ -30,14 +30,14 @@ function rowFor(id: number): Float32Array {
 /** Appends a row as Namespace does: reserve a slot, write it (no running sum kept here). */
 function append(ring: Ring, entry: ModelEntry): void {
   const slot = ring.appendSlot();
-  ring.writeRows(
-    entry.row,
-    Float64Array.of(1),
-    Uint32Array.of(slot),
-    Uint8Array.of(INGEST_ADD),
-    new Float64Array(DIM),
-    new Float64Array(2),
-  );
+  ring.writeRows({
+    src: entry.row,
+    scales: Float64Array.of(1),
+    slots: Uint32Array.of(slot),
+    flags: Uint8Array.of(INGEST_ADD),
+    sum: new Float64Array(DIM),
+    out: new Float64Array(2),
+  });
   ring.ids[slot] = entry.id;
   ring.times[slot] = entry.time;
   ring.dead[slot] = 0;

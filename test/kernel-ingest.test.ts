@@ -5,7 +5,6 @@ import {
   INGEST_ADD,
   INGEST_REPLACE,
   INGEST_RESET,
-  ingestRowJs,
   ingestRowsJs,
   rowSumSquaresJs,
 } from '../src/kernel/ingest.js';
@@ -58,20 +57,27 @@ function copy<T extends ReturnType<typeof batch>>(b: T): T {
 }
 
 function ingest(kernel: Pick<ScanKernel, 'ingestRows'>, b: ReturnType<typeof batch>, dim: number) {
-  kernel.ingestRows(b.slab, dim, b.src, b.scales, b.slots, b.flags, b.sum, b.out);
+  kernel.ingestRows({ ...b, dim });
 }
 
 describe('the JS ingest', () => {
-  it('does row by row through ingestRow exactly what ingestRows does for the batch', () => {
+  it('does for a batch in one call exactly what one call per row does', () => {
     const dim = 13;
     const a = batch(dim, 40, 31, 5);
     const b = copy(a);
-    ingestRowsJs(a.slab, dim, a.src, a.scales, a.slots, a.flags, a.sum, a.out);
+    ingestRowsJs({ ...a, dim });
     const out = new Float64Array(2);
     for (let r = 0; r < 31; r++) {
-      if (b.flags[r] === INGEST_RESET) b.sum.fill(0);
-      const replacing = b.flags[r] === INGEST_REPLACE;
-      ingestRowJs(b.slab, b.slots[r]! * dim, b.src, r * dim, b.scales[r]!, b.sum, replacing, out);
+      ingestRowsJs({
+        slab: b.slab,
+        dim,
+        src: b.src.subarray(r * dim, (r + 1) * dim),
+        scales: b.scales.subarray(r, r + 1),
+        slots: b.slots.subarray(r, r + 1),
+        flags: b.flags.subarray(r, r + 1),
+        sum: b.sum,
+        out,
+      });
       b.out[2 * r] = out[0]!;
       b.out[2 * r + 1] = out[1]!;
     }
@@ -86,8 +92,16 @@ describe('the JS ingest', () => {
     const sum = Float64Array.of(5, 5, 5, 5);
     const out = new Float64Array(2);
     const src = Float32Array.of(1, 2, 3, 4);
-    const args = [Float64Array.of(1), Uint32Array.of(1), Uint8Array.of(INGEST_RESET)] as const;
-    ingestRowsJs(slab, dim, src, ...args, sum, out);
+    ingestRowsJs({
+      slab,
+      dim,
+      src,
+      scales: Float64Array.of(1),
+      slots: Uint32Array.of(1),
+      flags: Uint8Array.of(INGEST_RESET),
+      sum,
+      out,
+    });
     expect(Array.from(sum)).toEqual([1, 2, 3, 4]);
     expect(Array.from(out)).toEqual([0, 0]);
     expect(Array.from(slab.subarray(4))).toEqual([1, 2, 3, 4]);
@@ -102,28 +116,25 @@ describe('the JS ingest', () => {
     expect(out[2]).toBe(Math.fround(1e20) ** 2 * 2);
   });
 
-  it('refuses arguments that would write outside the slab or the sum, with the addon’s words', () => {
-    const slab = new Float32Array(8);
-    const src = new Float32Array(4);
-    const sum = new Float64Array(4);
-    const out = new Float64Array(2);
-    expect(() => ingestRowJs(slab, 6, src, 0, 1, sum, false, out)).toThrow(/within the slab/);
-    expect(() => ingestRowJs(slab, 0, src, 1, 1, sum, false, out)).toThrow(/within src/);
-    expect(() => ingestRowJs(slab, 0, src, 0, Number.NaN, sum, false, out)).toThrow(/finite/);
-    const rows = (slots: number[], scale = 1) =>
-      ingestRowsJs(
-        slab,
-        4,
-        src,
-        Float64Array.of(scale),
-        Uint32Array.from(slots),
-        Uint8Array.of(0),
-        sum,
-        out,
-      );
-    expect(() => rows([2])).toThrow(/outside the slab/);
-    expect(() => rows([0], Number.POSITIVE_INFINITY)).toThrow(/finite/);
-    expect(() => rows([0, 1])).toThrow(/cover every row/);
+  it('refuses batches that would write outside the slab or the sum, with the addon’s words', () => {
+    const rows =
+      (slots: number[], scale = 1, dim = 4) =>
+      () =>
+        ingestRowsJs({
+          slab: new Float32Array(8),
+          dim,
+          src: new Float32Array(4),
+          scales: Float64Array.of(scale),
+          slots: Uint32Array.from(slots),
+          flags: Uint8Array.of(0),
+          sum: new Float64Array(4),
+          out: new Float64Array(2),
+        });
+    expect(rows([1])).not.toThrow();
+    expect(rows([2])).toThrow(/outside the slab/);
+    expect(rows([0], Number.POSITIVE_INFINITY)).toThrow(/finite/);
+    expect(rows([0, 1])).toThrow(/cover every row/);
+    expect(rows([0], 1, 3)).toThrow(/sum must hold dim values/);
   });
 });
 
@@ -152,16 +163,16 @@ describe.skipIf(!native)('native ingest vs the JS reference', () => {
   it('refuses the same bad batches as the JS reference', () => {
     const slab = new Float32Array(8);
     const call = (k: Pick<ScanKernel, 'ingestRows'>, slot: number) => () =>
-      k.ingestRows(
+      k.ingestRows({
         slab,
-        4,
-        new Float32Array(4),
-        Float64Array.of(1),
-        Uint32Array.of(slot),
-        Uint8Array.of(0),
-        new Float64Array(4),
-        new Float64Array(2),
-      );
+        dim: 4,
+        src: new Float32Array(4),
+        scales: Float64Array.of(1),
+        slots: Uint32Array.of(slot),
+        flags: Uint8Array.of(0),
+        sum: new Float64Array(4),
+        out: new Float64Array(2),
+      });
     expect(call(native!, 2)).toThrow(/outside the slab/);
     expect(call(new JsKernel(), 2)).toThrow(/outside the slab/);
   });

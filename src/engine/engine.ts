@@ -41,24 +41,7 @@ import {
 
 export type { ScanPlan } from './search-plan.js';
 // The public types live in types.ts; importing them from here keeps working.
-export type {
-  ArrivalTimeline,
-  EntryInput,
-  ForgetOlderThanOptions,
-  ForgetResult,
-  Hit,
-  InsertOptions,
-  InsertResult,
-  MemoryEntry,
-  NamespaceCounters,
-  NamespaceOptions,
-  NamespaceStats,
-  SearchOptions,
-  SearchResult,
-  StorageStatus,
-  StoredSlot,
-  TagFilter,
-} from './types.js';
+export type * from './types.js';
 
 export interface EngineConfig {
   /** Vector dimension (the embedder's). */

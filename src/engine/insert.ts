@@ -68,7 +68,7 @@ export class Inserter {
    */
   async scanAhead(ns: Namespace, vectors: ArrayLike<number>): Promise<ScannedBatch> {
     const kernel = this.context.kernel;
-    const units = unitRows(vectors, rowScales(vectors, this.dim, kernel.rowSumSquares), this.dim);
+    const units = unitRows(vectors, rowScales(vectors, this.dim, kernel), this.dim);
     ns.expire(this.clock.now());
     const firstId = this.registry.nextId;
     const version = ns.ring.version;
@@ -110,7 +110,7 @@ export function prepareRows(
   dim: number,
   kernel: ScanKernel,
 ): PreparedRows {
-  const scales = rowScales(vectors, dim, kernel.rowSumSquares);
+  const scales = rowScales(vectors, dim, kernel);
   const n = scales.length;
   if (entries !== undefined && entries.length !== n) {
     throw new RingmemError(

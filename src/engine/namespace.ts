@@ -169,14 +169,14 @@ export class Namespace {
         flags[r] = this.centroid.join(replacing);
         emptyBefore[r] = this.centroid.count === 1 ? 1 : 0;
       }
-      ring.writeRows(
-        batch.source.subarray(start * dim, (start + m) * dim),
-        batch.scales.subarray(start, start + m),
-        slots.subarray(0, m),
-        flags.subarray(0, m),
-        this.centroid.sum,
-        sums,
-      );
+      ring.writeRows({
+        src: batch.source.subarray(start * dim, (start + m) * dim),
+        scales: batch.scales.subarray(start, start + m),
+        slots: slots.subarray(0, m),
+        flags: flags.subarray(0, m),
+        sum: this.centroid.sum,
+        out: sums,
+      });
       for (let r = 0; r < m; r++) {
         const i = start + r;
         const arrival = this.centroid.arrivalOf(

@@ -1,5 +1,5 @@
 import { alignedFloat32Array } from '../kernel/aligned.js';
-import type { ManyRequest, ScanKernel, ScanRequest } from '../kernel/types.js';
+import type { IngestRequest, ManyRequest, ScanKernel, ScanRequest } from '../kernel/types.js';
 
 /** Bytes a slot costs besides its vector: time 8, id 8, arrival 4, payload size 4, tombstone 1,
  * filter scratch 1, three payload references 8 each. */
@@ -12,6 +12,9 @@ export type RingScan = Omit<ScanRequest, 'slab' | 'dim'>;
 
 /** A many-queries scan of the ring's rows (ManyRequest minus the storage). */
 export type RingManyScan = Omit<ManyRequest, 'slab' | 'dim'>;
+
+/** Rows to write into the ring (IngestRequest minus the storage). */
+export type RingIngest = Omit<IngestRequest, 'slab' | 'dim'>;
 
 /**
  * Storage of one namespace: a ring of rows in one contiguous Float32Array slab, with parallel
@@ -133,18 +136,11 @@ export class Ring {
   }
 
   /**
-   * Writes row r of `src` × `scales[r]` into slot `slots[r]` and adds it to the running `sum`, for
-   * every r in order: the kernel's ingestRows (see RowsIngest for `flags` and `out`).
+   * Writes row r of `rows.src` × `rows.scales[r]` into slot `rows.slots[r]` and adds it to the
+   * running `rows.sum`, for every r in order (ScanKernel.ingestRows; see IngestRequest).
    */
-  writeRows(
-    src: Float32Array,
-    scales: Float64Array,
-    slots: Uint32Array,
-    flags: Uint8Array,
-    sum: Float64Array,
-    out: Float64Array,
-  ): void {
-    this.kernel.ingestRows(this.slab, this.dim, src, scales, slots, flags, sum, out);
+  writeRows(rows: RingIngest): void {
+    this.kernel.ingestRows({ ...rows, slab: this.slab, dim: this.dim });
   }
 
   /** Top-k of `scan.query` over the ring's rows (ScanKernel.topK). Returns the hit count. */
@@ -264,36 +260,30 @@ export class Ring {
 
   /** First logical position whose time is ≥ t (size when none). */
   lowerBoundTime(t: number): number {
-    let lo = 0;
-    let hi = this.size;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((this.times[this.slotAt(mid)] as number) < t) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return this.firstPosition((slot) => (this.times[slot] as number) >= t);
   }
 
   /** First logical position whose time is > t (size when none). */
   upperBoundTime(t: number): number {
-    let lo = 0;
-    let hi = this.size;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((this.times[this.slotAt(mid)] as number) <= t) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return this.firstPosition((slot) => (this.times[slot] as number) > t);
   }
 
   /** First logical position whose id is ≥ id (size when none). Ids grow along positions. */
   lowerBoundId(id: number): number {
+    return this.firstPosition((slot) => (this.ids[slot] as number) >= id);
+  }
+
+  /**
+   * Binary search: the first logical position whose slot passes `test` (size when none), for a
+   * test that fails up to some position and passes from there on (times and ids only grow).
+   */
+  private firstPosition(test: (slot: number) => boolean): number {
     let lo = 0;
     let hi = this.size;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if ((this.ids[this.slotAt(mid)] as number) < id) lo = mid + 1;
-      else hi = mid;
+      if (test(this.slotAt(mid))) hi = mid;
+      else lo = mid + 1;
     }
     return lo;
   }

@@ -1,5 +1,5 @@
 import { RingmemError } from '../errors.js';
-import { MAX_TOP_K } from '../kernel/types.js';
+import { MAX_TOP_K, type ScanKernel } from '../kernel/types.js';
 import type { ForgetOlderThanOptions } from './types.js';
 
 export const NAMESPACE_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -126,7 +126,7 @@ export function assertPositiveInt(
 export function rowScales(
   vectors: ArrayLike<number>,
   dim: number,
-  sumSquares: (src: Float32Array, dim: number, out: Float64Array) => void,
+  kernel: Pick<ScanKernel, 'rowSumSquares'>,
 ): Float64Array {
   if (
     vectors === null ||
@@ -161,7 +161,7 @@ export function rowScales(
   // Squared norms of every row in one kernel call; the loop below then only turns them into
   // scales (and sends odd rows down the careful path).
   const f32 = vectors instanceof Float32Array;
-  if (f32) sumSquares(vectors, dim, scales);
+  if (f32) kernel.rowSumSquares(vectors, dim, scales);
   for (let r = 0; r < rows; r++) {
     const base = r * dim;
     let sumSq = 0;

@@ -20,13 +20,12 @@ export {
 } from './loader.js';
 export { ASYNC_MIN_VALUES, type NativeIsa, NativeKernel } from './native-kernel.js';
 export {
+  type IngestRequest,
   type KernelBackend,
   type KernelInfo,
   type KernelIsa,
   MAX_TOP_K,
   type ManyRequest,
-  type RowIngest,
-  type RowsIngest,
   type ScanKernel,
   type ScanRequest,
   type ScanRows,

@@ -1,4 +1,5 @@
 import { argumentError } from './errors.js';
+import type { IngestRequest } from './types.js';
 
 /**
  * The row ingest in plain JS — what the JS kernel runs and the native ingest must match: per
@@ -17,23 +18,17 @@ export const INGEST_REPLACE = 1;
 export const INGEST_RESET = 2;
 export type IngestFlag = typeof INGEST_ADD | typeof INGEST_REPLACE | typeof INGEST_RESET;
 
-export function ingestRowsJs(
-  slab: Float32Array,
-  dim: number,
-  src: Float32Array,
-  scales: Float64Array,
-  slots: Uint32Array,
-  flags: Uint8Array,
-  sum: Float64Array,
-  out: Float64Array,
-): void {
-  validateIngestRows(slab, dim, src, scales, slots, flags, sum, out);
+/** ScanKernel.ingestRows in plain JS (see IngestRequest). */
+export function ingestRowsJs(req: IngestRequest): void {
+  validateIngestRequest(req);
+  const { slab, dim, src, scales, slots, flags, sum, out } = req;
   for (let r = 0; r < slots.length; r++) {
     const flag = flags[r] as number;
     if (flag === INGEST_RESET) sum.fill(0);
+    const row = (slots[r] as number) * dim;
     ingestOne(
       slab,
-      (slots[r] as number) * dim,
+      row,
       src,
       r * dim,
       scales[r] as number,
@@ -43,28 +38,6 @@ export function ingestRowsJs(
       2 * r,
     );
   }
-}
-
-export function ingestRowJs(
-  slab: Float32Array,
-  rowOffset: number,
-  src: Float32Array,
-  srcOffset: number,
-  scale: number,
-  sum: Float64Array,
-  replacing: boolean,
-  out: Float64Array,
-): void {
-  const dim = sum.length;
-  if (!Number.isInteger(rowOffset) || rowOffset < 0 || rowOffset + dim > slab.length) {
-    throw argumentError('ingestRow: rowOffset + dim must lie within the slab');
-  }
-  if (!Number.isInteger(srcOffset) || srcOffset < 0 || srcOffset + dim > src.length) {
-    throw argumentError('ingestRow: srcOffset + dim must lie within src');
-  }
-  if (out.length < 2) throw argumentError('ingestRow: out needs 2 elements');
-  if (!Number.isFinite(scale)) throw argumentError('ingestRow: scale must be finite');
-  ingestOne(slab, rowOffset, src, srcOffset, scale, sum, replacing, out, 0);
 }
 
 /** out[r] = squared norm of row r of `src` (float64, in index order), for every whole row. */
@@ -122,16 +95,11 @@ function ingestOne(
 }
 
 /** The bounds ingestRows needs, checked as the native addon checks them (same messages). */
-export function validateIngestRows(
-  slab: Float32Array,
-  dim: number,
-  src: Float32Array,
-  scales: Float64Array,
-  slots: Uint32Array,
-  flags: Uint8Array,
-  sum: Float64Array,
-  out: Float64Array,
-): void {
+export function validateIngestRequest(req: IngestRequest): void {
+  if (req === null || typeof req !== 'object') {
+    throw argumentError('ingestRows takes a request object');
+  }
+  const { slab, dim, src, scales, slots, flags, sum, out } = req;
   if (!Number.isInteger(dim) || dim < 1 || dim > 1 << 20) {
     throw argumentError(`dim must be an integer from 1 to ${1 << 20}, got ${String(dim)}`);
   }
@@ -144,7 +112,8 @@ export function validateIngestRows(
   for (let r = 0; r < n; r++) {
     if ((slots[r] as number) >= rows)
       throw argumentError('ingestRows: a slot lies outside the slab');
-    if (!Number.isFinite(scales[r] as number))
+    if (!Number.isFinite(scales[r] as number)) {
       throw argumentError('ingestRows: scales must be finite');
+    }
   }
 }

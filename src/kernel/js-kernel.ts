@@ -1,6 +1,6 @@
 import { type CompactRequest, halfTableF32, validateCompactRequest } from './compact.js';
-import { ingestRowJs, ingestRowsJs, rowSumSquaresJs } from './ingest.js';
-import type { KernelInfo, ManyRequest, ScanKernel, ScanRequest } from './types.js';
+import { ingestRowsJs, rowSumSquaresJs } from './ingest.js';
+import type { IngestRequest, KernelInfo, ManyRequest, ScanKernel, ScanRequest } from './types.js';
 import { validateManyRequest, validateScanRequest } from './validate.js';
 
 /**
@@ -21,9 +21,13 @@ import { validateManyRequest, validateScanRequest } from './validate.js';
  */
 export class JsKernel implements ScanKernel {
   readonly info: KernelInfo;
-  readonly ingestRow = ingestRowJs;
-  readonly ingestRows = ingestRowsJs;
-  readonly rowSumSquares = rowSumSquaresJs;
+  ingestRows(req: IngestRequest): void {
+    ingestRowsJs(req);
+  }
+
+  rowSumSquares(src: Float32Array, dim: number, out: Float64Array): void {
+    rowSumSquaresJs(src, dim, out);
+  }
   private heapScore = new Float32Array(16);
   private heapOrder = new Uint32Array(16);
   private heapRow = new Int32Array(16);
@@ -56,7 +60,7 @@ export class JsKernel implements ScanKernel {
   private scanOne(req: ScanRequest): number {
     const { slab, dim, segments, query, k, outIdx, outScores, skipMask } = req;
     const { hs, ho, hr } = this.heaps(k);
-    const dim4 = dim - (dim % 4);
+    const _dim4 = dim - (dim % 4);
     let size = 0;
     let order = 0;
     let threshold = Number.NEGATIVE_INFINITY;
@@ -64,20 +68,7 @@ export class JsKernel implements ScanKernel {
       const end = segments[s + 1]!;
       for (let r = segments[s]!; r < end; r++) {
         if (skipMask !== undefined && skipMask[r] !== 0) continue;
-        const base = r * dim;
-        let s0 = 0;
-        let s1 = 0;
-        let s2 = 0;
-        let s3 = 0;
-        let i = 0;
-        for (; i < dim4; i += 4) {
-          s0 += slab[base + i]! * query[i]!;
-          s1 += slab[base + i + 1]! * query[i + 1]!;
-          s2 += slab[base + i + 2]! * query[i + 2]!;
-          s3 += slab[base + i + 3]! * query[i + 3]!;
-        }
-        for (; i < dim; i++) s0 += slab[base + i]! * query[i]!;
-        const score = Math.fround(s0 + s1 + (s2 + s3));
+        const score = Math.fround(dot4(slab, r * dim, query, 0, dim));
         if (!(score > threshold)) continue;
         size = offer(hs, ho, hr, 0, size, k, score, order++, r);
         if (size === k) threshold = hs[0]!;
@@ -107,7 +98,7 @@ export class JsKernel implements ScanKernel {
     const size = new Uint32Array(nq);
     const next = new Uint32Array(nq);
     const threshold = new Float64Array(nq).fill(Number.NEGATIVE_INFINITY);
-    const dim4 = dim - (dim % 4);
+    const _dim4 = dim - (dim % 4);
     let pos = 0;
     for (let s = 0; s < segments.length; s += 2) {
       const end = segments[s + 1]!;
@@ -116,20 +107,7 @@ export class JsKernel implements ScanKernel {
         const base = r * dim;
         for (let q = 0; q < nq; q++) {
           if (from !== undefined && (pos < from[q]! || pos >= to![q]!)) continue;
-          const qb = q * dim;
-          let s0 = 0;
-          let s1 = 0;
-          let s2 = 0;
-          let s3 = 0;
-          let i = 0;
-          for (; i < dim4; i += 4) {
-            s0 += slab[base + i]! * queries[qb + i]!;
-            s1 += slab[base + i + 1]! * queries[qb + i + 1]!;
-            s2 += slab[base + i + 2]! * queries[qb + i + 2]!;
-            s3 += slab[base + i + 3]! * queries[qb + i + 3]!;
-          }
-          for (; i < dim; i++) s0 += slab[base + i]! * queries[qb + i]!;
-          const score = Math.fround(s0 + s1 + (s2 + s3));
+          const score = Math.fround(dot4(slab, base, queries, q * dim, dim));
           if (counts !== undefined && score >= atLeast) counts[q]!++;
           if (!(score > threshold[q]!)) continue;
           const n = offer(hs, ho, hr, q * k, size[q]!, k, score, next[q]!++, r);
@@ -167,7 +145,7 @@ export class JsKernel implements ScanKernel {
     const halves = req.rows as Uint16Array;
     const codes = req.rows as Int8Array;
     const scales = req.scales;
-    const dim4 = dim - (dim % 4);
+    const _dim4 = dim - (dim % 4);
     let size = 0;
     let order = 0;
     let threshold = Number.NEGATIVE_INFINITY;
@@ -176,29 +154,10 @@ export class JsKernel implements ScanKernel {
       for (let r = segments[s]!; r < end; r++) {
         if (skipMask !== undefined && skipMask[r] !== 0) continue;
         const base = r * dim;
-        let s0 = 0;
-        let s1 = 0;
-        let s2 = 0;
-        let s3 = 0;
-        let i = 0;
-        if (table !== undefined) {
-          for (; i < dim4; i += 4) {
-            s0 += table[halves[base + i]!]! * query[i]!;
-            s1 += table[halves[base + i + 1]!]! * query[i + 1]!;
-            s2 += table[halves[base + i + 2]!]! * query[i + 2]!;
-            s3 += table[halves[base + i + 3]!]! * query[i + 3]!;
-          }
-          for (; i < dim; i++) s0 += table[halves[base + i]!]! * query[i]!;
-        } else {
-          for (; i < dim4; i += 4) {
-            s0 += codes[base + i]! * query[i]!;
-            s1 += codes[base + i + 1]! * query[i + 1]!;
-            s2 += codes[base + i + 2]! * query[i + 2]!;
-            s3 += codes[base + i + 3]! * query[i + 3]!;
-          }
-          for (; i < dim; i++) s0 += codes[base + i]! * query[i]!;
-        }
-        const sum = s0 + s1 + (s2 + s3);
+        const sum =
+          table !== undefined
+            ? dotHalves(table, halves, base, query, dim)
+            : dot4(codes, base, query, 0, dim);
         const score = Math.fround(f16 ? sum : scales![r]! * sum);
         if (!(score > threshold)) continue;
         size = offer(hs, ho, hr, 0, size, k, score, order++, r);
@@ -238,6 +197,52 @@ function positionsToSegments(segments: Uint32Array, from: number, to: number): U
     pos += len;
   }
   return out.subarray(0, n);
+}
+
+/**
+ * Σ a[ai + i] × b[bi + i] over i < dim: each product exact in float64, summed in four
+ * accumulators (indices 0, 1, 2, 3 mod 4; the tail goes to the first) combined as
+ * (s0 + s1) + (s2 + s3) — the arithmetic every JS scan shares with native/scan_scalar.cc.
+ */
+function dot4(a: Float32Array | Int8Array, ai: number, b: Float32Array, bi: number, dim: number) {
+  const dim4 = dim - (dim % 4);
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let i = 0;
+  for (; i < dim4; i += 4) {
+    s0 += a[ai + i]! * b[bi + i]!;
+    s1 += a[ai + i + 1]! * b[bi + i + 1]!;
+    s2 += a[ai + i + 2]! * b[bi + i + 2]!;
+    s3 += a[ai + i + 3]! * b[bi + i + 3]!;
+  }
+  for (; i < dim; i++) s0 += a[ai + i]! * b[bi + i]!;
+  return s0 + s1 + (s2 + s3);
+}
+
+/** dot4 over a row of halves decoded through `table` (same accumulators and order). */
+function dotHalves(
+  table: Float32Array,
+  halves: Uint16Array,
+  base: number,
+  q: Float32Array,
+  dim: number,
+): number {
+  const dim4 = dim - (dim % 4);
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let i = 0;
+  for (; i < dim4; i += 4) {
+    s0 += table[halves[base + i]!]! * q[i]!;
+    s1 += table[halves[base + i + 1]!]! * q[i + 1]!;
+    s2 += table[halves[base + i + 2]!]! * q[i + 2]!;
+    s3 += table[halves[base + i + 3]!]! * q[i + 3]!;
+  }
+  for (; i < dim; i++) s0 += table[halves[base + i]!]! * q[i]!;
+  return s0 + s1 + (s2 + s3);
 }
 
 /**

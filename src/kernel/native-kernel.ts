@@ -1,126 +1,20 @@
 import { availableParallelism } from 'node:os';
 import { type CompactRequest, validateCompactRequest } from './compact.js';
 import { argumentError, KernelError } from './errors.js';
-import { ingestRowJs, ingestRowsJs, rowSumSquaresJs } from './ingest.js';
+import { ingestRowsJs, rowSumSquaresJs } from './ingest.js';
+import { ingestArgs, manyArgs, type NativeAddon, scanArgs } from './native-addon.js';
 import type {
+  IngestRequest,
   KernelInfo,
   KernelIsa,
   ManyRequest,
-  RowIngest,
-  RowsIngest,
   ScanKernel,
   ScanRequest,
 } from './types.js';
-import { validateManyRequest, validateScanRequest } from './validate.js';
 
-/** The surface of native/build/Release/ringmem_kernel.node (see native/addon.cc). */
-export interface NativeAddon {
-  /** Index = the small integer passed as `isa` to topK/topKAsync. */
-  readonly isaNames: readonly string[];
-  /** ISAs this CPU and OS can run, best first. */
-  availableIsas(): string[];
-  topK(
-    isa: number,
-    slab: Float32Array,
-    dim: number,
-    segments: Uint32Array,
-    query: Float32Array,
-    k: number,
-    outIdx: Int32Array,
-    outScores: Float32Array,
-    skipMask?: Uint8Array,
-  ): number;
-  /** Always runs on the libuv thread pool; the wrapper decides when that is worth it. */
-  topKAsync(
-    isa: number,
-    slab: Float32Array,
-    dim: number,
-    segments: Uint32Array,
-    query: Float32Array,
-    k: number,
-    outIdx: Int32Array,
-    outScores: Float32Array,
-    skipMask?: Uint8Array,
-  ): Promise<number>;
-  /**
-   * One worker of a scan shared by several pool threads: workers take chunks of `chunkRows` rows
-   * of the scan order from `counter[0]` (shared, starting at 0) and each returns its own top-k.
-   */
-  topKAsyncShared: (
-    isa: number,
-    slab: Float32Array,
-    dim: number,
-    segments: Uint32Array,
-    query: Float32Array,
-    k: number,
-    outIdx: Int32Array,
-    outScores: Float32Array,
-    skipMask: Uint8Array | undefined,
-    counter: Int32Array,
-    chunkRows: number,
-  ) => Promise<number>;
-  /** See ManyRequest in types.ts; positional here. */
-  topKMany: (
-    isa: number,
-    slab: Float32Array,
-    dim: number,
-    segments: Uint32Array,
-    queries: Float32Array,
-    k: number,
-    outIdx: Int32Array,
-    outScores: Float32Array,
-    outHits: Uint32Array,
-    skipMask: Uint8Array | undefined,
-    from: Uint32Array | undefined,
-    to: Uint32Array | undefined,
-    countAtLeast: number | undefined,
-    outCounts: Uint32Array | undefined,
-  ) => void;
-  /** One worker of a shared many-queries scan: topKMany's 14 arguments, counter, chunkRows. */
-  topKManyShared: (
-    isa: number,
-    slab: Float32Array,
-    dim: number,
-    segments: Uint32Array,
-    queries: Float32Array,
-    k: number,
-    outIdx: Int32Array,
-    outScores: Float32Array,
-    outHits: Uint32Array,
-    skipMask: Uint8Array | undefined,
-    from: Uint32Array | undefined,
-    to: Uint32Array | undefined,
-    countAtLeast: number | undefined,
-    outCounts: Uint32Array | undefined,
-    counter: Int32Array,
-    chunkRows: number,
-  ) => Promise<void>;
-  /** See CompactRequest in compact.ts; precision 0 = f16, 1 = int8. */
-  topKCompact: (
-    isa: number,
-    precision: number,
-    rows: Uint16Array | Int8Array,
-    scales: Float32Array | undefined,
-    dim: number,
-    segments: Uint32Array,
-    query: Float32Array,
-    k: number,
-    outIdx: Int32Array,
-    outScores: Float32Array,
-    skipMask: Uint8Array | undefined,
-  ) => number;
-  /** Address of the buffer's data modulo 64 (for placing views on cache-line boundaries). */
-  addressMod64(buffer: ArrayBuffer): number;
-  /**
-   * Advises transparent huge pages for the whole 2 MiB pages inside the range (Linux; elsewhere
-   * false).
-   */
-  adviseHugePages: (buffer: ArrayBuffer, byteOffset: number, byteLength: number) => boolean;
-  /** See RowIngest in types.ts. */
-  ingestRow: RowIngest;
-  rowSumSquares: (src: Float32Array, dim: number, out: Float64Array) => void;
-  ingestRows: RowsIngest;
-}
+export type { NativeAddon } from './native-addon.js';
+
+import { validateManyRequest, validateScanRequest } from './validate.js';
 
 export type NativeIsa = Exclude<KernelIsa, 'js'>;
 
@@ -142,10 +36,9 @@ export const ASYNC_MIN_VALUES = 4_000_000;
 /** ScanKernel backed by the native addon, pinned to one ISA for its lifetime. */
 export class NativeKernel implements ScanKernel {
   readonly info: KernelInfo;
-  readonly ingestRow: RowIngest;
-  readonly ingestRows: RowsIngest;
-  readonly rowSumSquares: (src: Float32Array, dim: number, out: Float64Array) => void;
   private readonly isaId: number;
+  /** The addon's ingest picks its ISA by CPU feature, not by `isa`: see the constructor. */
+  private readonly jsIngest: boolean;
 
   constructor(
     private readonly addon: NativeAddon,
@@ -159,18 +52,25 @@ export class NativeKernel implements ScanKernel {
       );
     }
     this.isaId = addon.isaNames.indexOf(isa);
-    // The addon's ingest picks its ISA by CPU feature, not by `isa`: a kernel forced to the
-    // scalar ISA (parity tests) ingests with the JS reference, so it stays scalar throughout.
-    const scalar = isa === 'scalar';
-    this.ingestRow = scalar ? ingestRowJs : addon.ingestRow.bind(addon);
-    this.ingestRows = scalar ? ingestRowsJs : addon.ingestRows.bind(addon);
-    this.rowSumSquares = scalar ? rowSumSquaresJs : addon.rowSumSquares.bind(addon);
+    // A kernel forced to the scalar ISA (parity tests) ingests with the JS reference, so that it
+    // stays scalar throughout.
+    this.jsIngest = isa === 'scalar';
     this.info = {
       backend: 'native',
       isa,
       availableIsas: available,
       fallbackReasons: [],
     };
+  }
+
+  ingestRows(req: IngestRequest): void {
+    if (this.jsIngest) ingestRowsJs(req);
+    else this.addon.ingestRows(...ingestArgs(req));
+  }
+
+  rowSumSquares(src: Float32Array, dim: number, out: Float64Array): void {
+    if (this.jsIngest) rowSumSquaresJs(src, dim, out);
+    else this.addon.rowSumSquares(src, dim, out);
   }
 
   topK(req: ScanRequest): number {
@@ -273,38 +173,6 @@ export class NativeKernel implements ScanKernel {
   }
 }
 
-/** A scan request as the addon's positional arguments (after the ISA). */
-function scanArgs(req: ScanRequest) {
-  const { slab, dim, segments, query, k, outIdx, outScores, skipMask } = req;
-  return [slab, dim, segments, query, k, outIdx, outScores, skipMask] as const;
-}
-
-/** A many-queries request as the addon's positional arguments, with the outputs given. */
-function manyArgs(
-  req: ManyRequest,
-  outIdx: Int32Array,
-  outScores: Float32Array,
-  outHits: Uint32Array,
-  outCounts: Uint32Array | undefined,
-) {
-  const { slab, dim, segments, queries, k, skipMask, from, to, countAtLeast } = req;
-  return [
-    slab,
-    dim,
-    segments,
-    queries,
-    k,
-    outIdx,
-    outScores,
-    outHits,
-    skipMask,
-    from,
-    to,
-    countAtLeast,
-    outCounts,
-  ] as const;
-}
-
 /**
  * One scan shared by `workers` pool threads that take chunks of `chunkRows` rows of the scan
  * order from a common counter (work stealing: a thread that lands on a busy core just takes
@@ -328,13 +196,8 @@ export async function sharedTopK(
   }));
   await Promise.all(
     parts.map(async (part) => {
-      const { slab, dim, segments, query, skipMask } = req;
-      part.hits[0] = await addon.topKAsyncShared(
-        isaId,
-        ...([slab, dim, segments, query, k, part.idx, part.scores, skipMask] as const),
-        counter,
-        chunkRows,
-      );
+      const own = { ...req, outIdx: part.idx, outScores: part.scores };
+      part.hits[0] = await addon.topKAsyncShared(isaId, ...scanArgs(own), counter, chunkRows);
     }),
   );
   return mergeParts(req.segments, k, 0, parts, req.outIdx, req.outScores);

@@ -30,12 +30,10 @@ import type { CompactRequest } from './compact.js';
  */
 export interface ScanKernel {
   readonly info: KernelInfo;
-  /** One row's write-and-sum (see RowIngest); ingestRows is this for a batch. */
-  readonly ingestRow: RowIngest;
-  /** The engine's one insert path: RowIngest for a whole batch in one call (see RowsIngest). */
-  readonly ingestRows: RowsIngest;
+  /** The engine's one insert path: rows written into the slab and summed (see IngestRequest). */
+  ingestRows(request: IngestRequest): void;
   /** `out[r]` = squared norm (float64) of each whole row of `src` (validation of inserts). */
-  readonly rowSumSquares: (src: Float32Array, dim: number, out: Float64Array) => void;
+  rowSumSquares(src: Float32Array, dim: number, out: Float64Array): void;
   /** Top-k of one query (see ScanRequest); returns the hit count. */
   topK(request: ScanRequest): number;
   /**
@@ -109,41 +107,25 @@ export interface ManyRequest extends ScanRows {
 }
 
 /**
- * Writes `src[srcOffset .. srcOffset+dim) × scale` (rounded to float32) into
- * `slab[rowOffset .. rowOffset+dim)` and adds it to the float64 running `sum` (dim = sum.length);
- * with `replacing`, the row's previous content is subtracted from `sum` first. Writes to
- * `out[0]` the dot product and to `out[1]` the squared norm of the sum as it was before the row
- * joined. Per element it does exactly what the JS kernel's ingest (ingest.ts) does, so the slab and
- * the sum are bit-identical whichever path ran; `out` differs by rounding only.
+ * One ingest call (ScanKernel.ingestRows), n = slots.length rows: row r of `src` times `scales[r]`
+ * (rounded to float32) is written to slab row `slots[r]` and added to the float64 running `sum`
+ * (dim values). `flags[r]` is INGEST_ADD, INGEST_REPLACE (the live row in that slot is subtracted
+ * from the sum in the same pass) or INGEST_RESET (the sum is zeroed first: the window had emptied);
+ * see ingest.ts. Rows run in order, each seeing the sum the previous one left; `out[2r]` and
+ * `out[2r+1]` receive the dot product of row r with the sum before it joined, and that sum's
+ * squared norm. Per element every backend does exactly what the JS reference (ingest.ts) does, so
+ * slab and sum are bit-identical whichever ran; `out` differs by rounding only.
  */
-export type RowIngest = (
-  slab: Float32Array,
-  rowOffset: number,
-  src: Float32Array,
-  srcOffset: number,
-  scale: number,
-  sum: Float64Array,
-  replacing: boolean,
-  out: Float64Array,
-) => void;
-
-/**
- * RowIngest for n rows in one call (n = slots.length): row r of `src` (scaled by `scales[r]`)
- * goes to slab row `slots[r]`; `flags[r]` is INGEST_ADD, INGEST_REPLACE (the live row in that
- * slot is subtracted first) or INGEST_RESET (the sum is zeroed first: the window had emptied); see
- * ingest.ts. Rows run in order, each seeing the sum
- * the previous one left; `out[2r]`, `out[2r+1]` receive row r's dot product and squared sum norm.
- */
-export type RowsIngest = (
-  slab: Float32Array,
-  dim: number,
-  src: Float32Array,
-  scales: Float64Array,
-  slots: Uint32Array,
-  flags: Uint8Array,
-  sum: Float64Array,
-  out: Float64Array,
-) => void;
+export interface IngestRequest {
+  slab: Float32Array;
+  dim: number;
+  src: Float32Array;
+  scales: Float64Array;
+  slots: Uint32Array;
+  flags: Uint8Array;
+  sum: Float64Array;
+  out: Float64Array;
+}
 
 export type KernelBackend = 'native' | 'js';
 export type KernelIsa = 'avx512f' | 'avx2-fma' | 'neon' | 'scalar' | 'js';

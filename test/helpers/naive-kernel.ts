@@ -1,4 +1,5 @@
 import { halfToFloat } from '../../src/kernel/compact.js';
+import { ingestRowsJs, rowSumSquaresJs } from '../../src/kernel/ingest.js';
 import type { ScanKernel } from '../../src/kernel/types.js';
 
 /**
@@ -7,21 +8,9 @@ import type { ScanKernel } from '../../src/kernel/types.js';
  */
 export const naiveKernel: ScanKernel = {
   info: { backend: 'js', isa: 'js', availableIsas: [], fallbackReasons: [] },
-  ingestRow(slab, rowOffset, src, srcOffset, scale, sum, replacing, out) {
-    naiveIngest(slab, rowOffset, src, srcOffset, scale, sum, replacing, out, 0);
-  },
-  ingestRows(slab, dim, src, scales, slots, flags, sum, out) {
-    for (let r = 0; r < slots.length; r++) {
-      if (flags[r] === 2) sum.fill(0);
-      naiveIngest(slab, slots[r]! * dim, src, r * dim, scales[r]!, sum, flags[r] === 1, out, 2 * r);
-    }
-  },
-  rowSumSquares(src, dim, out) {
-    for (let r = 0; r * dim < src.length; r++) {
-      out[r] = 0;
-      for (let i = 0; i < dim; i++) out[r] = out[r]! + src[r * dim + i]! ** 2;
-    }
-  },
+  // Row writes are not what this kernel is for: the JS reference does them.
+  ingestRows: ingestRowsJs,
+  rowSumSquares: rowSumSquaresJs,
   topK({ slab, dim, segments, query, k, outIdx, outScores, skipMask }) {
     const scored: { row: number; order: number; score: number }[] = [];
     let order = 0;
@@ -100,29 +89,3 @@ export const naiveKernel: ScanKernel = {
     return this.topK(request);
   },
 };
-
-/** One row into the slab and the sum; out[at], out[at+1] = dot and |sum|² of the sum before. */
-function naiveIngest(
-  slab: Float32Array,
-  rowOffset: number,
-  src: Float32Array,
-  srcOffset: number,
-  scale: number,
-  sum: Float64Array,
-  replacing: boolean,
-  out: Float64Array,
-  at: number,
-): void {
-  let dot = 0;
-  let norm = 0;
-  for (let i = 0; i < sum.length; i++) {
-    if (replacing) sum[i]! -= slab[rowOffset + i]!;
-    const v = Math.fround(src[srcOffset + i]! * scale);
-    dot += sum[i]! * v;
-    norm += sum[i]! * sum[i]!;
-    sum[i]! += v;
-    slab[rowOffset + i] = v;
-  }
-  out[at] = dot;
-  out[at + 1] = norm;
-}
