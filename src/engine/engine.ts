@@ -1,3 +1,7 @@
+// Over 400 lines on purpose: MemoryEngine is the engine's whole public API (about thirty methods,
+// each documented where its callers read it) and every method is a few lines that validate, find
+// the namespace, read the clock and hand over to a room — registry.ts, insert.ts, search.ts,
+// slot-restore.ts, namespace.ts. Splitting the class itself would only scatter that surface.
 import { RingmemError } from '../errors.js';
 import type { ScanKernel } from '../kernel/types.js';
 import { type AnomalyConfig, type AnomalyReport, DEFAULT_ANOMALY_CONFIG } from './anomaly.js';
