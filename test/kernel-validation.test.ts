@@ -9,7 +9,7 @@ import {
   type ScanKernel,
   type ScanRequest,
 } from '../src/kernel/index.js';
-import type { NativeAddon } from '../src/kernel/native-kernel.js';
+import type { AddonScanArgs, NativeAddon } from '../src/kernel/native-addon.js';
 import { nativeUnavailable } from './helpers/native-required.js';
 
 /**
@@ -19,16 +19,7 @@ import { nativeUnavailable } from './helpers/native-required.js';
  */
 
 /** topK's request in the order the addon takes its arguments, so one list serves both. */
-type Args = [
-  slab: Float32Array,
-  dim: number,
-  segments: Uint32Array,
-  query: Float32Array,
-  k: number,
-  outIdx: Int32Array,
-  outScores: Float32Array,
-  skipMask?: Uint8Array,
-];
+type Args = AddonScanArgs;
 
 function request([slab, dim, segments, query, k, outIdx, outScores, skipMask]: Args): ScanRequest {
   return { slab, dim, segments, query, k, outIdx, outScores, skipMask };

@@ -10,18 +10,5 @@ export type { FusionConfig, FusionRule, RecallMode } from './fusion.js';
 export { DEFAULT_FUSION, RECALL_MODES } from './fusion.js';
 export type { LoopGroup, LoopReport } from './loops.js';
 export type { Rerank } from './rerank.js';
-export type {
-  EntryInput,
-  ForgetOlderThanOptions,
-  ForgetResult,
-  Hit,
-  InsertOptions,
-  InsertResult,
-  MemoryEntry,
-  NamespaceOptions,
-  NamespaceStats,
-  SearchOptions,
-  SearchResult,
-  TagFilter,
-} from './types.js';
+export type * from './types.js';
 export { NAMESPACE_PATTERN } from './validate.js';

@@ -20,6 +20,9 @@ type ScanMiddle = [
 /** A scan's arguments up to the skip mask, in the addon's order. */
 type ScanHead = [slab: Float32Array, ...ScanMiddle];
 
+/** topK's arguments after the ISA: a ScanRequest in the addon's order. */
+export type AddonScanArgs = [...ScanHead, skipMask?: Uint8Array];
+
 /** A many-queries scan's arguments, in the addon's order (see ManyRequest). */
 export type AddonManyArgs = [
   slab: Float32Array,
@@ -49,9 +52,9 @@ export interface NativeAddon {
   readonly isaNames: readonly string[];
   /** ISAs this CPU and OS can run, best first. */
   availableIsas(): string[];
-  topK(isa: number, ...args: [...ScanHead, skipMask?: Uint8Array]): number;
+  topK(isa: number, ...args: AddonScanArgs): number;
   /** Always runs on the libuv thread pool; the wrapper decides when that is worth it. */
-  topKAsync(isa: number, ...args: [...ScanHead, skipMask?: Uint8Array]): Promise<number>;
+  topKAsync(isa: number, ...args: AddonScanArgs): Promise<number>;
   topKAsyncShared(
     isa: number,
     ...args: [...ScanHead, skipMask: Uint8Array | undefined, ...SharedTail]
