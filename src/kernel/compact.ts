@@ -122,7 +122,7 @@ export function encodeInt8(
 }
 
 /**
- * Checks a compact request like validateTopKArgs checks topK's. Returns the row count.
+ * Checks a compact request like validateScanRequest checks topK's. Returns the row count.
  */
 export function validateCompactRequest(req: CompactRequest): number {
   if (req === null || typeof req !== 'object')

@@ -10,7 +10,7 @@ import type { IngestRequest } from './types.js';
  * (so those agree within rounding).
  */
 
-/** Per-row action of an ingestRows call (see RowsIngest in types.ts). */
+/** Per-row action of an ingestRows call (see IngestRequest in types.ts): add the row. */
 export const INGEST_ADD = 0;
 /** The row overwrites a live row: subtract it from the sum in the same pass. */
 export const INGEST_REPLACE = 1;
