@@ -1,4 +1,13 @@
-import type { Namespace } from './namespace.js';
+import type { RunningCentroid } from './centroid.js';
+import type { Ring } from './ring.js';
+
+/** What drift reads of a namespace (namespace.ts's Namespace is one). */
+export interface DriftSource {
+  readonly ring: Ring;
+  readonly centroid: RunningCentroid;
+  readonly liveCount: number;
+  readonly counters: { readonly inserted: number };
+}
 
 /**
  * Topic drift of a namespace: how far the recent part of the window (the newest N live entries,
@@ -32,7 +41,7 @@ const MAX_SAMPLES = 512;
 
 /** The recent/rest cosine of a namespace right now. */
 export function driftSimilarity(
-  ns: Namespace,
+  ns: DriftSource,
   options: DriftOptions,
   now: number,
   scratch: Float64Array,
@@ -71,7 +80,7 @@ export class DriftMonitor {
     this.scratch = new Float64Array(dim);
   }
 
-  afterInsert(ns: Namespace, inserted: number, now: number): void {
+  afterInsert(ns: DriftSource, inserted: number, now: number): void {
     this.sinceSample += inserted;
     if (this.sinceSample < this.every) return;
     this.sinceSample = 0;
@@ -92,7 +101,7 @@ export class DriftMonitor {
     }
   }
 
-  report(ns: Namespace, options: DriftOptions, now: number): DriftReport {
+  report(ns: DriftSource, options: DriftOptions, now: number): DriftReport {
     const { similarity, recentCount, restCount } = driftSimilarity(ns, options, now, this.scratch);
     const comparable =
       options.withinMs === undefined &&

@@ -1,6 +1,13 @@
-import { type CompactRequest, halfTableF32, validateCompactRequest } from './compact.js';
+import { halfTableF32, validateCompactRequest } from './compact.js';
 import { ingestRowsJs, rowSumSquaresJs } from './ingest.js';
-import type { IngestRequest, KernelInfo, ManyRequest, ScanKernel, ScanRequest } from './types.js';
+import type {
+  CompactRequest,
+  IngestRequest,
+  KernelInfo,
+  ManyRequest,
+  ScanKernel,
+  ScanRequest,
+} from './types.js';
 import { validateManyRequest, validateScanRequest } from './validate.js';
 
 /**

@@ -1,9 +1,10 @@
 import { availableParallelism } from 'node:os';
-import { type CompactRequest, validateCompactRequest } from './compact.js';
+import { validateCompactRequest } from './compact.js';
 import { argumentError, KernelError } from './errors.js';
 import { ingestRowsJs, rowSumSquaresJs } from './ingest.js';
 import { ingestArgs, manyArgs, type NativeAddon, scanArgs } from './native-addon.js';
 import type {
+  CompactRequest,
   IngestRequest,
   KernelInfo,
   KernelIsa,

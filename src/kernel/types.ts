@@ -1,5 +1,3 @@
-import type { CompactRequest } from './compact.js';
-
 /**
  * The scan-kernel contract: brute-force inner-product top-k over rows of a contiguous slab.
  *
@@ -62,6 +60,25 @@ export interface ScanKernel {
    * Returns the hit count.
    */
   topKCompact(request: CompactRequest): number;
+}
+
+/**
+ * A compact scan (ScanKernel.topKCompact): topK's contract over compact rows — f16 halves, or
+ * int8 codes with one float32 scale per row (see compact.ts).
+ */
+export interface CompactRequest {
+  precision: 'f16' | 'int8';
+  /** f16: a Uint16Array of halves; int8: an Int8Array of codes. rows × dim values. */
+  rows: Uint16Array | Int8Array;
+  /** int8: one scale per row; absent for f16. */
+  scales?: Float32Array | undefined;
+  dim: number;
+  segments: Uint32Array;
+  query: Float32Array;
+  k: number;
+  outIdx: Int32Array;
+  outScores: Float32Array;
+  skipMask?: Uint8Array | undefined;
 }
 
 /** What every scan of a slab names: the rows, which of them to look at, k and the outputs. */
