@@ -98,14 +98,34 @@ function single(kernel: ScanKernel, c: Case, q: number) {
   const segs = c.from ? subSegments(c.segments, c.from[q]!, c.to![q]!) : c.segments;
   const idx = new Int32Array(c.k);
   const scores = new Float32Array(c.k);
-  const n = kernel.topK(c.slab, c.dim, segs, query, c.k, idx, scores, c.skip);
+  const n = kernel.topK({
+    slab: c.slab,
+    dim: c.dim,
+    segments: segs,
+    query,
+    k: c.k,
+    outIdx: idx,
+    outScores: scores,
+    skipMask: c.skip,
+  });
   let count = 0;
   if (c.countAtLeast !== undefined) {
     // Every row it sees, scored by the same kernel (k = all rows).
     const all = new Int32Array(c.rows);
     const allScores = new Float32Array(c.rows);
     const m =
-      c.rows === 0 ? 0 : kernel.topK(c.slab, c.dim, segs, query, c.rows, all, allScores, c.skip);
+      c.rows === 0
+        ? 0
+        : kernel.topK({
+            slab: c.slab,
+            dim: c.dim,
+            segments: segs,
+            query,
+            k: c.rows,
+            outIdx: all,
+            outScores: allScores,
+            skipMask: c.skip,
+          });
     for (let i = 0; i < m; i++) if (allScores[i]! >= Math.fround(c.countAtLeast)) count++;
   }
   return { n, idx: idx.subarray(0, n), scores: scores.subarray(0, n), count };

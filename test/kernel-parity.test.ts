@@ -54,7 +54,16 @@ function run(
 ): Hits {
   const idx = new Int32Array(k).fill(-7);
   const scores = new Float32Array(k).fill(-7);
-  const n = kernel.topK(slab, dim, Uint32Array.from(segments), query, k, idx, scores, skip);
+  const n = kernel.topK({
+    slab,
+    dim,
+    segments: Uint32Array.from(segments),
+    query,
+    k,
+    outIdx: idx,
+    outScores: scores,
+    skipMask: skip,
+  });
   return { n, idx: idx.subarray(0, n), scores: scores.subarray(0, n) };
 }
 
@@ -244,7 +253,15 @@ for (const isa of ALL_ISAS) {
         const want = run(kernel, slab, dim, Array.from(segments), query, 10);
         const idx = new Int32Array(10);
         const scores = new Float32Array(10);
-        const n = await kernel.topKAsync(slab, dim, segments, query, 10, idx, scores);
+        const n = await kernel.topKAsync({
+          slab,
+          dim,
+          segments,
+          query,
+          k: 10,
+          outIdx: idx,
+          outScores: scores,
+        });
         expect(n).toBe(want.n);
         expect(Array.from(idx)).toEqual(Array.from(want.idx));
         expect(Array.from(scores)).toEqual(Array.from(want.scores));
@@ -254,8 +271,11 @@ for (const isa of ALL_ISAS) {
     it.skipIf(isa === 'scalar')(
       "gives exactly the single scan's hits when pool threads share a scan chunk by chunk, across wrap-around segments, skip masks and ties",
       async () => {
-        const { NativeKernel } = await import('../src/kernel/native-kernel.js');
-        if (!(kernel instanceof NativeKernel)) throw new Error('expected the native kernel');
+        const { sharedTopK } = await import('../src/kernel/native-kernel.js');
+        const { optionalAddon } = await import('../src/kernel/loader.js');
+        const addon = optionalAddon();
+        if (addon === undefined) throw new Error('expected the native addon');
+        const isaId = addon.isaNames.indexOf(kernel.info.isa);
         const dim = 64;
         const rows = 6000;
         const slab = unitRows(rows, dim, 31);
@@ -287,18 +307,16 @@ for (const isa of ALL_ISAS) {
               const want = run(kernel, slab, dim, Array.from(segments), query, k, skip);
               const idx = new Int32Array(k).fill(-7);
               const scores = new Float32Array(k).fill(-7);
-              const n = await kernel.topKShared(
-                workers,
-                chunkRows,
+              const n = await sharedTopK(addon, isaId, workers, chunkRows, {
                 slab,
                 dim,
                 segments,
                 query,
                 k,
-                idx,
-                scores,
-                skip,
-              );
+                outIdx: idx,
+                outScores: scores,
+                skipMask: skip,
+              });
               expect(n).toBe(want.n);
               expect(Array.from(idx.subarray(0, n))).toEqual(Array.from(want.idx));
               expect(Array.from(scores.subarray(0, n))).toEqual(Array.from(want.scores));
@@ -319,7 +337,7 @@ for (const isa of ALL_ISAS) {
       const scores = new Float32Array(10);
       const order: string[] = [];
       const pending = kernel
-        .topKAsync(slab, dim, segments, query, 10, idx, scores)
+        .topKAsync({ slab, dim, segments, query, k: 10, outIdx: idx, outScores: scores })
         .then(() => order.push('scan'));
       order.push('sync');
       await pending;
@@ -387,7 +405,15 @@ describe('JS kernel', () => {
     const query = unitRows(1, dim, 2);
     const idx = new Int32Array(4);
     const scores = new Float32Array(4);
-    const n = await js.topKAsync(slab, dim, Uint32Array.of(0, 20), query, 4, idx, scores);
+    const n = await js.topKAsync({
+      slab,
+      dim,
+      segments: Uint32Array.of(0, 20),
+      query,
+      k: 4,
+      outIdx: idx,
+      outScores: scores,
+    });
     const want = run(js, slab, dim, [0, 20], query, 4);
     expect(n).toBe(4);
     expect(Array.from(idx)).toEqual(Array.from(want.idx));

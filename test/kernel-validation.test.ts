@@ -7,8 +7,9 @@ import {
   MAX_TOP_K,
   type NativeKernel,
   type ScanKernel,
+  type ScanRequest,
 } from '../src/kernel/index.js';
-import type { NativeAddon } from '../src/kernel/native-kernel.js';
+import type { AddonScanArgs, NativeAddon } from '../src/kernel/native-addon.js';
 import { nativeUnavailable } from './helpers/native-required.js';
 
 /**
@@ -17,7 +18,12 @@ import { nativeUnavailable } from './helpers/native-required.js';
  * checks (the second line, for callers that bypass the TS wrapper) are tested directly.
  */
 
-type Args = Parameters<ScanKernel['topK']>;
+/** topK's request in the order the addon takes its arguments, so one list serves both. */
+type Args = AddonScanArgs;
+
+function request([slab, dim, segments, query, k, outIdx, outScores, skipMask]: Args): ScanRequest {
+  return { slab, dim, segments, query, k, outIdx, outScores, skipMask };
+}
 
 const dim = 8;
 const rows = 5;
@@ -114,21 +120,21 @@ function kernels(): [string, ScanKernel][] {
 for (const [name, kernel] of kernels()) {
   describe(`${name} kernel argument checks`, () => {
     it('accepts the well-formed baseline call', () => {
-      expect(kernel.topK(...goodArgs())).toBe(3);
+      expect(kernel.topK(request(goodArgs()))).toBe(3);
     });
 
     for (const [what, args, message] of BAD) {
       it(`throws a typed argument error when ${what}`, async () => {
         let thrown: unknown;
         try {
-          kernel.topK(...args);
+          kernel.topK(request(args));
         } catch (error) {
           thrown = error;
         }
         expect(thrown).toBeInstanceOf(KernelError);
         expect((thrown as KernelError).code).toBe('ERR_KERNEL_ARGUMENT');
         expect((thrown as KernelError).message).toMatch(message);
-        await expect(kernel.topKAsync(...args)).rejects.toMatchObject({
+        await expect(kernel.topKAsync(request(args))).rejects.toMatchObject({
           code: 'ERR_KERNEL_ARGUMENT',
           message: expect.stringMatching(message),
         });

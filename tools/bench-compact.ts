@@ -120,7 +120,15 @@ export async function compactFigures(rows = 100_000, queries = 60): Promise<Comp
       (((rep + queries) % queries) + 1) * DIM,
     );
     let t0 = performance.now();
-    kernel.topK(slab, DIM, segments, q, K, exact, exactScores);
+    kernel.topK({
+      slab,
+      dim: DIM,
+      segments,
+      query: q,
+      k: K,
+      outIdx: exact,
+      outScores: exactScores,
+    });
     const tF32 = performance.now() - t0;
     t0 = performance.now();
     kernel.topKCompact({

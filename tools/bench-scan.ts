@@ -200,7 +200,15 @@ function ringmemContender(
   return {
     name,
     run: (i) => {
-      kernel.topK(slab, DIM, segments, queries[i]!, K, idx, scores);
+      kernel.topK({
+        slab,
+        dim: DIM,
+        segments,
+        query: queries[i]!,
+        k: K,
+        outIdx: idx,
+        outScores: scores,
+      });
       return idx;
     },
   };
@@ -339,7 +347,15 @@ async function measureAsync(isa: NativeIsa, reps: number): Promise<AsyncRow[]> {
         a = process.hrtime.bigint() - t;
       }
       const t1 = process.hrtime.bigint();
-      await kernel.topKAsync(slab, DIM, seg, q, K, idx, scores);
+      await kernel.topKAsync({
+        slab,
+        dim: DIM,
+        segments: seg,
+        query: q,
+        k: K,
+        outIdx: idx,
+        outScores: scores,
+      });
       const e = process.hrtime.bigint() - t1;
       if (i >= 20) {
         sync.push(Number(sy) / 1e3);

@@ -81,12 +81,20 @@ export async function runBench(argv: string[], io: CliIo): Promise<number> {
     for (const { name, kernel } of kernels) {
       const n = name === 'JS kernel' ? Math.max(10, Math.floor(queries / 10)) : queries;
       for (let i = 0; i < 5; i++)
-        kernel.topK(slab, dim, segs, qs.subarray(0, dim), 10, outIdx, outScores);
+        kernel.topK({
+          slab,
+          dim,
+          segments: segs,
+          query: qs.subarray(0, dim),
+          k: 10,
+          outIdx,
+          outScores,
+        });
       const samples: number[] = [];
       for (let i = 0; i < n; i++) {
         const q = qs.subarray((i % 32) * dim, ((i % 32) + 1) * dim);
         const t0 = performance.now();
-        kernel.topK(slab, dim, segs, q, 10, outIdx, outScores);
+        kernel.topK({ slab, dim, segments: segs, query: q, k: 10, outIdx, outScores });
         samples.push((performance.now() - t0) * 1000);
       }
       const timing = summarize(samples);

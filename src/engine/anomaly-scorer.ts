@@ -187,7 +187,7 @@ export class AnomalyScorer {
   ): void {
     const state = ns.anomalyState;
     if (!state) return;
-    const slot = ns.ring.slotAt(ns.ring.size - 1);
+    const slot = ns.ring.newestSlot;
     const { report, burst } = item;
     // Arrivals scored against a window too small to judge would crowd the top of the calibration.
     if (report.windowSize >= this.config.minWindow) state.record(slot, report.raw);

@@ -1,5 +1,6 @@
 import type { ManyRequest, ScanKernel } from '../kernel/types.js';
-import type { Ring } from './ring.js';
+import type { Namespace } from './namespace.js';
+import type { Ring, RingManyScan } from './ring.js';
 
 /**
  * Nearest neighbours of a batch of new vectors, each against the window exactly as it is when
@@ -43,17 +44,41 @@ export interface BatchNeighbourRequest {
   countAtLeast?: number;
 }
 
+/**
+ * The request for new rows of a namespace: `joins` when they are about to be stored (each then
+ * sees the window as it will be when it arrives), false for a probe.
+ */
+export function neighbourRequest(
+  kernel: ScanKernel,
+  ns: Namespace,
+  units: Float32Array,
+  firstId: number,
+  k: number,
+  joins: boolean,
+): BatchNeighbourRequest {
+  return {
+    kernel,
+    ring: ns.ring,
+    // A copy for a scan that may run while tombstones change (insertAsync re-checks anyway).
+    skipMask: ns.deadCount > 0 ? ns.ring.dead.slice() : undefined,
+    units,
+    firstId,
+    k,
+    joins,
+  };
+}
+
 export function batchNeighbours(req: BatchNeighbourRequest): BatchNeighbours {
   const p = plan(req);
-  if (p.window) req.kernel.topKMany(p.window);
+  if (p.window) req.ring.scanMany(p.window);
   if (p.batch) req.kernel.topKMany(p.batch);
   return p.merge();
 }
 
-/** The same, with the pass over the window run off the main thread (ScanKernel.topKManyAsync). */
+/** The same, with the pass over the window run off the main thread (Ring.scanManyAsync). */
 export async function batchNeighboursAsync(req: BatchNeighbourRequest): Promise<BatchNeighbours> {
   const p = plan(req);
-  const pending = p.window ? req.kernel.topKManyAsync(p.window) : undefined;
+  const pending = p.window ? req.ring.scanManyAsync(p.window) : undefined;
   if (p.batch) req.kernel.topKMany(p.batch);
   await pending;
   return p.merge();
@@ -61,7 +86,7 @@ export async function batchNeighboursAsync(req: BatchNeighbourRequest): Promise<
 
 /** The two scans (either may be absent) and the merge of their results. */
 function plan(req: BatchNeighbourRequest): {
-  window: ManyRequest | undefined;
+  window: RingManyScan | undefined;
   batch: ManyRequest | undefined;
   merge: () => BatchNeighbours;
 } {
@@ -79,10 +104,8 @@ function plan(req: BatchNeighbourRequest): {
   const aIdx = new Int32Array(n * k);
   const aScores = new Float32Array(n * k);
   const aCounts = counting ? new Uint32Array(n) : undefined;
-  let window: ManyRequest | undefined;
+  let window: RingManyScan | undefined;
   if (size > 0) {
-    const segments = new Uint32Array(4);
-    const nseg = ring.segments(0, size, segments);
     let from: Uint32Array | undefined;
     let to: Uint32Array | undefined;
     if (gone(n - 1) > 0) {
@@ -91,9 +114,7 @@ function plan(req: BatchNeighbourRequest): {
       for (let i = 0; i < n; i++) from[i] = Math.min(size, gone(i));
     }
     window = {
-      slab: ring.slab,
-      dim,
-      segments: segments.subarray(0, nseg * 2),
+      segments: ring.segmentsOf(0, size),
       queries: units,
       k,
       outIdx: aIdx,

@@ -1,4 +1,5 @@
-import type { RowIngest } from '../kernel/types.js';
+import { INGEST_ADD, INGEST_REPLACE, INGEST_RESET, type IngestFlag } from '../kernel/ingest.js';
+import type { Ring } from './ring.js';
 
 /**
  * The running centroid of a window of unit vectors and the window's baseline of arrival
@@ -6,101 +7,65 @@ import type { RowIngest } from '../kernel/types.js';
  * independent of how many entries the window holds.
  *
  * Sums are float64 so that adding and subtracting float32 rows loses almost nothing; a drift
- * guard re-sums exactly from the live rows every `resumEvery` updates anyway, so the error can
- * never accumulate without bound (a test runs 10^7 updates against a recomputed mean).
+ * guard recomputes them exactly from the live rows every `exactSumEvery` updates anyway, so the
+ * error can never accumulate without bound (a test runs 10^7 updates against a recomputed mean).
+ *
+ * The centroid owns its accounting (count, updates since the last exact sum, the baseline); the
+ * ring does the arithmetic on rows, since only it knows how they are stored.
  */
 export class RunningCentroid {
   readonly dim: number;
+  /** Sum of the live rows; the ring's row writes add to it in the same pass (Ring.writeRows). */
   readonly sum: Float64Array;
   count = 0;
   /** Baseline: sum and sum of squares of arrival similarities over live entries that have one. */
-  arrivalSum = 0;
-  arrivalSumSq = 0;
+  private arrivalSum = 0;
+  private arrivalSumSq = 0;
   arrivalCount = 0;
-  updatesSinceResum = 0;
+  /** Updates (adds and removals) since the sums were last recomputed exactly. */
+  updatesSinceExact = 0;
 
-  private readonly ingest: RowIngest | undefined;
-  private readonly ingestOut = new Float64Array(2);
-
-  constructor(dim: number, ingest?: RowIngest) {
+  constructor(dim: number) {
     this.dim = dim;
     this.sum = new Float64Array(dim);
-    this.ingest = ingest;
   }
 
   /**
-   * Writes `source[srcOffset..] × scale` into row `offset` of `slab` and adds it to the sum, in
-   * one pass; returns the cosine similarity the row had with the centroid *before* it joined
-   * (NaN when the window was empty).
-   *
-   * With `replacing`, the row currently in that slot is a live entry being overwritten (a full
-   * ring): it is subtracted in the same pass. Per element the arithmetic is exactly that of a
-   * separate subtract followed by an add, so results do not depend on which path ran; fusing the
-   * three passes (write, evict, add) into one is what makes raw inserts cheap.
+   * Accounts for one row joining the window — overwriting a live row (`replacing`) or not — and
+   * returns what the row write must do to the sum: add, replace (subtract the old row in the same
+   * pass), or reset (the window empties before the row joins, so the sum restarts from zero).
+   * Call before the write; read the arrival with `arrivalOf` after it.
    */
-  writeRowReturningArrival(
-    slab: Float32Array,
-    offset: number,
-    source: ArrayLike<number>,
-    srcOffset: number,
-    scale: number,
-    replacing: boolean,
-  ): number {
+  join(replacing: boolean): IngestFlag {
+    // An eviction plus an add is two updates, whether fused into one pass or not.
+    this.updatesSinceExact += replacing ? 2 : 1;
     if (replacing && this.count === 1) {
-      // The window empties before the new row joins: reset exactly, then add as into a new window.
-      this.subtract(slab, offset);
-      replacing = false;
+      this.resetForEmptyWindow();
+      this.count = 1;
+      return INGEST_RESET;
     }
-    const sum = this.sum;
-    const dim = this.dim;
-    let dot = 0;
-    let sumSq = 0;
-    if (this.ingest && source instanceof Float32Array) {
-      // The native pass: same per-element arithmetic, SIMD lanes (see RowIngest).
-      this.ingest(slab, offset, source, srcOffset, scale, sum, replacing, this.ingestOut);
-      dot = this.ingestOut[0] as number;
-      sumSq = this.ingestOut[1] as number;
-      if (replacing) this.updatesSinceResum += 2;
-      else {
-        this.count++;
-        this.updatesSinceResum++;
-      }
-    } else if (replacing) {
-      for (let i = 0; i < dim; i++) {
-        const v = Math.fround((source[srcOffset + i] as number) * scale);
-        const s = (sum[i] as number) - (slab[offset + i] as number);
-        dot += s * v;
-        sumSq += s * s;
-        sum[i] = s + v;
-        slab[offset + i] = v;
-      }
-      this.updatesSinceResum += 2;
-    } else {
-      for (let i = 0; i < dim; i++) {
-        const v = Math.fround((source[srcOffset + i] as number) * scale);
-        const s = sum[i] as number;
-        dot += s * v;
-        sumSq += s * s;
-        sum[i] = s + v;
-        slab[offset + i] = v;
-      }
-      this.count++;
-      this.updatesSinceResum++;
-    }
-    // Either way the window without the new row held count − 1 entries.
-    if (this.count - 1 === 0) return Number.NaN;
+    if (replacing) return INGEST_REPLACE;
+    this.count++;
+    return INGEST_ADD;
+  }
+
+  /**
+   * The cosine similarity a row had with the centroid before it joined, from the write's dot
+   * product and squared sum norm; NaN when the window was empty. Valid right after `join`.
+   */
+  arrivalOf(dot: number, sumSq: number, windowWasEmpty: boolean): number {
+    if (windowWasEmpty) return Number.NaN;
     return sumSq > 0 ? dot / Math.sqrt(sumSq) : 0;
   }
 
-  subtract(slab: Float32Array, offset: number): void {
-    const sum = this.sum;
-    const dim = this.dim;
-    for (let i = 0; i < dim; i++) sum[i] = (sum[i] as number) - (slab[offset + i] as number);
+  /** The live row in `slot` leaves the window. */
+  remove(ring: Ring, slot: number): void {
+    ring.subtractRowFrom(slot, this.sum);
     this.count--;
-    this.updatesSinceResum++;
+    this.updatesSinceExact++;
     if (this.count === 0) {
       // An empty window has an exactly-zero sum; don't carry rounding residue into the next one.
-      sum.fill(0);
+      this.sum.fill(0);
       this.resetForEmptyWindow();
     }
   }
@@ -136,6 +101,25 @@ export class RunningCentroid {
     return sumSq > 0 ? dot / Math.sqrt(sumSq) : 0;
   }
 
+  /**
+   * Cosine between `part` (the sum of some live rows) and the sum of the other live rows
+   * (the centroid's sum minus it); 0 when either has no direction.
+   */
+  splitSimilarity(part: Float64Array): number {
+    const sum = this.sum;
+    let dot = 0;
+    let np = 0;
+    let no = 0;
+    for (let i = 0; i < this.dim; i++) {
+      const r = part[i] as number;
+      const o = (sum[i] as number) - r;
+      dot += r * o;
+      np += r * r;
+      no += o * o;
+    }
+    return np > 0 && no > 0 ? dot / Math.sqrt(np * no) : 0;
+  }
+
   /** The mean vector (sum / count) into `out`; zeros for an empty window. */
   meanInto(out: Float64Array | Float32Array): void {
     const n = this.count;
@@ -153,28 +137,36 @@ export class RunningCentroid {
     return variance > 0 ? Math.sqrt(variance) : 0;
   }
 
+  /** Recomputes the sum, the count and the baseline exactly from the ring's live rows. */
+  recompute(ring: Ring): void {
+    this.sum.fill(0);
+    this.resetForEmptyWindow();
+    for (let p = 0; p < ring.size; p++) {
+      const slot = ring.slotAt(p);
+      if (ring.dead[slot] !== 0) continue;
+      ring.addRowInto(slot, this.sum);
+      this.count++;
+      this.addArrival(ring.arrival[slot] as number);
+    }
+    this.updatesSinceExact = 0;
+  }
+
+  /** Recomputes the baseline alone (O(n)) from the ring's live arrivals. */
+  recomputeBaseline(ring: Ring): void {
+    this.arrivalSum = 0;
+    this.arrivalSumSq = 0;
+    this.arrivalCount = 0;
+    for (let p = 0; p < ring.size; p++) {
+      const slot = ring.slotAt(p);
+      if (ring.dead[slot] === 0) this.addArrival(ring.arrival[slot] as number);
+    }
+  }
+
   /** The baseline and count as the window empties (the sum itself is reset by the caller). */
-  resetForEmptyWindow(): void {
+  private resetForEmptyWindow(): void {
     this.count = 0;
     this.arrivalSum = 0;
     this.arrivalSumSq = 0;
     this.arrivalCount = 0;
-  }
-
-  /** Starts an exact re-sum; the caller feeds every live row and arrival, then calls `endResum`. */
-  beginResum(): void {
-    this.sum.fill(0);
-    this.resetForEmptyWindow();
-  }
-
-  resumRow(slab: Float32Array, offset: number, arrival: number): void {
-    const sum = this.sum;
-    for (let i = 0; i < this.dim; i++) sum[i] = (sum[i] as number) + (slab[offset + i] as number);
-    this.count++;
-    this.addArrival(arrival);
-  }
-
-  endResum(): void {
-    this.updatesSinceResum = 0;
   }
 }

@@ -1,4 +1,13 @@
-import type { Namespace } from './namespace.js';
+import type { RunningCentroid } from './centroid.js';
+import type { Ring } from './ring.js';
+
+/** What drift reads of a namespace (namespace.ts's Namespace is one). */
+export interface DriftSource {
+  readonly ring: Ring;
+  readonly centroid: RunningCentroid;
+  readonly liveCount: number;
+  readonly counters: { readonly inserted: number };
+}
 
 /**
  * Topic drift of a namespace: how far the recent part of the window (the newest N live entries,
@@ -32,43 +41,24 @@ const MAX_SAMPLES = 512;
 
 /** The recent/rest cosine of a namespace right now. */
 export function driftSimilarity(
-  ns: Namespace,
+  ns: DriftSource,
   options: DriftOptions,
   now: number,
   scratch: Float64Array,
 ): { similarity: number | null; recentCount: number; restCount: number } {
   const ring = ns.ring;
-  const dim = ring.dim;
   const recent = scratch;
   recent.fill(0);
   const limit =
     options.entries ?? (options.withinMs === undefined ? DEFAULT_DRIFT_ENTRIES : Infinity);
   const since = options.withinMs === undefined ? -Infinity : now - options.withinMs;
-  let count = 0;
-  for (let p = ring.size - 1; p >= 0 && count < limit; p--) {
-    const slot = ring.slotAt(p);
-    if ((ring.times[slot] as number) < since) break;
-    if (ring.dead[slot] !== 0) continue;
-    const base = slot * dim;
-    for (let i = 0; i < dim; i++)
-      recent[i] = (recent[i] as number) + (ring.slab[base + i] as number);
-    count++;
-  }
+  const slots = ring.newestLiveSlots(limit, since);
+  for (const slot of slots) ring.addRowInto(slot, recent);
+  const count = slots.length;
   const rest = ns.liveCount - count;
   if (count === 0 || rest <= 0)
     return { similarity: null, recentCount: count, restCount: Math.max(0, rest) };
-  const sum = ns.centroid.sum;
-  let dot = 0;
-  let nr = 0;
-  let no = 0;
-  for (let i = 0; i < dim; i++) {
-    const r = recent[i] as number;
-    const o = (sum[i] as number) - r;
-    dot += r * o;
-    nr += r * r;
-    no += o * o;
-  }
-  const similarity = nr > 0 && no > 0 ? dot / Math.sqrt(nr * no) : 0;
+  const similarity = ns.centroid.splitSimilarity(recent);
   return { similarity, recentCount: count, restCount: rest };
 }
 
@@ -90,7 +80,7 @@ export class DriftMonitor {
     this.scratch = new Float64Array(dim);
   }
 
-  afterInsert(ns: Namespace, inserted: number, now: number): void {
+  afterInsert(ns: DriftSource, inserted: number, now: number): void {
     this.sinceSample += inserted;
     if (this.sinceSample < this.every) return;
     this.sinceSample = 0;
@@ -111,7 +101,7 @@ export class DriftMonitor {
     }
   }
 
-  report(ns: Namespace, options: DriftOptions, now: number): DriftReport {
+  report(ns: DriftSource, options: DriftOptions, now: number): DriftReport {
     const { similarity, recentCount, restCount } = driftSimilarity(ns, options, now, this.scratch);
     const comparable =
       options.withinMs === undefined &&

@@ -1,5 +1,4 @@
 import { RingmemError } from '../errors.js';
-import type { ScanPlan, SearchOptions } from './engine.js';
 import {
   type Candidates,
   DEFAULT_FUSION,
@@ -9,6 +8,8 @@ import {
   type RecallMode,
 } from './fusion.js';
 import type { LexicalWindow } from './lexical-index.js';
+import type { ScanPlan } from './search-plan.js';
+import type { SearchOptions } from './types.js';
 
 /**
  * The lexical and hybrid ranking of one recall, given the plan the engine built (namespace, time
@@ -49,16 +50,6 @@ export function semanticPoolSize(
 ): number {
   if (mode === 'lexical') return 0;
   return Math.max(k, fusionConfig(override).pool);
-}
-
-function positionOf(slot: number, head: number, rows: number): number {
-  return slot >= head ? slot - head : slot + rows - head;
-}
-
-function dot(slab: Float32Array, offset: number, q: Float32Array): number {
-  let sum = 0;
-  for (let i = 0; i < q.length; i++) sum += (slab[offset + i] as number) * (q[i] as number);
-  return sum;
 }
 
 export function rankTextModes(
@@ -108,8 +99,7 @@ export function rankTextModes(
     const slot = semSlots[i] as number;
     c.slots[c.n] = slot;
     c.semantic[c.n] = semScores[i] as number;
-    c.lexical[c.n] =
-      lexFound > 0 ? index.scoreAt(query, positionOf(slot, ring.head, ring.rows)) : 0;
+    c.lexical[c.n] = lexFound > 0 ? index.scoreAt(query, ring.positionOf(slot)) : 0;
     c.n++;
   }
   for (let i = 0; i < lexFound; i++) {
@@ -127,14 +117,13 @@ export function rankTextModes(
       continue;
     }
     c.slots[c.n] = slot;
-    c.semantic[c.n] = dot(ring.slab, slot * ring.dim, q as Float32Array);
+    c.semantic[c.n] = ring.dotRow(slot, q as Float32Array);
     c.lexical[c.n] = lexScores[i] as number;
     c.n++;
   }
   fuseScores(c, query.reference, config);
   const positions = new Int32Array(c.n);
-  for (let i = 0; i < c.n; i++)
-    positions[i] = positionOf(c.slots[i] as number, ring.head, ring.rows);
+  for (let i = 0; i < c.n; i++) positions[i] = ring.positionOf(c.slots[i] as number);
   // Best fused first; ties: higher cosine, then newer.
   const order = Array.from({ length: c.n }, (_, i) => i).sort(
     (a, b) =>

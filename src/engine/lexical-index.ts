@@ -1,3 +1,5 @@
+import { findTf, PostingQueue, sortPairsById } from './lexical-postings.js';
+import { selectTop } from './lexical-select.js';
 import { forEachTerm } from './text-tokens.js';
 
 /**
@@ -74,68 +76,6 @@ export interface LexicalQuery {
   analyzedTerms: number;
   /** The BM25 score of an average-length entry holding each query term once: Σ weights. */
   reference: number;
-}
-
-/** FIFO of (seq, tf) in seq order, in a power-of-two circular buffer. */
-class PostingQueue {
-  seqs: Float64Array;
-  tfs: Uint32Array;
-  head = 0;
-  size = 0;
-  private mask: number;
-
-  constructor() {
-    this.seqs = new Float64Array(2);
-    this.tfs = new Uint32Array(2);
-    this.mask = 1;
-  }
-
-  push(seq: number, tf: number): void {
-    if (this.size === this.seqs.length) this.grow();
-    const at = (this.head + this.size) & this.mask;
-    this.seqs[at] = seq;
-    this.tfs[at] = tf;
-    this.size++;
-  }
-
-  shift(): void {
-    this.head = (this.head + 1) & this.mask;
-    this.size--;
-  }
-
-  seqAt(i: number): number {
-    return this.seqs[(this.head + i) & this.mask] as number;
-  }
-
-  tfAt(i: number): number {
-    return this.tfs[(this.head + i) & this.mask] as number;
-  }
-
-  /** First queue index whose seq is ≥ seq. */
-  lowerBound(seq: number): number {
-    let lo = 0;
-    let hi = this.size;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.seqAt(mid) < seq) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
-  private grow(): void {
-    const cap = this.seqs.length * 2;
-    const seqs = new Float64Array(cap);
-    const tfs = new Uint32Array(cap);
-    for (let i = 0; i < this.size; i++) {
-      seqs[i] = this.seqAt(i);
-      tfs[i] = this.tfAt(i);
-    }
-    this.seqs = seqs;
-    this.tfs = tfs;
-    this.head = 0;
-    this.mask = cap - 1;
-  }
 }
 
 /**
@@ -444,104 +384,4 @@ export class LexicalIndex {
     }
     return score;
   }
-}
-
-/** Sorts [id, tf] pairs by id in place (insertion sort: entries have few distinct terms). */
-function sortPairsById(pairs: Uint32Array): void {
-  for (let i = 2; i < pairs.length; i += 2) {
-    const id = pairs[i] as number;
-    const tf = pairs[i + 1] as number;
-    let j = i - 2;
-    while (j >= 0 && (pairs[j] as number) > id) {
-      pairs[j + 2] = pairs[j] as number;
-      pairs[j + 3] = pairs[j + 1] as number;
-      j -= 2;
-    }
-    pairs[j + 2] = id;
-    pairs[j + 3] = tf;
-  }
-}
-
-function findTf(pairs: Uint32Array, id: number): number {
-  let lo = 0;
-  let hi = pairs.length >>> 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    const got = pairs[2 * mid] as number;
-    if (got < id) lo = mid + 1;
-    else if (got > id) hi = mid;
-    else return pairs[2 * mid + 1] as number;
-  }
-  return 0;
-}
-
-/** Orders (score desc, then newer first). */
-function better(scoreA: number, posA: number, scoreB: number, posB: number): boolean {
-  return scoreA > scoreB || (scoreA === scoreB && posA > posB);
-}
-
-/**
- * The best n of the touched positions into out (positions, scores), best first, with a bounded
- * min-heap: O(touched × log n).
- */
-function selectTop(
-  acc: Float64Array,
-  touched: Int32Array,
-  nTouched: number,
-  firstSeq: number,
-  mask: number,
-  n: number,
-  outPos: Int32Array,
-  outScores: Float64Array,
-): number {
-  let size = 0;
-  // outPos/outScores hold a min-heap (worst at 0) while selecting.
-  for (let t = 0; t < nTouched; t++) {
-    const pos = touched[t] as number;
-    const score = acc[(firstSeq + pos) & mask] as number;
-    if (size < n) {
-      let i = size++;
-      while (i > 0) {
-        const parent = (i - 1) >> 1;
-        if (!better(outScores[parent] as number, outPos[parent] as number, score, pos)) break;
-        outPos[i] = outPos[parent] as number;
-        outScores[i] = outScores[parent] as number;
-        i = parent;
-      }
-      outPos[i] = pos;
-      outScores[i] = score;
-    } else if (better(score, pos, outScores[0] as number, outPos[0] as number)) {
-      siftDown(outPos, outScores, size, pos, score);
-    }
-  }
-  // Heap sort: repeatedly move the worst to the end.
-  for (let end = size - 1; end > 0; end--) {
-    const pos = outPos[end] as number;
-    const score = outScores[end] as number;
-    outPos[end] = outPos[0] as number;
-    outScores[end] = outScores[0] as number;
-    siftDown(outPos, outScores, end, pos, score);
-  }
-  return size;
-}
-
-function siftDown(pos: Int32Array, scores: Float64Array, size: number, p: number, s: number): void {
-  let i = 0;
-  for (;;) {
-    const l = 2 * i + 1;
-    if (l >= size) break;
-    let c = l;
-    const r = l + 1;
-    if (
-      r < size &&
-      better(scores[l] as number, pos[l] as number, scores[r] as number, pos[r] as number)
-    )
-      c = r;
-    if (!better(s, p, scores[c] as number, pos[c] as number)) break;
-    pos[i] = pos[c] as number;
-    scores[i] = scores[c] as number;
-    i = c;
-  }
-  pos[i] = p;
-  scores[i] = s;
 }

@@ -34,29 +34,13 @@ export function detectLoops(
   maxGroups = 5,
 ): LoopReport {
   const ring = ns.ring;
-  const dim = ring.dim;
-  const slots: number[] = [];
-  for (let p = ring.size - 1; p >= 0 && slots.length < entries; p--) {
-    const slot = ring.slotAt(p);
-    if (ring.dead[slot] === 0) slots.push(slot);
-  }
-  slots.reverse();
+  const slots = ring.newestLiveSlots(entries).reverse();
   const groups: { head: number; members: number[] }[] = [];
   for (const slot of slots) {
-    const base = slot * dim;
-    let joined = false;
-    for (const g of groups) {
-      const hb = g.head * dim;
-      let dot = 0;
-      for (let i = 0; i < dim; i++)
-        dot += (ring.slab[base + i] as number) * (ring.slab[hb + i] as number);
-      if (dot >= threshold) {
-        g.members.push(slot);
-        joined = true;
-        break;
-      }
-    }
-    if (!joined) groups.push({ head: slot, members: [slot] });
+    // Joins the first group whose first vector it is near (in arrival order).
+    const group = groups.find((g) => ring.dotRows(slot, g.head) >= threshold);
+    if (group) group.members.push(slot);
+    else groups.push({ head: slot, members: [slot] });
   }
   const loops = groups
     .filter((g) => g.members.length >= 2)

@@ -1,25 +1,34 @@
-import type { RowIngest, RowsIngest } from '../kernel/types.js';
+import type { ScanKernel } from '../kernel/types.js';
 import type { AnomalyState } from './anomaly-state.js';
 import { RunningCentroid } from './centroid.js';
-import type { EntryInput } from './engine.js';
 import { type AnalyzedText, type Bm25Params, LexicalIndex } from './lexical-index.js';
 import { Ring } from './ring.js';
+import type {
+  ArrivalTimeline,
+  EntryInput,
+  MemoryEntry,
+  NamespaceCounters,
+  NamespaceStats,
+  StoredSlot,
+} from './types.js';
 
-export interface NamespaceCounters {
-  inserted: number;
-  /** Live entries overwritten because the ring was full. */
-  evicted: number;
-  /** Live entries dropped because they outlived the TTL. */
-  expired: number;
-  /** Live entries cut by forgetOlderThan. */
-  forgotten: number;
-  /** Entries deleted by id. */
-  deleted: number;
+/** Rows of one `appendRows` call: row r is `source[r·dim ..] × scales[r]`, with its payload. */
+export interface RowBatch {
+  /** n × dim values (rows scaled to unit length on the way in by `scales`). */
+  source: Float32Array;
+  scales: Float64Array;
+  firstId: number;
+  time: number;
+  entries: readonly EntryInput[] | undefined;
+  /** Estimated heap bytes of each row's payload (text, tags, metadata, lexical postings). */
+  payloadSizes: Uint32Array;
+  docs: readonly AnalyzedText[] | undefined;
 }
 
 /**
- * One namespace: a ring, its running centroid and baseline, its TTL and its counters.
- * Every mutation keeps the centroid, the baseline and the byte count in step with the live set.
+ * One namespace: a ring, its running centroid and baseline, its lexical index, its TTL and its
+ * counters. Every mutation keeps the centroid, the baseline, the index and the byte count in step
+ * with the live set; the reads that need more than one of them (entries, stats) are here too.
  */
 export class Namespace {
   readonly name: string;
@@ -32,7 +41,7 @@ export class Namespace {
   anomalyState: AnomalyState | undefined;
   /** Tombstoned slots still in the ring. */
   deadCount = 0;
-  /** Sum of the ring's `extra` bytes over occupied slots. */
+  /** Sum of the ring's payload sizes over occupied slots. */
   payloadBytes = 0;
   readonly counters: NamespaceCounters = {
     inserted: 0,
@@ -41,19 +50,24 @@ export class Namespace {
     forgotten: 0,
     deleted: 0,
   };
+  /** Scratch of `appendRows`, grown to the largest batch seen (no allocation per scored row). */
+  private slots = new Uint32Array(1);
+  private flags = new Uint8Array(1);
+  private emptyBefore = new Uint8Array(1);
+  private sums = new Float64Array(2);
 
   constructor(
     name: string,
     dim: number,
     capacity: number,
     ttlMs: number,
-    ingest?: RowIngest,
+    kernel: ScanKernel,
     bm25?: Bm25Params,
   ) {
     this.name = name;
     this.lexical = new LexicalIndex(bm25);
-    this.ring = new Ring(dim, capacity);
-    this.centroid = new RunningCentroid(dim, ingest);
+    this.ring = new Ring(dim, capacity, kernel);
+    this.centroid = new RunningCentroid(dim);
     this.ttlMs = ttlMs;
   }
 
@@ -75,12 +89,12 @@ export class Namespace {
     const wasLive = ring.dead[slot] === 0;
     this.anomalyState?.release(slot);
     if (wasLive) {
-      if (subtractRow) this.centroid.subtract(ring.slab, slot * ring.dim);
+      if (subtractRow) this.centroid.remove(ring, slot);
       this.centroid.removeArrival(ring.arrival[slot] as number);
     } else {
       this.deadCount--;
     }
-    this.payloadBytes -= ring.extra[slot] as number;
+    this.payloadBytes -= ring.payloadSizes[slot] as number;
     this.lexical.removeOldest(wasLive);
     ring.popOldest();
     return wasLive;
@@ -126,119 +140,89 @@ export class Namespace {
   }
 
   /**
-   * Appends one entry. The row is written as `source[srcOffset..] × scale` straight into the
-   * slab (no intermediate allocation). When the ring is full the oldest slot is overwritten in
-   * the same pass; returns whether a live entry was evicted that way.
+   * Appends rows [from, from + count) of a batch, oldest first — the one insert path (inserts scored or not,
+   * restores). Each row goes into the ring's next slot (a full ring overwrites its oldest slot,
+   * subtracting a live row from the centroid in the same pass); the vector work of up to
+   * `capacity` rows is one kernel call (Ring.writeRows), the bookkeeping stays here. Returns the
+   * number of live entries evicted.
    */
-  append(
-    source: ArrayLike<number>,
-    srcOffset: number,
-    scale: number,
-    id: number,
-    time: number,
-    entry: EntryInput | undefined,
-    extraBytes: number,
-    doc?: AnalyzedText,
-  ): boolean {
+  appendRows(batch: RowBatch, from = 0, count = batch.scales.length - from): number {
     const ring = this.ring;
-    const replacing = this.evictIfFull(false);
-    const slot = ring.appendSlot();
-    const arrival = this.centroid.writeRowReturningArrival(
-      ring.slab,
-      slot * ring.dim,
-      source,
-      srcOffset,
-      scale,
-      replacing,
-    );
-    this.fillSlot(slot, arrival, id, time, entry, extraBytes, doc);
-    return replacing;
+    const dim = ring.dim;
+    const end = from + count;
+    let evicted = 0;
+    // A chunk never holds more rows than the ring: no slot is written twice in one kernel call.
+    for (let start = from; start < end; start += ring.capacity) {
+      const m = Math.min(ring.capacity, end - start);
+      if (this.slots.length < m) {
+        this.slots = new Uint32Array(m);
+        this.flags = new Uint8Array(m);
+        this.emptyBefore = new Uint8Array(m);
+        this.sums = new Float64Array(2 * m);
+      }
+      const { slots, flags, emptyBefore, sums } = this;
+      ring.reserve(ring.size + m);
+      for (let r = 0; r < m; r++) {
+        const replacing = this.evictIfFull(false);
+        if (replacing) evicted++;
+        slots[r] = ring.appendSlot();
+        flags[r] = this.centroid.join(replacing);
+        emptyBefore[r] = this.centroid.count === 1 ? 1 : 0;
+      }
+      ring.writeRows({
+        src: batch.source.subarray(start * dim, (start + m) * dim),
+        scales: batch.scales.subarray(start, start + m),
+        slots: slots.subarray(0, m),
+        flags: flags.subarray(0, m),
+        sum: this.centroid.sum,
+        out: sums,
+      });
+      for (let r = 0; r < m; r++) {
+        const i = start + r;
+        const arrival = this.centroid.arrivalOf(
+          sums[2 * r] as number,
+          sums[2 * r + 1] as number,
+          emptyBefore[r] === 1,
+        );
+        this.fillSlot(slots[r] as number, arrival, batch, i);
+      }
+    }
+    return evicted;
   }
 
   /** Everything but the vector work of an append: arrival, baseline, time, id, payload. */
-  private fillSlot(
-    slot: number,
-    arrival: number,
-    id: number,
-    time: number,
-    entry: EntryInput | undefined,
-    extraBytes: number,
-    doc: AnalyzedText | undefined,
-  ): void {
+  private fillSlot(slot: number, arrival: number, batch: RowBatch, i: number): void {
     const ring = this.ring;
+    const entry = batch.entries?.[i];
+    const payloadSize = batch.payloadSizes[i] as number;
     // Stored as float32 like the row; the baseline adds the stored value so that removal later
     // subtracts exactly what was added.
     ring.arrival[slot] = arrival;
     this.anomalyState?.resetSlot(slot);
     this.centroid.addArrival(ring.arrival[slot] as number);
-    ring.times[slot] = time;
-    ring.ids[slot] = id;
+    ring.times[slot] = batch.time;
+    ring.ids[slot] = batch.firstId + i;
     ring.dead[slot] = 0;
-    ring.extra[slot] = extraBytes;
+    ring.payloadSizes[slot] = payloadSize;
     ring.texts[slot] = entry?.text;
     ring.tags[slot] = entry?.tags && entry.tags.length > 0 ? entry.tags : undefined;
     ring.metadata[slot] = entry?.metadata;
-    this.payloadBytes += extraBytes;
+    this.payloadBytes += payloadSize;
     // Slots are filled in the order they were appended, so the index's new end is this slot.
-    this.lexical.append(doc);
+    this.lexical.append(batch.docs?.[i]);
     this.counters.inserted++;
   }
 
   /**
-   * Appends `n` rows of a Float32Array batch with one native call for all the vector work
-   * (`ingestRows`), the bookkeeping staying here. Equivalent to `append` row by row: same slots,
-   * same slab and sum bits, same counters; only the arrival similarities may differ by rounding
-   * (SIMD accumulation order). The caller guarantees n ≤ capacity, so no slot is written twice.
-   * Returns the number of live entries evicted.
+   * Replaces the arrival similarity of the newest slot (a restore brings the one the entry had),
+   * keeping the baseline in step.
    */
-  appendBatch(
-    ingestRows: RowsIngest,
-    vectors: Float32Array,
-    scales: Float64Array,
-    firstId: number,
-    time: number,
-    entries: readonly EntryInput[] | undefined,
-    extras: Uint32Array,
-    docs?: readonly AnalyzedText[],
-  ): number {
+  setNewestArrival(arrival: number): void {
     const ring = this.ring;
-    const c = this.centroid;
-    const n = scales.length;
-    ring.reserve(ring.size + n);
-    const slots = new Uint32Array(n);
-    const flags = new Uint8Array(n);
-    const emptyBefore = new Uint8Array(n);
-    let evicted = 0;
-    for (let r = 0; r < n; r++) {
-      let replacing = this.evictIfFull(false);
-      if (replacing) evicted++;
-      slots[r] = ring.appendSlot();
-      // An eviction plus an add is two centroid updates, as on the row-by-row path.
-      c.updatesSinceResum += replacing ? 2 : 1;
-      if (replacing && c.count === 1) {
-        // The window empties before this row joins: the JS path resets exactly; so does flag 2.
-        c.resetForEmptyWindow();
-        flags[r] = 2;
-        replacing = false;
-      } else {
-        flags[r] = replacing ? 1 : 0;
-      }
-      emptyBefore[r] = (replacing ? c.count - 1 : c.count) === 0 ? 1 : 0;
-      if (!replacing) c.count++;
-    }
-    const out = new Float64Array(2 * n);
-    ingestRows(ring.slab, ring.dim, vectors, scales, slots, flags, c.sum, out);
-    for (let r = 0; r < n; r++) {
-      const slot = slots[r] as number;
-      const sumSq = out[2 * r + 1] as number;
-      const arrival = emptyBefore[r]
-        ? Number.NaN
-        : sumSq > 0
-          ? (out[2 * r] as number) / Math.sqrt(sumSq)
-          : 0;
-      this.fillSlot(slot, arrival, firstId + r, time, entries?.[r], extras[r] as number, docs?.[r]);
-    }
-    return evicted;
+    const slot = ring.newestSlot;
+    if (ring.dead[slot] === 0) this.centroid.removeArrival(ring.arrival[slot] as number);
+    ring.arrival[slot] = arrival;
+    if (ring.dead[slot] === 0) this.centroid.addArrival(ring.arrival[slot] as number);
   }
 
   /** The slot of the live entry with this id, or -1 when it is not (or no longer) here. */
@@ -254,16 +238,16 @@ export class Namespace {
     if (slot < 0) return false;
     ring.dead[slot] = 1;
     this.deadCount++;
-    this.centroid.subtract(ring.slab, slot * ring.dim);
+    this.centroid.remove(ring, slot);
     this.centroid.removeArrival(ring.arrival[slot] as number);
     this.anomalyState?.release(slot);
     // The payload is unreachable now; release it instead of waiting for the slot to be reused.
     // The lexical index keeps the entry's postings (skipped) until the slot leaves the ring.
-    const position = slot >= ring.head ? slot - ring.head : slot + ring.rows - ring.head;
+    const position = ring.positionOf(slot);
     this.lexical.discard(position);
     const kept = this.lexical.heldBytes(position);
-    this.payloadBytes -= (ring.extra[slot] as number) - kept;
-    ring.extra[slot] = kept;
+    this.payloadBytes -= (ring.payloadSizes[slot] as number) - kept;
+    ring.payloadSizes[slot] = kept;
     ring.texts[slot] = undefined;
     ring.tags[slot] = undefined;
     ring.metadata[slot] = undefined;
@@ -272,29 +256,118 @@ export class Namespace {
     return true;
   }
 
-  /** Re-sums centroid and baseline exactly from the live rows when enough updates have passed. */
-  resumIfDue(every: number): void {
-    if (this.centroid.updatesSinceResum < every) return;
-    this.resum();
+  /** Recomputes centroid and baseline exactly from the live rows when enough updates have passed. */
+  recomputeIfDue(every: number): void {
+    if (this.centroid.updatesSinceExact >= every) this.centroid.recompute(this.ring);
   }
 
-  resum(): void {
+  /**
+   * Bytes the namespace would grow by to take `n` more rows with these payload sizes, after the
+   * evictions their arrival causes (negative when it would shrink).
+   */
+  bytesToAppend(n: number, payloadSizes: Uint32Array): number {
     const ring = this.ring;
-    const c = this.centroid;
-    c.beginResum();
-    for (let p = 0; p < ring.size; p++) {
-      const slot = ring.slotAt(p);
-      if (ring.dead[slot] !== 0) continue;
-      c.resumRow(ring.slab, slot * ring.dim, ring.arrival[slot] as number);
+    let added = 0;
+    for (let i = 0; i < payloadSizes.length; i++) added += payloadSizes[i] as number;
+    const evictions = Math.max(0, ring.size + n - ring.capacity);
+    let freed = 0;
+    for (let p = 0; p < evictions && p < ring.size; p++) {
+      freed += ring.payloadSizes[ring.slotAt(p)] as number;
     }
-    c.endResum();
+    return ring.growthBytesFor(n) + added - freed;
   }
 
-  /** Sum of `extra` over the oldest `n` occupied slots (what evicting them would free). */
-  oldestPayloadBytes(n: number): number {
-    let bytes = 0;
+  /** The live entry in `slot`, as the engine returns entries. */
+  entryAt(slot: number, now: number): MemoryEntry {
     const ring = this.ring;
-    for (let p = 0; p < n && p < ring.size; p++) bytes += ring.extra[ring.slotAt(p)] as number;
-    return bytes;
+    const timestamp = ring.times[slot] as number;
+    return {
+      id: ring.ids[slot] as number,
+      namespace: this.name,
+      text: ring.texts[slot],
+      tags: ring.tags[slot] ?? [],
+      metadata: ring.metadata[slot],
+      timestamp,
+      ageMs: now - timestamp,
+    };
+  }
+
+  /** The newest live entries, newest first. */
+  recent(limit: number, now: number): MemoryEntry[] {
+    return this.ring.newestLiveSlots(limit).map((slot) => this.entryAt(slot, now));
+  }
+
+  /**
+   * The newest live entries' ids, times and arrival centroid similarities (null when the window
+   * was empty then), oldest first, with the window's current baseline.
+   */
+  arrivals(limit: number): ArrivalTimeline {
+    const ring = this.ring;
+    const slots = this.ring.newestLiveSlots(limit).reverse();
+    const finite = (x: number) => (Number.isFinite(x) ? x : null);
+    const c = this.centroid;
+    return {
+      ids: slots.map((slot) => ring.ids[slot] as number),
+      times: slots.map((slot) => ring.times[slot] as number),
+      similarity: slots.map((slot) => finite(ring.arrival[slot] as number)),
+      baseline: { mean: finite(c.baselineMean), std: finite(c.baselineStd), count: c.arrivalCount },
+    };
+  }
+
+  stats(now: number): NamespaceStats {
+    const oldest = this.ring.oldestLiveTime();
+    const newest = this.ring.newestLiveTime();
+    return {
+      namespace: this.name,
+      count: this.liveCount,
+      capacity: this.ring.capacity,
+      ttlMs: Number.isFinite(this.ttlMs) ? this.ttlMs : null,
+      bytes: this.bytes,
+      oldestAgeMs: oldest === undefined ? null : now - oldest,
+      newestAgeMs: newest === undefined ? null : now - newest,
+      tombstones: this.deadCount,
+      counters: { ...this.counters },
+    };
+  }
+
+  /**
+   * Ends a restore (slots appended with `appendRows`, arrivals set, tombstones placed): centroid
+   * and baseline exact again, counters from zero. `restoredTombstones` of the deletes counted are
+   * the restore's own placeholders.
+   */
+  settleAfterRestore(restoredTombstones: number): void {
+    const k = this.counters;
+    // Appends from an empty sum add the rows in slot order, exactly as a recomputation does
+    // (tombstone placeholders add and take away zeros); only a live row taken out during the
+    // restore leaves rounding behind, and then the O(n·dim) recomputation runs. The baseline is
+    // recomputed always (O(n)): the arrivals were swapped in after each append.
+    if (k.evicted + k.expired + k.forgotten + k.deleted > restoredTombstones) {
+      this.centroid.recompute(this.ring);
+    } else {
+      this.centroid.recomputeBaseline(this.ring);
+    }
+    for (const key of Object.keys(k) as (keyof NamespaceCounters)[]) k[key] = 0;
+  }
+
+  /**
+   * Visits the slots oldest first, from the first id ≥ `fromId`, tombstones included (they hold
+   * ring slots, and later evictions depend on them). `row` is valid during the call only.
+   */
+  exportSlots(fromId: number, visit: (slot: StoredSlot) => void): void {
+    const ring = this.ring;
+    for (let p = ring.lowerBoundId(fromId); p < ring.size; p++) {
+      const slot = ring.slotAt(p);
+      const dead = ring.dead[slot] !== 0;
+      visit({
+        id: ring.ids[slot] as number,
+        time: ring.times[slot] as number,
+        arrival: ring.arrival[slot] as number,
+        dead,
+        text: ring.texts[slot],
+        tags: ring.tags[slot],
+        metadata: ring.metadata[slot],
+        row: dead ? undefined : ring.row(slot),
+      });
+    }
   }
 }

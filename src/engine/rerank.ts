@@ -1,3 +1,7 @@
+import { RingmemError } from '../errors.js';
+import type { Ring } from './ring.js';
+import { assertK } from './validate.js';
+
 /**
  * Re-ranking of a relevance-ordered candidate list inside the engine, where the rows already are:
  * maximal marginal relevance (diverse results) and time weighting (recent results). Front ends
@@ -19,15 +23,32 @@ export type Rerank =
       decayRate: number;
     };
 
+/** Checks a re-rank request: MMR's fetchK and lambda, or the time decay rate. */
+export function assertRerank(rerank: Rerank): void {
+  if (rerank.kind === 'mmr') {
+    assertK(rerank.fetchK);
+    if (!(rerank.lambda >= 0 && rerank.lambda <= 1)) {
+      throw new RingmemError(
+        'INVALID_ARGUMENT',
+        `lambda must be from 0 to 1, got ${rerank.lambda}`,
+      );
+    }
+  } else if (!(rerank.decayRate >= 0 && rerank.decayRate <= 1)) {
+    throw new RingmemError(
+      'INVALID_ARGUMENT',
+      `decayRate must be from 0 to 1, got ${rerank.decayRate}`,
+    );
+  }
+}
+
 /**
  * Greedy MMR: picks, one at a time, the candidate maximising
  * `lambda · sim(query, c) − (1 − lambda) · max sim(c, picked)`. Rows are unit vectors, so
- * similarities are dot products over the slab. Writes the chosen positions (indices into
+ * similarities are dot products of ring rows. Writes the chosen positions (indices into
  * `slots`) to `out` and returns how many were chosen. O(k · found · dim).
  */
 export function selectMmr(
-  slab: Float32Array,
-  dim: number,
+  ring: Ring,
   slots: Int32Array,
   relevance: Float32Array,
   found: number,
@@ -53,12 +74,10 @@ export function selectMmr(
     }
     picked[best] = 1;
     out[n] = best;
-    const base = (slots[best] as number) * dim;
+    const chosen = slots[best] as number;
     for (let i = 0; i < found; i++) {
       if (picked[i]) continue;
-      const other = (slots[i] as number) * dim;
-      let dot = 0;
-      for (let d = 0; d < dim; d++) dot += (slab[base + d] as number) * (slab[other + d] as number);
+      const dot = ring.dotRows(chosen, slots[i] as number);
       if (dot > (redundancy[i] as number)) redundancy[i] = dot;
     }
   }

@@ -1,4 +1,20 @@
 import { alignedFloat32Array } from '../kernel/aligned.js';
+import type { IngestRequest, ManyRequest, ScanKernel, ScanRequest } from '../kernel/types.js';
+
+/** Bytes a slot costs besides its vector: time 8, id 8, arrival 4, payload size 4, tombstone 1,
+ * filter scratch 1, three payload references 8 each. */
+export const SLOT_OVERHEAD_BYTES = 8 + 8 + 4 + 4 + 1 + 1 + 3 * 8;
+
+const INITIAL_ROWS = 256;
+
+/** One top-k scan of the ring's rows: the kernel's request minus the storage. */
+export type RingScan = Omit<ScanRequest, 'slab' | 'dim'>;
+
+/** A many-queries scan of the ring's rows (ManyRequest minus the storage). */
+export type RingManyScan = Omit<ManyRequest, 'slab' | 'dim'>;
+
+/** Rows to write into the ring (IngestRequest minus the storage). */
+export type RingIngest = Omit<IngestRequest, 'slab' | 'dim'>;
 
 /**
  * Storage of one namespace: a ring of rows in one contiguous Float32Array slab, with parallel
@@ -9,29 +25,25 @@ import { alignedFloat32Array } from '../kernel/aligned.js';
  * window become at most two slot segments by binary search, and an id be found the same way.
  *
  * The slab is 64-byte aligned (rows of a dimension divisible by 16 then start on cache lines,
- * which the SIMD kernels read fastest). It starts small and doubles up to `capacity` (copying into logical order), so an empty
- * namespace does not cost capacity × dim × 4 bytes up front. It never grows past `capacity`:
- * once full, appending overwrites the oldest slot.
+ * which the SIMD kernels read fastest). It starts small and doubles up to `capacity` (copying
+ * into logical order), so an empty namespace does not cost capacity × dim × 4 bytes up front. It
+ * never grows past `capacity`: once full, appending overwrites the oldest slot.
+ *
+ * The vectors are the ring's own business: nothing outside reads the slab. Every read of a row
+ * (view, dot product, sum), every scan and every write goes through the methods of the "vector
+ * storage" section below, so the way rows are stored (float32 today) can change here alone.
  */
-
-/** Bytes a slot costs besides its vector: time 8, id 8, arrival 4, extra 4, tombstone 1,
- * filter scratch 1, three payload references 8 each. */
-export const SLOT_OVERHEAD_BYTES = 8 + 8 + 4 + 4 + 1 + 1 + 3 * 8;
-
-const INITIAL_ROWS = 256;
-
 export class Ring {
   readonly dim: number;
   readonly capacity: number;
   /** Allocated rows; grows by doubling until it reaches capacity. */
   rows: number;
-  slab: Float32Array;
   times: Float64Array;
   ids: Float64Array;
   /** Centroid similarity of the row at arrival; NaN when the window was empty then. */
   arrival: Float32Array;
-  /** Estimated heap bytes of the row's text, tags and metadata. */
-  extra: Uint32Array;
+  /** Estimated heap bytes of the slot's text, tags, metadata and lexical postings. */
+  payloadSizes: Uint32Array;
   /** 1 = deleted by id (a tombstone the scan skips). */
   dead: Uint8Array;
   /** Scratch skip mask for filtered queries; rebuilt per query, never shared across awaits. */
@@ -43,16 +55,19 @@ export class Ring {
   size = 0;
   /** Bumped whenever slab rows, the slot layout or tombstones change: async scans re-check it. */
   version = 0;
+  private slab: Float32Array;
+  private readonly kernel: ScanKernel;
 
-  constructor(dim: number, capacity: number) {
+  constructor(dim: number, capacity: number, kernel: ScanKernel) {
     this.dim = dim;
     this.capacity = capacity;
+    this.kernel = kernel;
     this.rows = Math.min(capacity, INITIAL_ROWS);
     this.slab = alignedFloat32Array(this.rows * dim);
     this.times = new Float64Array(this.rows);
     this.ids = new Float64Array(this.rows);
     this.arrival = new Float32Array(this.rows);
-    this.extra = new Uint32Array(this.rows);
+    this.payloadSizes = new Uint32Array(this.rows);
     this.dead = new Uint8Array(this.rows);
     this.filterMask = new Uint8Array(this.rows);
     this.texts = new Array<string | undefined>(this.rows).fill(undefined);
@@ -70,13 +85,94 @@ export class Ring {
     return Ring.bytesForRows(this.rows, this.dim);
   }
 
+  /** Bytes the slab would grow by to hold `more` further slots (0 when it has room). */
+  growthBytesFor(more: number): number {
+    return Ring.bytesForRows(this.rowsAfterReserve(this.size + more) - this.rows, this.dim);
+  }
+
   get isFull(): boolean {
     return this.size === this.capacity;
   }
 
+  // ---- vector storage: the only code that knows how rows are stored ----
+
+  /** A view of the row in `slot`, valid until the next append (the ring may grow). */
+  row(slot: number): Float32Array {
+    return this.slab.subarray(slot * this.dim, (slot + 1) * this.dim);
+  }
+
+  /** Dot product of the row in `slot` with `q` (float64 accumulation, in index order). */
+  dotRow(slot: number, q: Float32Array): number {
+    const slab = this.slab;
+    const base = slot * this.dim;
+    let sum = 0;
+    for (let i = 0; i < this.dim; i++) sum += (slab[base + i] as number) * (q[i] as number);
+    return sum;
+  }
+
+  /** Dot product of the rows in slots `a` and `b` (float64 accumulation, in index order). */
+  dotRows(a: number, b: number): number {
+    const slab = this.slab;
+    const dim = this.dim;
+    const ba = a * dim;
+    const bb = b * dim;
+    let dot = 0;
+    for (let i = 0; i < dim; i++) dot += (slab[ba + i] as number) * (slab[bb + i] as number);
+    return dot;
+  }
+
+  /** acc += the row in `slot` (element by element, float64). */
+  addRowInto(slot: number, acc: Float64Array): void {
+    const slab = this.slab;
+    const base = slot * this.dim;
+    for (let i = 0; i < this.dim; i++) acc[i] = (acc[i] as number) + (slab[base + i] as number);
+  }
+
+  /** acc −= the row in `slot` (element by element, float64). */
+  subtractRowFrom(slot: number, acc: Float64Array): void {
+    const slab = this.slab;
+    const base = slot * this.dim;
+    for (let i = 0; i < this.dim; i++) acc[i] = (acc[i] as number) - (slab[base + i] as number);
+  }
+
+  /**
+   * Writes row r of `rows.src` × `rows.scales[r]` into slot `rows.slots[r]` and adds it to the
+   * running `rows.sum`, for every r in order (ScanKernel.ingestRows; see IngestRequest).
+   */
+  writeRows(rows: RingIngest): void {
+    this.kernel.ingestRows({ ...rows, slab: this.slab, dim: this.dim });
+  }
+
+  /** Top-k of `scan.query` over the ring's rows (ScanKernel.topK). Returns the hit count. */
+  scan(scan: RingScan): number {
+    return this.kernel.topK({ ...scan, slab: this.slab, dim: this.dim });
+  }
+
+  /** `scan` with large scans off the main thread (ScanKernel.topKAsync; re-check `version`). */
+  scanAsync(scan: RingScan): Promise<number> {
+    return this.kernel.topKAsync({ ...scan, slab: this.slab, dim: this.dim });
+  }
+
+  /** Many queries over the ring's rows in one pass (ScanKernel.topKMany). */
+  scanMany(scan: RingManyScan): void {
+    this.kernel.topKMany({ ...scan, slab: this.slab, dim: this.dim });
+  }
+
+  /** `scanMany` with large scans off the main thread (ScanKernel.topKManyAsync). */
+  scanManyAsync(scan: RingManyScan): Promise<void> {
+    return this.kernel.topKManyAsync({ ...scan, slab: this.slab, dim: this.dim });
+  }
+
+  // ---- slots and positions ----
+
   slotAt(position: number): number {
     const s = this.head + position;
     return s >= this.rows ? s - this.rows : s;
+  }
+
+  /** The logical position (0 = oldest) of an occupied slot. */
+  positionOf(slot: number): number {
+    return slot >= this.head ? slot - this.head : slot + this.rows - this.head;
   }
 
   /** Removes the oldest slot from the ring and returns it (the caller accounts for it first). */
@@ -120,7 +216,7 @@ export class Ring {
     const times = new Float64Array(rows);
     const ids = new Float64Array(rows);
     const arrival = new Float32Array(rows);
-    const extra = new Uint32Array(rows);
+    const payloadSizes = new Uint32Array(rows);
     const dead = new Uint8Array(rows);
     const texts = new Array<string | undefined>(rows).fill(undefined);
     const tags = new Array<readonly string[] | undefined>(rows).fill(undefined);
@@ -137,7 +233,7 @@ export class Ring {
       times.set(this.times.subarray(from, from + n), to);
       ids.set(this.ids.subarray(from, from + n), to);
       arrival.set(this.arrival.subarray(from, from + n), to);
-      extra.set(this.extra.subarray(from, from + n), to);
+      payloadSizes.set(this.payloadSizes.subarray(from, from + n), to);
       dead.set(this.dead.subarray(from, from + n), to);
       for (let i = 0; i < n; i++) {
         texts[to + i] = this.texts[from + i];
@@ -150,7 +246,7 @@ export class Ring {
     this.times = times;
     this.ids = ids;
     this.arrival = arrival;
-    this.extra = extra;
+    this.payloadSizes = payloadSizes;
     this.dead = dead;
     this.filterMask = new Uint8Array(rows);
     this.texts = texts;
@@ -160,42 +256,78 @@ export class Ring {
     this.version++;
   }
 
+  // ---- reads by time, id and liveness ----
+
   /** First logical position whose time is ≥ t (size when none). */
   lowerBoundTime(t: number): number {
-    let lo = 0;
-    let hi = this.size;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((this.times[this.slotAt(mid)] as number) < t) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return this.firstPosition((slot) => (this.times[slot] as number) >= t);
   }
 
   /** First logical position whose time is > t (size when none). */
   upperBoundTime(t: number): number {
+    return this.firstPosition((slot) => (this.times[slot] as number) > t);
+  }
+
+  /** First logical position whose id is ≥ id (size when none). Ids grow along positions. */
+  lowerBoundId(id: number): number {
+    return this.firstPosition((slot) => (this.ids[slot] as number) >= id);
+  }
+
+  /**
+   * Binary search: the first logical position whose slot passes `test` (size when none), for a
+   * test that fails up to some position and passes from there on (times and ids only grow).
+   */
+  private firstPosition(test: (slot: number) => boolean): number {
     let lo = 0;
     let hi = this.size;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if ((this.times[this.slotAt(mid)] as number) <= t) lo = mid + 1;
-      else hi = mid;
+      if (test(this.slotAt(mid))) hi = mid;
+      else lo = mid + 1;
     }
     return lo;
   }
 
-  /** Slot of the entry with this id, or -1. Ids grow along logical positions. */
+  /** Slot of the entry with this id (live or tombstone), or -1. */
   findSlot(id: number): number {
-    let lo = 0;
-    let hi = this.size;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      const got = this.ids[this.slotAt(mid)] as number;
-      if (got < id) lo = mid + 1;
-      else if (got > id) hi = mid;
-      else return this.slotAt(mid);
+    const p = this.lowerBoundId(id);
+    if (p === this.size) return -1;
+    const slot = this.slotAt(p);
+    return this.ids[slot] === id ? slot : -1;
+  }
+
+  /**
+   * Live slots newest first: at most `limit`, stopping at the first slot (live or not) older
+   * than `since`.
+   */
+  newestLiveSlots(limit: number, since = Number.NEGATIVE_INFINITY): number[] {
+    const out: number[] = [];
+    for (let p = this.size - 1; p >= 0 && out.length < limit; p--) {
+      const slot = this.slotAt(p);
+      if ((this.times[slot] as number) < since) break;
+      if (this.dead[slot] === 0) out.push(slot);
     }
-    return -1;
+    return out;
+  }
+
+  /** Time of the oldest live entry, or undefined when none is live. */
+  oldestLiveTime(): number | undefined {
+    for (let p = 0; p < this.size; p++) {
+      const slot = this.slotAt(p);
+      if (this.dead[slot] === 0) return this.times[slot];
+    }
+    return undefined;
+  }
+
+  /** Time of the newest live entry, or undefined when none is live. */
+  newestLiveTime(): number | undefined {
+    const [slot] = this.newestLiveSlots(1);
+    return slot === undefined ? undefined : this.times[slot];
+  }
+
+  /** The newest slot (live or tombstone); the ring must not be empty. */
+  get newestSlot(): number {
+    return this.slotAt(this.size - 1);
   }
 
   /**
@@ -216,5 +348,19 @@ export class Ring {
     out[2] = 0;
     out[3] = end - this.rows;
     return 2;
+  }
+
+  /** The slot segments of logical positions [from, to), in a new array of their exact length. */
+  segmentsOf(from: number, to: number): Uint32Array {
+    const out = new Uint32Array(4);
+    return out.subarray(0, this.segments(from, to, out) * 2);
+  }
+}
+
+/** Calls `fn` for every slot of the segments, in scan order. */
+export function forEachSlot(segments: Uint32Array, fn: (slot: number) => void): void {
+  for (let i = 0; i + 1 < segments.length; i += 2) {
+    const end = segments[i + 1] as number;
+    for (let s = segments[i] as number; s < end; s++) fn(s);
   }
 }

@@ -1,5 +1,6 @@
 import { RingmemError } from '../errors.js';
-import { MAX_TOP_K } from '../kernel/types.js';
+import { MAX_TOP_K, type ScanKernel } from '../kernel/types.js';
+import type { ForgetOlderThanOptions } from './types.js';
 
 export const NAMESPACE_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
 
@@ -114,4 +115,122 @@ export function assertPositiveInt(
       `invalid ${what} ${String(value)}: expected an integer from 1 to ${max}`,
     );
   }
+}
+
+/**
+ * Validates the rows of an insert and returns the factor that makes each unit length. Norms are
+ * float64 (squared norms of a Float32Array come from the kernel in one call); rows whose squared
+ * norm overflows or underflows take the careful path in `carefulRowScale`, which throws the
+ * precise error for a non-finite value or a zero row.
+ */
+export function rowScales(
+  vectors: ArrayLike<number>,
+  dim: number,
+  kernel: Pick<ScanKernel, 'rowSumSquares'>,
+): Float64Array {
+  if (
+    vectors === null ||
+    typeof vectors !== 'object' ||
+    typeof (vectors as { length?: unknown }).length !== 'number'
+  ) {
+    throw new RingmemError(
+      'INVALID_ARGUMENT',
+      'vectors must be an array or typed array of numbers',
+    );
+  }
+  const len = vectors.length;
+  if (len === 0 || len % dim !== 0) {
+    throw new RingmemError(
+      'DIMENSION_MISMATCH',
+      `got ${len} values, which is not a positive multiple of the dimension ${dim}: give ${dim} values per vector`,
+    );
+  }
+  if (!ArrayBuffer.isView(vectors)) {
+    // Plain arrays come from JSON and may hold anything; typed arrays can only hold numbers.
+    for (let i = 0; i < len; i++) {
+      if (typeof vectors[i] !== 'number') {
+        throw new RingmemError(
+          'NON_FINITE_VECTOR',
+          `value ${i} is ${typeof vectors[i]}, not a number: vectors hold finite numbers only`,
+        );
+      }
+    }
+  }
+  const rows = len / dim;
+  const scales = new Float64Array(rows);
+  // Squared norms of every row in one kernel call; the loop below then only turns them into
+  // scales (and sends odd rows down the careful path).
+  const f32 = vectors instanceof Float32Array;
+  if (f32) kernel.rowSumSquares(vectors, dim, scales);
+  for (let r = 0; r < rows; r++) {
+    const base = r * dim;
+    let sumSq = 0;
+    if (f32) sumSq = scales[r] as number;
+    else {
+      for (let i = 0; i < dim; i++) {
+        const v = vectors[base + i] as number;
+        sumSq += v * v;
+      }
+    }
+    if (sumSq > 1e-280 && sumSq < 1e280) {
+      scales[r] = 1 / Math.sqrt(sumSq);
+      continue;
+    }
+    // NaN, Infinity, zero or extreme magnitudes: the careful path throws the precise error, or
+    // computes the scale without overflow.
+    const scale = carefulRowScale(vectors, base, dim, r);
+    if (!Number.isFinite(scale) || scale === 0) {
+      throw new RingmemError(
+        'ZERO_VECTOR',
+        `vector ${r} is too small or too large to normalise in float32: scale it to a norm near 1`,
+      );
+    }
+    scales[r] = scale;
+  }
+  return scales;
+}
+
+/** Each row times its scale, rounded to float32: the rows exactly as the ring will store them. */
+export function unitRows(
+  vectors: ArrayLike<number>,
+  scales: Float64Array,
+  dim: number,
+): Float32Array {
+  const out = new Float32Array(scales.length * dim);
+  for (let r = 0; r < scales.length; r++) {
+    const scale = scales[r] as number;
+    const base = r * dim;
+    for (let i = 0; i < dim; i++) out[base + i] = (vectors[base + i] as number) * scale;
+  }
+  return out;
+}
+
+/** The cut-off time of a forget-older-than: `now − ageMs`, or `before`; exactly one is given. */
+export function forgetCutoff(options: ForgetOlderThanOptions, now: number): number {
+  const hasAge = options.ageMs !== undefined;
+  if (hasAge === (options.before !== undefined)) {
+    throw new RingmemError(
+      'INVALID_ARGUMENT',
+      'give exactly one of ageMs (a duration in ms) or before (a time in ms since the epoch)',
+    );
+  }
+  if (hasAge) {
+    assertDurationMs(options.ageMs, 'ageMs');
+    return now - options.ageMs;
+  }
+  assertTime(options.before, 'before');
+  return options.before;
+}
+
+/** A query vector checked against the dimension and scaled to unit length. */
+export function normalizeQuery(vector: ArrayLike<number>, dim: number): Float32Array {
+  if (vector.length !== dim) {
+    throw new RingmemError(
+      'DIMENSION_MISMATCH',
+      `query has ${vector.length} values but the engine's dimension is ${dim}`,
+    );
+  }
+  const q = new Float32Array(dim);
+  normalizeRowsInto(vector, dim, q);
+  return q;
 }

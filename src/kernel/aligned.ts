@@ -31,9 +31,7 @@ export function alignedFloat32Array(length: number): Float32Array {
     throw argumentError(`length must be an integer from 0 to 2^32, got ${String(length)}`);
   }
   const addon = optionalAddon();
-  if (addon === undefined || typeof addon.addressMod64 !== 'function') {
-    return new Float32Array(length);
-  }
+  if (addon === undefined) return new Float32Array(length);
   const buffer = new ArrayBuffer(length * 4 + SLAB_ALIGNMENT);
   const misalignment = addon.addressMod64(buffer);
   // Allocators align to at least 8 bytes; should one not, a float view can only start at a
@@ -41,10 +39,7 @@ export function alignedFloat32Array(length: number): Float32Array {
   const offset = misalignment % 4 === 0 ? (SLAB_ALIGNMENT - misalignment) % SLAB_ALIGNMENT : 0;
   const view = new Float32Array(buffer, offset, length);
   // Before anything writes to it: pages faulted in after the advice come as huge pages at once.
-  if (
-    view.byteLength >= HUGE_PAGE_ADVICE_MIN_BYTES &&
-    typeof addon.adviseHugePages === 'function'
-  ) {
+  if (view.byteLength >= HUGE_PAGE_ADVICE_MIN_BYTES) {
     addon.adviseHugePages(buffer, view.byteOffset, view.byteLength);
   }
   return view;

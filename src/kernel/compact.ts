@@ -1,5 +1,5 @@
 import { argumentError } from './errors.js';
-import { MAX_TOP_K } from './types.js';
+import { type CompactRequest, MAX_TOP_K } from './types.js';
 
 /**
  * Compact vectors: rows stored as IEEE half floats (f16) or as int8 codes with one float32 scale
@@ -20,21 +20,7 @@ export function vectorBytes(precision: Precision, dim: number): number {
   return dim + 4;
 }
 
-/** A compact scan: topK's contract (types.ts) over compact rows. */
-export interface CompactRequest {
-  precision: 'f16' | 'int8';
-  /** f16: a Uint16Array of halves; int8: an Int8Array of codes. rows × dim values. */
-  rows: Uint16Array | Int8Array;
-  /** int8: one scale per row; absent for f16. */
-  scales?: Float32Array | undefined;
-  dim: number;
-  segments: Uint32Array;
-  query: Float32Array;
-  k: number;
-  outIdx: Int32Array;
-  outScores: Float32Array;
-  skipMask?: Uint8Array | undefined;
-}
+export type { CompactRequest } from './types.js';
 
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
@@ -122,7 +108,7 @@ export function encodeInt8(
 }
 
 /**
- * Checks a compact request like validateTopKArgs checks topK's. Returns the row count.
+ * Checks a compact request like validateScanRequest checks topK's. Returns the row count.
  */
 export function validateCompactRequest(req: CompactRequest): number {
   if (req === null || typeof req !== 'object')

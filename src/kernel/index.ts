@@ -10,6 +10,7 @@ export {
   vectorBytes,
 } from './compact.js';
 export { KernelError, type KernelErrorCode } from './errors.js';
+export { INGEST_ADD, INGEST_REPLACE, INGEST_RESET, type IngestFlag } from './ingest.js';
 export { JsKernel } from './js-kernel.js';
 export {
   type KernelPreference,
@@ -19,12 +20,13 @@ export {
 } from './loader.js';
 export { ASYNC_MIN_VALUES, type NativeIsa, NativeKernel } from './native-kernel.js';
 export {
+  type IngestRequest,
   type KernelBackend,
   type KernelInfo,
   type KernelIsa,
   MAX_TOP_K,
   type ManyRequest,
-  type RowIngest,
-  type RowsIngest,
   type ScanKernel,
+  type ScanRequest,
+  type ScanRows,
 } from './types.js';

@@ -1,6 +1,14 @@
-import { type CompactRequest, halfTableF32, validateCompactRequest } from './compact.js';
-import type { KernelInfo, ManyRequest, ScanKernel } from './types.js';
-import { validateManyRequest, validateTopKArgs } from './validate.js';
+import { halfTableF32, validateCompactRequest } from './compact.js';
+import { ingestRowsJs, rowSumSquaresJs } from './ingest.js';
+import type {
+  CompactRequest,
+  IngestRequest,
+  KernelInfo,
+  ManyRequest,
+  ScanKernel,
+  ScanRequest,
+} from './types.js';
+import { validateManyRequest, validateScanRequest } from './validate.js';
 
 /**
  * The portable scan kernel: same contract as the native one (types.ts), plain JS.
@@ -20,6 +28,13 @@ import { validateManyRequest, validateTopKArgs } from './validate.js';
  */
 export class JsKernel implements ScanKernel {
   readonly info: KernelInfo;
+  ingestRows(req: IngestRequest): void {
+    ingestRowsJs(req);
+  }
+
+  rowSumSquares(src: Float32Array, dim: number, out: Float64Array): void {
+    rowSumSquaresJs(src, dim, out);
+  }
   private heapScore = new Float32Array(16);
   private heapOrder = new Uint32Array(16);
   private heapRow = new Int32Array(16);
@@ -33,35 +48,40 @@ export class JsKernel implements ScanKernel {
     };
   }
 
-  topK(
-    slab: Float32Array,
-    dim: number,
-    segments: Uint32Array,
-    query: Float32Array,
-    k: number,
-    outIdx: Int32Array,
-    outScores: Float32Array,
-    skipMask?: Uint8Array,
-  ): number {
-    validateTopKArgs(slab, dim, segments, query, k, outIdx, outScores, skipMask);
-    if (this.heapScore.length < k) {
-      this.heapScore = new Float32Array(k);
-      this.heapOrder = new Uint32Array(k);
-      this.heapRow = new Int32Array(k);
+  topK(req: ScanRequest): number {
+    validateScanRequest(req);
+    return this.scanOne(req);
+  }
+
+  /** The heap arrays, grown to hold `cells` entries (k per query). */
+  private heaps(cells: number): { hs: Float32Array; ho: Uint32Array; hr: Int32Array } {
+    if (this.heapScore.length < cells) {
+      this.heapScore = new Float32Array(cells);
+      this.heapOrder = new Uint32Array(cells);
+      this.heapRow = new Int32Array(cells);
     }
-    return scan(
-      slab,
-      dim,
-      segments,
-      query,
-      k,
-      outIdx,
-      outScores,
-      skipMask,
-      this.heapScore,
-      this.heapOrder,
-      this.heapRow,
-    );
+    return { hs: this.heapScore, ho: this.heapOrder, hr: this.heapRow };
+  }
+
+  /** topK of a validated request: one pass over the rows, a k-heap, drained best first. */
+  private scanOne(req: ScanRequest): number {
+    const { slab, dim, segments, query, k, outIdx, outScores, skipMask } = req;
+    const { hs, ho, hr } = this.heaps(k);
+    const _dim4 = dim - (dim % 4);
+    let size = 0;
+    let order = 0;
+    let threshold = Number.NEGATIVE_INFINITY;
+    for (let s = 0; s < segments.length; s += 2) {
+      const end = segments[s + 1]!;
+      for (let r = segments[s]!; r < end; r++) {
+        if (skipMask !== undefined && skipMask[r] !== 0) continue;
+        const score = Math.fround(dot4(slab, r * dim, query, 0, dim));
+        if (!(score > threshold)) continue;
+        size = offer(hs, ho, hr, 0, size, k, score, order++, r);
+        if (size === k) threshold = hs[0]!;
+      }
+    }
+    return drain(hs, ho, hr, 0, size, outIdx, outScores);
   }
 
   /**
@@ -75,42 +95,17 @@ export class JsKernel implements ScanKernel {
     if (nq === 1 && counts === undefined) {
       // One query (a single scored item, a probe): the single scan over the rows it may see,
       // same arithmetic, without the per-row query loop.
-      if (this.heapScore.length < k) {
-        this.heapScore = new Float32Array(k);
-        this.heapOrder = new Uint32Array(k);
-        this.heapRow = new Int32Array(k);
-      }
       const segs = from === undefined ? segments : positionsToSegments(segments, from[0]!, to![0]!);
-      outHits[0] = scan(
-        slab,
-        dim,
-        segs,
-        queries,
-        k,
-        outIdx,
-        outScores,
-        skipMask,
-        this.heapScore,
-        this.heapOrder,
-        this.heapRow,
-      );
+      outHits[0] = this.scanOne({ ...req, segments: segs, query: queries });
       return;
     }
     const atLeast = req.countAtLeast === undefined ? 0 : Math.fround(req.countAtLeast);
     if (counts !== undefined) counts.fill(0, 0, nq);
-    const cells = nq * k;
-    if (this.heapScore.length < cells) {
-      this.heapScore = new Float32Array(cells);
-      this.heapOrder = new Uint32Array(cells);
-      this.heapRow = new Int32Array(cells);
-    }
-    const hs = this.heapScore;
-    const ho = this.heapOrder;
-    const hr = this.heapRow;
+    const { hs, ho, hr } = this.heaps(nq * k);
     const size = new Uint32Array(nq);
     const next = new Uint32Array(nq);
     const threshold = new Float64Array(nq).fill(Number.NEGATIVE_INFINITY);
-    const dim4 = dim - (dim % 4);
+    const _dim4 = dim - (dim % 4);
     let pos = 0;
     for (let s = 0; s < segments.length; s += 2) {
       const end = segments[s + 1]!;
@@ -119,53 +114,17 @@ export class JsKernel implements ScanKernel {
         const base = r * dim;
         for (let q = 0; q < nq; q++) {
           if (from !== undefined && (pos < from[q]! || pos >= to![q]!)) continue;
-          const qb = q * dim;
-          let s0 = 0;
-          let s1 = 0;
-          let s2 = 0;
-          let s3 = 0;
-          let i = 0;
-          for (; i < dim4; i += 4) {
-            s0 += slab[base + i]! * queries[qb + i]!;
-            s1 += slab[base + i + 1]! * queries[qb + i + 1]!;
-            s2 += slab[base + i + 2]! * queries[qb + i + 2]!;
-            s3 += slab[base + i + 3]! * queries[qb + i + 3]!;
-          }
-          for (; i < dim; i++) s0 += slab[base + i]! * queries[qb + i]!;
-          const score = Math.fround(s0 + s1 + (s2 + s3));
+          const score = Math.fround(dot4(slab, base, queries, q * dim, dim));
           if (counts !== undefined && score >= atLeast) counts[q]!++;
           if (!(score > threshold[q]!)) continue;
-          const hb = q * k;
-          const n = size[q]!;
-          if (n < k) {
-            hs[hb + n] = score;
-            ho[hb + n] = next[q]!++;
-            hr[hb + n] = r;
-            siftUp(hs, ho, hr, n, hb);
-            size[q] = n + 1;
-            if (n + 1 === k) threshold[q] = hs[hb]!;
-          } else {
-            hs[hb] = score;
-            ho[hb] = next[q]!++;
-            hr[hb] = r;
-            siftDown(hs, ho, hr, 0, n, hb);
-            threshold[q] = hs[hb]!;
-          }
+          const n = offer(hs, ho, hr, q * k, size[q]!, k, score, next[q]!++, r);
+          size[q] = n;
+          if (n === k) threshold[q] = hs[q * k]!;
         }
       }
     }
     for (let q = 0; q < nq; q++) {
-      const hb = q * k;
-      const n = size[q]!;
-      for (let m = n; m > 1; m--) {
-        swap(hs, ho, hr, hb, hb + m - 1);
-        siftDown(hs, ho, hr, 0, m - 1, hb);
-      }
-      for (let i = 0; i < n; i++) {
-        outIdx[hb + i] = hr[hb + i]!;
-        outScores[hb + i] = hs[hb + i]!;
-      }
-      outHits[q] = n;
+      outHits[q] = drain(hs, ho, hr, q * k, size[q]!, outIdx, outScores);
     }
   }
 
@@ -187,20 +146,13 @@ export class JsKernel implements ScanKernel {
   topKCompact(req: CompactRequest): number {
     validateCompactRequest(req);
     const { dim, segments, query, k, outIdx, outScores, skipMask } = req;
-    if (this.heapScore.length < k) {
-      this.heapScore = new Float32Array(k);
-      this.heapOrder = new Uint32Array(k);
-      this.heapRow = new Int32Array(k);
-    }
-    const hs = this.heapScore;
-    const ho = this.heapOrder;
-    const hr = this.heapRow;
+    const { hs, ho, hr } = this.heaps(k);
     const f16 = req.precision === 'f16';
     const table = f16 ? halfTableF32() : undefined;
     const halves = req.rows as Uint16Array;
     const codes = req.rows as Int8Array;
     const scales = req.scales;
-    const dim4 = dim - (dim % 4);
+    const _dim4 = dim - (dim % 4);
     let size = 0;
     let order = 0;
     let threshold = Number.NEGATIVE_INFINITY;
@@ -209,74 +161,26 @@ export class JsKernel implements ScanKernel {
       for (let r = segments[s]!; r < end; r++) {
         if (skipMask !== undefined && skipMask[r] !== 0) continue;
         const base = r * dim;
-        let s0 = 0;
-        let s1 = 0;
-        let s2 = 0;
-        let s3 = 0;
-        let i = 0;
-        if (table !== undefined) {
-          for (; i < dim4; i += 4) {
-            s0 += table[halves[base + i]!]! * query[i]!;
-            s1 += table[halves[base + i + 1]!]! * query[i + 1]!;
-            s2 += table[halves[base + i + 2]!]! * query[i + 2]!;
-            s3 += table[halves[base + i + 3]!]! * query[i + 3]!;
-          }
-          for (; i < dim; i++) s0 += table[halves[base + i]!]! * query[i]!;
-        } else {
-          for (; i < dim4; i += 4) {
-            s0 += codes[base + i]! * query[i]!;
-            s1 += codes[base + i + 1]! * query[i + 1]!;
-            s2 += codes[base + i + 2]! * query[i + 2]!;
-            s3 += codes[base + i + 3]! * query[i + 3]!;
-          }
-          for (; i < dim; i++) s0 += codes[base + i]! * query[i]!;
-        }
-        const sum = s0 + s1 + (s2 + s3);
+        const sum =
+          table !== undefined
+            ? dotHalves(table, halves, base, query, dim)
+            : dot4(codes, base, query, 0, dim);
         const score = Math.fround(f16 ? sum : scales![r]! * sum);
         if (!(score > threshold)) continue;
-        if (size < k) {
-          hs[size] = score;
-          ho[size] = order++;
-          hr[size] = r;
-          siftUp(hs, ho, hr, size);
-          size++;
-          if (size === k) threshold = hs[0]!;
-        } else {
-          hs[0] = score;
-          ho[0] = order++;
-          hr[0] = r;
-          siftDown(hs, ho, hr, 0, size);
-          threshold = hs[0]!;
-        }
+        size = offer(hs, ho, hr, 0, size, k, score, order++, r);
+        if (size === k) threshold = hs[0]!;
       }
     }
-    for (let n = size; n > 1; n--) {
-      swap(hs, ho, hr, 0, n - 1);
-      siftDown(hs, ho, hr, 0, n - 1);
-    }
-    for (let i = 0; i < size; i++) {
-      outIdx[i] = hr[i]!;
-      outScores[i] = hs[i]!;
-    }
-    return size;
+    return drain(hs, ho, hr, 0, size, outIdx, outScores);
   }
 
   /**
    * JS cannot leave the main thread without a worker, and copying a slab to one costs more than
    * the scan, so this resolves with the synchronous result. Argument errors reject the promise.
    */
-  topKAsync(
-    slab: Float32Array,
-    dim: number,
-    segments: Uint32Array,
-    query: Float32Array,
-    k: number,
-    outIdx: Int32Array,
-    outScores: Float32Array,
-    skipMask?: Uint8Array,
-  ): Promise<number> {
+  topKAsync(req: ScanRequest): Promise<number> {
     try {
-      return Promise.resolve(this.topK(slab, dim, segments, query, k, outIdx, outScores, skipMask));
+      return Promise.resolve(this.topK(req));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -302,67 +206,101 @@ function positionsToSegments(segments: Uint32Array, from: number, to: number): U
   return out.subarray(0, n);
 }
 
-function scan(
-  slab: Float32Array,
+/**
+ * Σ a[ai + i] × b[bi + i] over i < dim: each product exact in float64, summed in four
+ * accumulators (indices 0, 1, 2, 3 mod 4; the tail goes to the first) combined as
+ * (s0 + s1) + (s2 + s3) — the arithmetic every JS scan shares with native/scan_scalar.cc.
+ */
+function dot4(a: Float32Array | Int8Array, ai: number, b: Float32Array, bi: number, dim: number) {
+  const dim4 = dim - (dim % 4);
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let i = 0;
+  for (; i < dim4; i += 4) {
+    s0 += a[ai + i]! * b[bi + i]!;
+    s1 += a[ai + i + 1]! * b[bi + i + 1]!;
+    s2 += a[ai + i + 2]! * b[bi + i + 2]!;
+    s3 += a[ai + i + 3]! * b[bi + i + 3]!;
+  }
+  for (; i < dim; i++) s0 += a[ai + i]! * b[bi + i]!;
+  return s0 + s1 + (s2 + s3);
+}
+
+/** dot4 over a row of halves decoded through `table` (same accumulators and order). */
+function dotHalves(
+  table: Float32Array,
+  halves: Uint16Array,
+  base: number,
+  q: Float32Array,
   dim: number,
-  segments: Uint32Array,
-  query: Float32Array,
-  k: number,
-  outIdx: Int32Array,
-  outScores: Float32Array,
-  skipMask: Uint8Array | undefined,
+): number {
+  const dim4 = dim - (dim % 4);
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let i = 0;
+  for (; i < dim4; i += 4) {
+    s0 += table[halves[base + i]!]! * q[i]!;
+    s1 += table[halves[base + i + 1]!]! * q[i + 1]!;
+    s2 += table[halves[base + i + 2]!]! * q[i + 2]!;
+    s3 += table[halves[base + i + 3]!]! * q[i + 3]!;
+  }
+  for (; i < dim; i++) s0 += table[halves[base + i]!]! * q[i]!;
+  return s0 + s1 + (s2 + s3);
+}
+
+/**
+ * Offers a row to the k-heap at `base` (worst entry on top) holding `size` entries; the caller
+ * has checked that `score` beats the current k-th best. Returns the heap's new size.
+ */
+function offer(
   hs: Float32Array,
   ho: Uint32Array,
   hr: Int32Array,
+  base: number,
+  size: number,
+  k: number,
+  score: number,
+  order: number,
+  row: number,
 ): number {
-  const dim4 = dim - (dim % 4);
-  let size = 0;
-  let order = 0;
-  let threshold = Number.NEGATIVE_INFINITY;
-  for (let s = 0; s < segments.length; s += 2) {
-    const end = segments[s + 1]!;
-    for (let r = segments[s]!; r < end; r++) {
-      if (skipMask !== undefined && skipMask[r] !== 0) continue;
-      const base = r * dim;
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      let i = 0;
-      for (; i < dim4; i += 4) {
-        s0 += slab[base + i]! * query[i]!;
-        s1 += slab[base + i + 1]! * query[i + 1]!;
-        s2 += slab[base + i + 2]! * query[i + 2]!;
-        s3 += slab[base + i + 3]! * query[i + 3]!;
-      }
-      for (; i < dim; i++) s0 += slab[base + i]! * query[i]!;
-      const score = Math.fround(s0 + s1 + (s2 + s3));
-      if (score > threshold) {
-        if (size < k) {
-          hs[size] = score;
-          ho[size] = order++;
-          hr[size] = r;
-          siftUp(hs, ho, hr, size);
-          size++;
-          if (size === k) threshold = hs[0]!;
-        } else {
-          hs[0] = score;
-          ho[0] = order++;
-          hr[0] = r;
-          siftDown(hs, ho, hr, 0, size);
-          threshold = hs[0]!;
-        }
-      }
-    }
+  if (size < k) {
+    hs[base + size] = score;
+    ho[base + size] = order;
+    hr[base + size] = row;
+    siftUp(hs, ho, hr, size, base);
+    return size + 1;
   }
-  // Heap sort in place: move the worst to the end of the shrinking heap, leaving it best-first.
+  hs[base] = score;
+  ho[base] = order;
+  hr[base] = row;
+  siftDown(hs, ho, hr, 0, size, base);
+  return size;
+}
+
+/**
+ * Heap-sorts the heap at `base` in place (the worst moves to the end of the shrinking heap,
+ * leaving it best first) and copies it to the outputs at `base`. Returns `size`.
+ */
+function drain(
+  hs: Float32Array,
+  ho: Uint32Array,
+  hr: Int32Array,
+  base: number,
+  size: number,
+  outIdx: Int32Array,
+  outScores: Float32Array,
+): number {
   for (let n = size; n > 1; n--) {
-    swap(hs, ho, hr, 0, n - 1);
-    siftDown(hs, ho, hr, 0, n - 1);
+    swap(hs, ho, hr, base, base + n - 1);
+    siftDown(hs, ho, hr, 0, n - 1, base);
   }
   for (let i = 0; i < size; i++) {
-    outIdx[i] = hr[i]!;
-    outScores[i] = hs[i]!;
+    outIdx[base + i] = hr[base + i]!;
+    outScores[base + i] = hs[base + i]!;
   }
   return size;
 }

@@ -133,38 +133,44 @@ export function optionalAddon(): NativeAddon | undefined {
 
 type AddonLoad = { addon: NativeAddon; reasons: string[] } | { reasons: string[] };
 
-/** Tries each candidate file in turn and keeps every reason one failed. */
+/** Loads the addon file (the built one unless a path is given), or says why it could not. */
 function loadAddon(explicitPath: string | undefined): AddonLoad {
-  const reasons: string[] = [];
-  const candidates =
-    explicitPath !== undefined ? [explicitPath] : [`${PACKAGE_ROOT}${BUILT_ADDON}`];
-  for (const file of candidates) {
-    if (!existsSync(file)) {
-      reasons.push(`${file} does not exist (the addon was not built)`);
-      continue;
-    }
-    let mod: unknown;
-    try {
-      mod = require(file);
-    } catch (error) {
-      reasons.push(`${file} failed to load: ${(error as Error).message.split('\n')[0]}`);
-      continue;
-    }
-    const problem = addonShapeProblem(mod);
-    if (problem !== undefined) {
-      reasons.push(`${file} is not the ringmem kernel addon: ${problem}`);
-      continue;
-    }
-    return { addon: mod as NativeAddon, reasons };
+  const file = explicitPath ?? `${PACKAGE_ROOT}${BUILT_ADDON}`;
+  if (!existsSync(file)) return { reasons: [`${file} does not exist (the addon was not built)`] };
+  let mod: unknown;
+  try {
+    mod = require(file);
+  } catch (error) {
+    return { reasons: [`${file} failed to load: ${(error as Error).message.split('\n')[0]}`] };
   }
-  return { reasons };
+  const problem = addonShapeProblem(mod);
+  if (problem !== undefined) {
+    return { reasons: [`${file} is not the ringmem kernel addon: ${problem}`] };
+  }
+  return { addon: mod as NativeAddon, reasons: [] };
 }
+
+/** Every function NativeAddon declares: an addon missing one is stale (rebuild it). */
+const ADDON_FUNCTIONS = [
+  'availableIsas',
+  'topK',
+  'topKAsync',
+  'topKAsyncShared',
+  'topKMany',
+  'topKManyShared',
+  'topKCompact',
+  'addressMod64',
+  'adviseHugePages',
+  'ingestRow',
+  'ingestRows',
+  'rowSumSquares',
+] as const satisfies readonly (keyof NativeAddon)[];
 
 function addonShapeProblem(mod: unknown): string | undefined {
   if (typeof mod !== 'object' || mod === null) return 'it exports no object';
   const m = mod as Record<string, unknown>;
-  for (const fn of ['availableIsas', 'topK', 'topKAsync', 'topKMany', 'topKCompact']) {
-    if (typeof m[fn] !== 'function') return `it has no ${fn}() function`;
+  for (const fn of ADDON_FUNCTIONS) {
+    if (typeof m[fn] !== 'function') return `it has no ${fn}() function (an older build?)`;
   }
   if (!Array.isArray(m.isaNames)) return 'it has no isaNames list';
   return undefined;

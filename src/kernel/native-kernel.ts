@@ -1,125 +1,21 @@
 import { availableParallelism } from 'node:os';
-import { type CompactRequest, validateCompactRequest } from './compact.js';
+import { validateCompactRequest } from './compact.js';
 import { argumentError, KernelError } from './errors.js';
+import { ingestRowsJs, rowSumSquaresJs } from './ingest.js';
+import { ingestArgs, manyArgs, type NativeAddon, scanArgs } from './native-addon.js';
 import type {
+  CompactRequest,
+  IngestRequest,
   KernelInfo,
   KernelIsa,
   ManyRequest,
-  RowIngest,
-  RowsIngest,
   ScanKernel,
+  ScanRequest,
 } from './types.js';
-import { validateManyRequest, validateTopKArgs } from './validate.js';
 
-/** The surface of native/build/Release/ringmem_kernel.node (see native/addon.cc). */
-export interface NativeAddon {
-  /** Index = the small integer passed as `isa` to topK/topKAsync. */
-  readonly isaNames: readonly string[];
-  /** ISAs this CPU and OS can run, best first. */
-  availableIsas(): string[];
-  topK(
-    isa: number,
-    slab: Float32Array,
-    dim: number,
-    segments: Uint32Array,
-    query: Float32Array,
-    k: number,
-    outIdx: Int32Array,
-    outScores: Float32Array,
-    skipMask?: Uint8Array,
-  ): number;
-  /** Always runs on the libuv thread pool; the wrapper decides when that is worth it. */
-  topKAsync(
-    isa: number,
-    slab: Float32Array,
-    dim: number,
-    segments: Uint32Array,
-    query: Float32Array,
-    k: number,
-    outIdx: Int32Array,
-    outScores: Float32Array,
-    skipMask?: Uint8Array,
-  ): Promise<number>;
-  /**
-   * One worker of a scan shared by several pool threads: workers take chunks of `chunkRows` rows
-   * of the scan order from `counter[0]` (shared, starting at 0) and each returns its own top-k.
-   * Absent from addons built before it existed.
-   */
-  topKAsyncShared?: (
-    isa: number,
-    slab: Float32Array,
-    dim: number,
-    segments: Uint32Array,
-    query: Float32Array,
-    k: number,
-    outIdx: Int32Array,
-    outScores: Float32Array,
-    skipMask: Uint8Array | undefined,
-    counter: Int32Array,
-    chunkRows: number,
-  ) => Promise<number>;
-  /** See ManyRequest in types.ts; positional here. Absent from addons built before it existed. */
-  topKMany?: (
-    isa: number,
-    slab: Float32Array,
-    dim: number,
-    segments: Uint32Array,
-    queries: Float32Array,
-    k: number,
-    outIdx: Int32Array,
-    outScores: Float32Array,
-    outHits: Uint32Array,
-    skipMask: Uint8Array | undefined,
-    from: Uint32Array | undefined,
-    to: Uint32Array | undefined,
-    countAtLeast: number | undefined,
-    outCounts: Uint32Array | undefined,
-  ) => void;
-  /** One worker of a shared many-queries scan: topKMany's 14 arguments, counter, chunkRows. */
-  topKManyShared?: (
-    isa: number,
-    slab: Float32Array,
-    dim: number,
-    segments: Uint32Array,
-    queries: Float32Array,
-    k: number,
-    outIdx: Int32Array,
-    outScores: Float32Array,
-    outHits: Uint32Array,
-    skipMask: Uint8Array | undefined,
-    from: Uint32Array | undefined,
-    to: Uint32Array | undefined,
-    countAtLeast: number | undefined,
-    outCounts: Uint32Array | undefined,
-    counter: Int32Array,
-    chunkRows: number,
-  ) => Promise<void>;
-  /** See CompactRequest in compact.ts; precision 0 = f16, 1 = int8. */
-  topKCompact?: (
-    isa: number,
-    precision: number,
-    rows: Uint16Array | Int8Array,
-    scales: Float32Array | undefined,
-    dim: number,
-    segments: Uint32Array,
-    query: Float32Array,
-    k: number,
-    outIdx: Int32Array,
-    outScores: Float32Array,
-    skipMask: Uint8Array | undefined,
-  ) => number;
-  /** Address of the buffer's data modulo 64 (for placing views on cache-line boundaries). */
-  addressMod64(buffer: ArrayBuffer): number;
-  /**
-   * Advises transparent huge pages for the whole 2 MiB pages inside the range (Linux; elsewhere
-   * false). Absent from addons built before it existed.
-   */
-  adviseHugePages?: (buffer: ArrayBuffer, byteOffset: number, byteLength: number) => boolean;
-  /** See RowIngest in types.ts; absent from addons built before it existed. */
-  ingestRow?: RowIngest;
-  rowSumSquares?: (src: Float32Array, dim: number, out: Float64Array) => void;
-  ingestRows?: RowsIngest;
-}
+export type { NativeAddon } from './native-addon.js';
+
+import { validateManyRequest, validateScanRequest } from './validate.js';
 
 export type NativeIsa = Exclude<KernelIsa, 'js'>;
 
@@ -141,10 +37,9 @@ export const ASYNC_MIN_VALUES = 4_000_000;
 /** ScanKernel backed by the native addon, pinned to one ISA for its lifetime. */
 export class NativeKernel implements ScanKernel {
   readonly info: KernelInfo;
-  readonly ingestRow: RowIngest | undefined;
-  readonly ingestRows: RowsIngest | undefined;
-  readonly rowSumSquares: ((src: Float32Array, dim: number, out: Float64Array) => void) | undefined;
   private readonly isaId: number;
+  /** The addon's ingest picks its ISA by CPU feature, not by `isa`: see the constructor. */
+  private readonly jsIngest: boolean;
 
   constructor(
     private readonly addon: NativeAddon,
@@ -158,10 +53,9 @@ export class NativeKernel implements ScanKernel {
       );
     }
     this.isaId = addon.isaNames.indexOf(isa);
-    // Forced to the scalar ISA (parity tests), the engine keeps its JS ingest path too.
-    this.ingestRow = isa === 'scalar' ? undefined : addon.ingestRow?.bind(addon);
-    this.rowSumSquares = isa === 'scalar' ? undefined : addon.rowSumSquares?.bind(addon);
-    this.ingestRows = isa === 'scalar' ? undefined : addon.ingestRows?.bind(addon);
+    // A kernel forced to the scalar ISA (parity tests) ingests with the JS reference, so that it
+    // stays scalar throughout.
+    this.jsIngest = isa === 'scalar';
     this.info = {
       backend: 'native',
       isa,
@@ -170,69 +64,46 @@ export class NativeKernel implements ScanKernel {
     };
   }
 
-  topK(
-    slab: Float32Array,
-    dim: number,
-    segments: Uint32Array,
-    query: Float32Array,
-    k: number,
-    outIdx: Int32Array,
-    outScores: Float32Array,
-    skipMask?: Uint8Array,
-  ): number {
-    validateTopKArgs(slab, dim, segments, query, k, outIdx, outScores, skipMask);
-    return this.addon.topK(this.isaId, slab, dim, segments, query, k, outIdx, outScores, skipMask);
+  ingestRows(req: IngestRequest): void {
+    if (this.jsIngest) ingestRowsJs(req);
+    else this.addon.ingestRows(...ingestArgs(req));
+  }
+
+  rowSumSquares(src: Float32Array, dim: number, out: Float64Array): void {
+    if (this.jsIngest) rowSumSquaresJs(src, dim, out);
+    else this.addon.rowSumSquares(src, dim, out);
+  }
+
+  topK(req: ScanRequest): number {
+    validateScanRequest(req);
+    return this.addon.topK(this.isaId, ...scanArgs(req));
   }
 
   topKMany(req: ManyRequest): void {
     validateManyRequest(req);
-    const many = this.addon.topKMany;
-    if (many === undefined) {
-      throw new KernelError(
-        'ERR_KERNEL_UNAVAILABLE',
-        'the native addon predates topKMany: rebuild it with `npm run build:native`',
-      );
-    }
-    many(
+    this.addon.topKMany(
       this.isaId,
-      req.slab,
-      req.dim,
-      req.segments,
-      req.queries,
-      req.k,
-      req.outIdx,
-      req.outScores,
-      req.outHits,
-      req.skipMask,
-      req.from,
-      req.to,
-      req.countAtLeast,
-      req.outCounts,
+      ...manyArgs(req, req.outIdx, req.outScores, req.outHits, req.outCounts),
     );
   }
 
   /**
    * Below ASYNC_MIN_VALUES of work (rows × nq × dim) this is topKMany; above, one pool thread per
    * core takes chunks of rows from a common counter, each with its own heaps and counts, and the
-   * lists merge per query by score, then scan position (the tie rule): exactly topKMany's result,
-   * since a pair's score does not depend on the thread that computed it.
+   * lists merge per query (mergeParts): exactly topKMany's result, since a pair's score does not
+   * depend on the thread that computed it.
    */
   async topKManyAsync(req: ManyRequest): Promise<void> {
     const nq = validateManyRequest(req);
-    const shared = this.addon.topKManyShared;
-    let rows = 0;
-    for (let s = 0; s + 1 < req.segments.length; s += 2)
-      rows += req.segments[s + 1]! - req.segments[s]!;
-    const work = rows * nq * req.dim;
-    const workers =
-      shared === undefined ? 1 : Math.min(ASYNC_THREADS, Math.max(1, Math.floor(rows / 64)));
-    if (work < ASYNC_MIN_VALUES || workers < 2 || shared === undefined) {
+    const rows = segmentRows(req.segments);
+    const workers = Math.min(ASYNC_THREADS, Math.max(1, Math.floor(rows / 64)));
+    if (rows * nq * req.dim < ASYNC_MIN_VALUES || workers < 2) {
       this.topKMany(req);
       return;
     }
     const { k } = req;
     const counter = new Int32Array(1);
-    const outs = Array.from({ length: workers }, () => ({
+    const parts = Array.from({ length: workers }, () => ({
       idx: new Int32Array(nq * k),
       scores: new Float32Array(nq * k),
       hits: new Uint32Array(nq),
@@ -241,50 +112,20 @@ export class NativeKernel implements ScanKernel {
     // Chunks small enough that a thread on a busy core just takes fewer of them.
     const chunkRows = Math.max(64, Math.ceil(rows / (workers * 8)));
     await Promise.all(
-      outs.map((o) =>
-        shared(
+      parts.map((o) =>
+        this.addon.topKManyShared(
           this.isaId,
-          req.slab,
-          req.dim,
-          req.segments,
-          req.queries,
-          k,
-          o.idx,
-          o.scores,
-          o.hits,
-          req.skipMask,
-          req.from,
-          req.to,
-          req.countAtLeast,
-          o.counts,
+          ...manyArgs(req, o.idx, o.scores, o.hits, o.counts),
           counter,
           chunkRows,
         ),
       ),
     );
-    const cand: { score: number; row: number; position: number }[] = [];
     for (let q = 0; q < nq; q++) {
-      cand.length = 0;
-      for (const o of outs) {
-        for (let i = 0; i < o.hits[q]!; i++) {
-          const row = o.idx[q * k + i]!;
-          cand.push({
-            score: o.scores[q * k + i]!,
-            row,
-            position: scanPosition(req.segments, row),
-          });
-        }
-      }
-      cand.sort((a, b) => b.score - a.score || a.position - b.position);
-      const n = Math.min(k, cand.length);
-      for (let i = 0; i < n; i++) {
-        req.outIdx[q * k + i] = cand[i]!.row;
-        req.outScores[q * k + i] = cand[i]!.score;
-      }
-      req.outHits[q] = n;
+      req.outHits[q] = mergeParts(req.segments, k, q * k, parts, req.outIdx, req.outScores);
       if (req.outCounts !== undefined) {
         let c = 0;
-        for (const o of outs) c += o.counts![q]!;
+        for (const o of parts) c += o.counts![q]!;
         req.outCounts[q] = c;
       }
     }
@@ -292,14 +133,7 @@ export class NativeKernel implements ScanKernel {
 
   topKCompact(req: CompactRequest): number {
     validateCompactRequest(req);
-    const compact = this.addon.topKCompact;
-    if (compact === undefined) {
-      throw new KernelError(
-        'ERR_KERNEL_UNAVAILABLE',
-        'the native addon predates topKCompact: rebuild it with `npm run build:native`',
-      );
-    }
-    return compact(
+    return this.addon.topKCompact(
       this.isaId,
       req.precision === 'f16' ? 0 : 1,
       req.rows,
@@ -314,111 +148,96 @@ export class NativeKernel implements ScanKernel {
     );
   }
 
-  topKAsync(
-    slab: Float32Array,
-    dim: number,
-    segments: Uint32Array,
-    query: Float32Array,
-    k: number,
-    outIdx: Int32Array,
-    outScores: Float32Array,
-    skipMask?: Uint8Array,
-  ): Promise<number> {
+  /**
+   * Small scans are answered synchronously (the pool hop would cost more than it frees, see
+   * ASYNC_MIN_VALUES), large ones on the pool: shared by several threads when the scan is large
+   * enough for each (asyncParts), else on one.
+   */
+  topKAsync(req: ScanRequest): Promise<number> {
     try {
-      const rows = validateTopKArgs(slab, dim, segments, query, k, outIdx, outScores, skipMask);
-      if (rows * dim < ASYNC_MIN_VALUES) {
-        return Promise.resolve(
-          this.addon.topK(this.isaId, slab, dim, segments, query, k, outIdx, outScores, skipMask),
-        );
+      const values = validateScanRequest(req) * req.dim;
+      if (values < ASYNC_MIN_VALUES) {
+        return Promise.resolve(this.addon.topK(this.isaId, ...scanArgs(req)));
       }
-      const workers = this.addon.topKAsyncShared === undefined ? 1 : asyncParts(rows * dim);
-      if (workers === 1) {
-        return this.addon.topKAsync(
-          this.isaId,
-          slab,
-          dim,
-          segments,
-          query,
-          k,
-          outIdx,
-          outScores,
-          skipMask,
-        );
-      }
-      return this.topKShared(
+      const workers = asyncParts(values);
+      if (workers === 1) return this.addon.topKAsync(this.isaId, ...scanArgs(req));
+      return sharedTopK(
+        this.addon,
+        this.isaId,
         workers,
-        Math.ceil(SHARED_CHUNK_VALUES / dim),
-        slab,
-        dim,
-        segments,
-        query,
-        k,
-        outIdx,
-        outScores,
-        skipMask,
+        Math.ceil(SHARED_CHUNK_VALUES / req.dim),
+        req,
       );
     } catch (error) {
       return Promise.reject(error);
     }
   }
+}
 
-  /**
-   * One scan shared by `workers` pool threads that take chunks of `chunkRows` rows of the scan
-   * order from a common counter (work stealing: a thread that lands on a busy core just takes
-   * fewer chunks). The result is exactly the single scan's: a row's score does not depend on the
-   * thread that scored it, every row of the true top-k is in its own thread's top-k, and the merge
-   * orders by score, then by scan position (the tie rule). topKAsync calls it for large scans;
-   * tests call it with chosen sizes. Arguments as topKAsync, already validated.
-   */
-  async topKShared(
-    workers: number,
-    chunkRows: number,
-    slab: Float32Array,
-    dim: number,
-    segments: Uint32Array,
-    query: Float32Array,
-    k: number,
-    outIdx: Int32Array,
-    outScores: Float32Array,
-    skipMask: Uint8Array | undefined,
-  ): Promise<number> {
-    const shared = this.addon.topKAsyncShared;
-    if (shared === undefined) throw argumentError('addon lacks topKAsyncShared');
-    const counter = new Int32Array(1);
-    const idx = Array.from({ length: workers }, () => new Int32Array(k));
-    const scores = Array.from({ length: workers }, () => new Float32Array(k));
-    const counts = await Promise.all(
-      idx.map((out, w) =>
-        shared(
-          this.isaId,
-          slab,
-          dim,
-          segments,
-          query,
-          k,
-          out,
-          scores[w]!,
-          skipMask,
-          counter,
-          chunkRows,
-        ),
-      ),
-    );
-    const hits: { score: number; row: number; position: number }[] = [];
-    for (let w = 0; w < workers; w++) {
-      for (let i = 0; i < counts[w]!; i++) {
-        const row = idx[w]![i]!;
-        hits.push({ score: scores[w]![i]!, row, position: scanPosition(segments, row) });
-      }
+/**
+ * One scan shared by `workers` pool threads that take chunks of `chunkRows` rows of the scan
+ * order from a common counter (work stealing: a thread that lands on a busy core just takes
+ * fewer chunks). The result is exactly the single scan's: a row's score does not depend on the
+ * thread that scored it, every row of the true top-k is in its own thread's top-k, and the merge
+ * orders by score, then by scan position (the tie rule). The request must be validated.
+ */
+export async function sharedTopK(
+  addon: NativeAddon,
+  isaId: number,
+  workers: number,
+  chunkRows: number,
+  req: ScanRequest,
+): Promise<number> {
+  const { k } = req;
+  const counter = new Int32Array(1);
+  const parts = Array.from({ length: workers }, () => ({
+    idx: new Int32Array(k),
+    scores: new Float32Array(k),
+    hits: new Uint32Array(1),
+  }));
+  await Promise.all(
+    parts.map(async (part) => {
+      const own = { ...req, outIdx: part.idx, outScores: part.scores };
+      part.hits[0] = await addon.topKAsyncShared(isaId, ...scanArgs(own), counter, chunkRows);
+    }),
+  );
+  return mergeParts(req.segments, k, 0, parts, req.outIdx, req.outScores);
+}
+
+/**
+ * Merges the per-thread top-k lists of one query (query q's lists start at `base` = q·k, their
+ * lengths in hits[q]) into the outputs at `base`: by score, then by scan position (the tie rule).
+ * Returns the hit count.
+ */
+function mergeParts(
+  segments: Uint32Array,
+  k: number,
+  base: number,
+  parts: readonly { idx: Int32Array; scores: Float32Array; hits: Uint32Array }[],
+  outIdx: Int32Array,
+  outScores: Float32Array,
+): number {
+  const q = base / k;
+  const hits: { score: number; row: number; position: number }[] = [];
+  for (const part of parts) {
+    for (let i = 0; i < part.hits[q]!; i++) {
+      const row = part.idx[base + i]!;
+      hits.push({ score: part.scores[base + i]!, row, position: scanPosition(segments, row) });
     }
-    hits.sort((a, b) => b.score - a.score || a.position - b.position);
-    const n = Math.min(k, hits.length);
-    for (let i = 0; i < n; i++) {
-      outIdx[i] = hits[i]!.row;
-      outScores[i] = hits[i]!.score;
-    }
-    return n;
   }
+  hits.sort((a, b) => b.score - a.score || a.position - b.position);
+  const n = Math.min(k, hits.length);
+  for (let i = 0; i < n; i++) {
+    outIdx[base + i] = hits[i]!.row;
+    outScores[base + i] = hits[i]!.score;
+  }
+  return n;
+}
+
+function segmentRows(segments: Uint32Array): number {
+  let rows = 0;
+  for (let s = 0; s + 1 < segments.length; s += 2) rows += segments[s + 1]! - segments[s]!;
+  return rows;
 }
 
 /** Cores this process may use, capped by libuv's pool size (read once: libuv reads it once). */

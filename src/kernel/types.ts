@@ -1,5 +1,3 @@
-import type { CompactRequest } from './compact.js';
-
 /**
  * The scan-kernel contract: brute-force inner-product top-k over rows of a contiguous slab.
  *
@@ -30,40 +28,19 @@ import type { CompactRequest } from './compact.js';
  */
 export interface ScanKernel {
   readonly info: KernelInfo;
-  /** Optional accelerator for the engine's raw-vector insert path (native backends only). */
-  readonly ingestRow?: RowIngest | undefined;
-  /** Optional accelerator: RowIngest for a whole batch in one call (see RowsIngest). */
-  readonly ingestRows?: RowsIngest | undefined;
-  /** Optional accelerator: `out[r]` = squared norm (float64) of each whole row of `src`. */
-  readonly rowSumSquares?:
-    | ((src: Float32Array, dim: number, out: Float64Array) => void)
-    | undefined;
-  topK(
-    slab: Float32Array,
-    dim: number,
-    segments: Uint32Array,
-    query: Float32Array,
-    k: number,
-    outIdx: Int32Array,
-    outScores: Float32Array,
-    skipMask?: Uint8Array,
-  ): number;
+  /** The engine's one insert path: rows written into the slab and summed (see IngestRequest). */
+  ingestRows(request: IngestRequest): void;
+  /** `out[r]` = squared norm (float64) of each whole row of `src` (validation of inserts). */
+  rowSumSquares(src: Float32Array, dim: number, out: Float64Array): void;
+  /** Top-k of one query (see ScanRequest); returns the hit count. */
+  topK(request: ScanRequest): number;
   /**
    * Same contract, but scans large enough to matter run off the main thread so the event loop
    * stays free. The caller must not resize `slab` (nor transfer or detach any argument's buffer)
    * while the promise is pending; rows written meanwhile may be read torn, so callers that write
    * concurrently must re-check (the engine does).
    */
-  topKAsync(
-    slab: Float32Array,
-    dim: number,
-    segments: Uint32Array,
-    query: Float32Array,
-    k: number,
-    outIdx: Int32Array,
-    outScores: Float32Array,
-    skipMask?: Uint8Array,
-  ): Promise<number>;
+  topKAsync(request: ScanRequest): Promise<number>;
   /**
    * The same scan for many queries at once (see ManyRequest): every row is read once for the
    * whole batch, so scoring nq queries costs far less than nq scans. Writes into the request's
@@ -86,6 +63,42 @@ export interface ScanKernel {
 }
 
 /**
+ * A compact scan (ScanKernel.topKCompact): topK's contract over compact rows — f16 halves, or
+ * int8 codes with one float32 scale per row (see compact.ts).
+ */
+export interface CompactRequest {
+  precision: 'f16' | 'int8';
+  /** f16: a Uint16Array of halves; int8: an Int8Array of codes. rows × dim values. */
+  rows: Uint16Array | Int8Array;
+  /** int8: one scale per row; absent for f16. */
+  scales?: Float32Array | undefined;
+  dim: number;
+  segments: Uint32Array;
+  query: Float32Array;
+  k: number;
+  outIdx: Int32Array;
+  outScores: Float32Array;
+  skipMask?: Uint8Array | undefined;
+}
+
+/** What every scan of a slab names: the rows, which of them to look at, k and the outputs. */
+export interface ScanRows {
+  slab: Float32Array;
+  dim: number;
+  segments: Uint32Array;
+  k: number;
+  /** Row numbers of the hits, best first (nq × k for topKMany). */
+  outIdx: Int32Array;
+  outScores: Float32Array;
+  skipMask?: Uint8Array | undefined;
+}
+
+/** One top-k scan (ScanKernel.topK): the rows and one query of `dim` finite values. */
+export interface ScanRequest extends ScanRows {
+  query: Float32Array;
+}
+
+/**
  * One many-queries scan. Per query the semantics are topK's (scan order, skip mask, tie rule,
  * NaN never a hit), with two additions:
  * - `from`/`to` (given together, nq entries each): query q sees only rows whose *scan position*
@@ -99,19 +112,11 @@ export interface ScanKernel {
  * the other queries, nor where the row is stored. Native SIMD scores agree with the JS kernel
  * within rounding (the native scalar ISA bit for bit); per backend they are deterministic.
  */
-export interface ManyRequest {
-  slab: Float32Array;
-  dim: number;
-  segments: Uint32Array;
+export interface ManyRequest extends ScanRows {
   /** nq query rows of `dim` values, each finite (nq = queries.length / dim, at least 1). */
   queries: Float32Array;
-  k: number;
-  /** nq × k: query q's hits, best first, at [q·k, q·k + outHits[q]). */
-  outIdx: Int32Array;
-  outScores: Float32Array;
-  /** nq: hits written for each query (min(k, rows it sees)). */
+  /** nq × k in outIdx/outScores: query q's hits, best first, at [q·k, q·k + outHits[q]). */
   outHits: Uint32Array;
-  skipMask?: Uint8Array | undefined;
   from?: Uint32Array | undefined;
   to?: Uint32Array | undefined;
   countAtLeast?: number | undefined;
@@ -119,40 +124,25 @@ export interface ManyRequest {
 }
 
 /**
- * Writes `src[srcOffset .. srcOffset+dim) × scale` (rounded to float32) into
- * `slab[rowOffset .. rowOffset+dim)` and adds it to the float64 running `sum` (dim = sum.length);
- * with `replacing`, the row's previous content is subtracted from `sum` first. Writes to
- * `out[0]` the dot product and to `out[1]` the squared norm of the sum as it was before the row
- * joined. Per element it does exactly what src/engine/centroid.ts does in JS, so the slab and
- * the sum are bit-identical whichever path ran; `out` differs by rounding only.
+ * One ingest call (ScanKernel.ingestRows), n = slots.length rows: row r of `src` times `scales[r]`
+ * (rounded to float32) is written to slab row `slots[r]` and added to the float64 running `sum`
+ * (dim values). `flags[r]` is INGEST_ADD, INGEST_REPLACE (the live row in that slot is subtracted
+ * from the sum in the same pass) or INGEST_RESET (the sum is zeroed first: the window had emptied);
+ * see ingest.ts. Rows run in order, each seeing the sum the previous one left; `out[2r]` and
+ * `out[2r+1]` receive the dot product of row r with the sum before it joined, and that sum's
+ * squared norm. Per element every backend does exactly what the JS reference (ingest.ts) does, so
+ * slab and sum are bit-identical whichever ran; `out` differs by rounding only.
  */
-export type RowIngest = (
-  slab: Float32Array,
-  rowOffset: number,
-  src: Float32Array,
-  srcOffset: number,
-  scale: number,
-  sum: Float64Array,
-  replacing: boolean,
-  out: Float64Array,
-) => void;
-
-/**
- * RowIngest for n rows in one call (n = slots.length): row r of `src` (scaled by `scales[r]`)
- * goes to slab row `slots[r]`; `flags[r]` is 0 (add), 1 (replace the live row in that slot) or 2
- * (reset the sum to zero first: the window had emptied). Rows run in order, each seeing the sum
- * the previous one left; `out[2r]`, `out[2r+1]` receive row r's dot product and squared sum norm.
- */
-export type RowsIngest = (
-  slab: Float32Array,
-  dim: number,
-  src: Float32Array,
-  scales: Float64Array,
-  slots: Uint32Array,
-  flags: Uint8Array,
-  sum: Float64Array,
-  out: Float64Array,
-) => void;
+export interface IngestRequest {
+  slab: Float32Array;
+  dim: number;
+  src: Float32Array;
+  scales: Float64Array;
+  slots: Uint32Array;
+  flags: Uint8Array;
+  sum: Float64Array;
+  out: Float64Array;
+}
 
 export type KernelBackend = 'native' | 'js';
 export type KernelIsa = 'avx512f' | 'avx2-fma' | 'neon' | 'scalar' | 'js';

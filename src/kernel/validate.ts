@@ -1,26 +1,21 @@
 import { argumentError } from './errors.js';
-import { MAX_TOP_K, type ManyRequest } from './types.js';
+import { MAX_TOP_K, type ManyRequest, type ScanRequest } from './types.js';
 
 /** Rows are reported through an Int32Array, so the slab may not hold more than this many. */
 const MAX_ROWS = 0x7fff_ffff;
 
 /**
- * Checks every topK argument against the contract in types.ts before any backend runs, so a bad
- * call fails with a message naming the argument, the value and what is accepted — never a crash,
- * an out-of-bounds read or a silent truncation. Cost: O(dim + segments), independent of rows.
+ * Checks a topK request against the contract in types.ts before any backend runs, so a bad call
+ * fails with a message naming the argument, the value and what is accepted — never a crash, an
+ * out-of-bounds read or a silent truncation. Cost: O(dim + segments), independent of rows.
  *
  * Returns the number of rows the segments cover (the scan's size, used to pick sync or async).
  */
-export function validateTopKArgs(
-  slab: Float32Array,
-  dim: number,
-  segments: Uint32Array,
-  query: Float32Array,
-  k: number,
-  outIdx: Int32Array,
-  outScores: Float32Array,
-  skipMask: Uint8Array | undefined,
-): number {
+export function validateScanRequest(req: ScanRequest): number {
+  if (req === null || typeof req !== 'object') {
+    throw argumentError(`topK takes a request object, got ${describe(req)}`);
+  }
+  const { slab, dim, segments, query, k, outIdx, outScores, skipMask } = req;
   if (!(slab instanceof Float32Array)) {
     throw argumentError(`slab must be a Float32Array, got ${describe(slab)}`);
   }
@@ -122,7 +117,16 @@ export function validateManyRequest(req: ManyRequest): number {
   }
   const nq = queries.length / dim;
   // One query's worth through the single-scan checks (slab, segments, k, mask); then the rest.
-  validateTopKArgs(slab, dim, segments, queries.subarray(0, dim), k, outIdx, outScores, skipMask);
+  validateScanRequest({
+    slab,
+    dim,
+    segments,
+    query: queries.subarray(0, dim),
+    k,
+    outIdx,
+    outScores,
+    skipMask,
+  });
   // One multiply-add per value: x × 0 is 0 for every finite x and NaN otherwise, so the sum stays
   // 0 unless some value is not finite; only then look for which (the message names it).
   let probe = 0;

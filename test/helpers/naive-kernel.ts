@@ -1,4 +1,5 @@
 import { halfToFloat } from '../../src/kernel/compact.js';
+import { ingestRowsJs, rowSumSquaresJs } from '../../src/kernel/ingest.js';
 import type { ScanKernel } from '../../src/kernel/types.js';
 
 /**
@@ -7,7 +8,10 @@ import type { ScanKernel } from '../../src/kernel/types.js';
  */
 export const naiveKernel: ScanKernel = {
   info: { backend: 'js', isa: 'js', availableIsas: [], fallbackReasons: [] },
-  topK(slab, dim, segments, query, k, outIdx, outScores, skipMask) {
+  // Row writes are not what this kernel is for: the JS reference does them.
+  ingestRows: ingestRowsJs,
+  rowSumSquares: rowSumSquaresJs,
+  topK({ slab, dim, segments, query, k, outIdx, outScores, skipMask }) {
     const scored: { row: number; order: number; score: number }[] = [];
     let order = 0;
     for (let s = 0; s + 1 < segments.length; s += 2) {
@@ -80,8 +84,8 @@ export const naiveKernel: ScanKernel = {
     }
     return n;
   },
-  async topKAsync(slab, dim, segments, query, k, outIdx, outScores, skipMask) {
+  async topKAsync(request) {
     await new Promise((resolve) => setImmediate(resolve));
-    return this.topK(slab, dim, segments, query, k, outIdx, outScores, skipMask);
+    return this.topK(request);
   },
 };
