@@ -62,6 +62,8 @@ export function createRuntime(
   log: LogFn,
   env = process.env,
   clock?: Clock,
+  /** Servers: load the model after the handshake (`memory.embedder.load()`), ≤ this many ms later. */
+  deferModelLoadMs?: number,
 ): Runtime {
   const kernel = loadKernel({
     backend: config.kernel,
@@ -82,6 +84,7 @@ export function createRuntime(
     embedder = createOnnxEmbedder({
       modelDir: model.dir,
       manifest: model.manifest,
+      deferLoad: deferModelLoadMs,
     });
   } catch (error) {
     const entry = 'model' in request ? registry.lookup(config.model) : undefined;

@@ -41,6 +41,14 @@ export interface OnnxEmbedderOptions {
    * its JS API. Default: the binding when the installed onnxruntime-node has it (ort-runner.ts).
    */
   runnerPath?: 'binding' | 'public';
+  /**
+   * Start loading the model later rather than now: on `load()`, on the first embed call, or after
+   * `deferLoad` ms, whichever comes first. A server passes this so that loading (reading and
+   * building the tokenizer, loading onnxruntime: 100-300 ms of blocking work) does not delay its
+   * answer to the MCP `initialize` request, and calls `load()` once that is answered. Default:
+   * loading starts at once.
+   */
+  deferLoad?: number;
 }
 
 /** Characters of input kept per allowed token before tokenising (see text-input.ts). */
@@ -80,6 +88,8 @@ export class OnnxEmbedder implements Embedder {
   readonly ready: Promise<void>;
   private readonly manifest: ModelManifest;
   private readonly loading: Promise<Loaded>;
+  private startLoading: (() => void) | null;
+  private loadTimer: NodeJS.Timeout | null = null;
   private loaded: Loaded | null = null;
   private readonly batcher: Batcher;
   private readonly cache: EmbeddingCache;
@@ -104,7 +114,19 @@ export class OnnxEmbedder implements Embedder {
       maxBatchTokens: options.maxBatchTokens ?? 8192,
       runBatch: (rows) => this.runBatch(rows),
     });
-    this.loading = this.load(options);
+    let start!: () => void;
+    const started = new Promise<void>((resolve) => {
+      start = resolve;
+    });
+    this.loading = started.then(() => this.loadFiles(options));
+    this.startLoading = () => {
+      this.startLoading = null;
+      if (this.loadTimer !== null) clearTimeout(this.loadTimer);
+      this.loadTimer = null;
+      start();
+    };
+    if (options.deferLoad === undefined) this.startLoading();
+    else this.loadTimer = setTimeout(() => this.startLoading?.(), options.deferLoad);
     this.ready = this.loading.then(() => undefined);
     // Nobody may ever await `ready`; a failed load must not become an unhandled rejection.
     // Awaiting `ready` (or any embed call) still sees the error.
@@ -127,6 +149,12 @@ export class OnnxEmbedder implements Embedder {
     return this.loaded?.tokenizer ?? null;
   }
 
+  /** Starts loading the model if it has not started (see `deferLoad`); resolves like `ready`. */
+  load(): Promise<void> {
+    this.startLoading?.();
+    return this.ready;
+  }
+
   async embed(texts: readonly string[], kind: EmbedKind): Promise<Float32Array> {
     return (await this.embedWithInfo(texts, kind)).vectors;
   }
@@ -144,6 +172,7 @@ export class OnnxEmbedder implements Embedder {
     const prefix = kind === 'query' ? this.manifest.prefixes.query : this.manifest.prefixes.passage;
     // Validate everything before doing any work, so a bad text fails the call up front.
     const prepared = texts.map((t, i) => prepareText(t, i, this.maxChars));
+    this.startLoading?.();
     const { tokenizer } = this.loaded ?? (await this.loading);
     this.assertOpen();
 
@@ -206,6 +235,12 @@ export class OnnxEmbedder implements Embedder {
     this.batcher.rejectQueued(new EmbedError('EMBEDDER_CLOSED', 'the embedder was closed'));
     await this.batcher.idle();
     this.cache.clear();
+    // Never loaded (deferred and never asked for): nothing to load just to release it.
+    if (this.startLoading !== null) {
+      if (this.loadTimer !== null) clearTimeout(this.loadTimer);
+      this.loadTimer = null;
+      return;
+    }
     try {
       const loaded = await this.loading;
       await loaded.session.release();
@@ -223,7 +258,7 @@ export class OnnxEmbedder implements Embedder {
     }
   }
 
-  private async load(options: OnnxEmbedderOptions): Promise<Loaded> {
+  private async loadFiles(options: OnnxEmbedderOptions): Promise<Loaded> {
     const { modelDir, manifest } = options;
     const paths = await checkModelDir(modelDir, manifest);
     const configPath = await tokenizerConfigPath(modelDir, manifest, paths.tokenizer);
