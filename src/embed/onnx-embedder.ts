@@ -7,6 +7,7 @@ import { EmbedError } from './errors.js';
 import { checkModelDir, verifyCommand } from './model-files.js';
 import { l2NormalizeRowsInPlace, poolCls, poolMean, poolNone } from './pool.js';
 import { OrtSession } from './session.js';
+import { readStaticModel, StaticRunner } from './static-model.js';
 import { assertTextArray, prepareText } from './text-input.js';
 import { padBatch, TextTokenizer } from './tokenize.js';
 import type { Embedder, EmbedKind, EmbedResult } from './types.js';
@@ -49,6 +50,12 @@ export interface OnnxEmbedderOptions {
    * loading starts at once.
    */
   deferLoad?: number;
+  /**
+   * Compute a static-embedding model (the built-in one: int8 rows summed and normalised) in
+   * JavaScript instead of onnxruntime when its graph is recognised (static-model.ts). Default true;
+   * false runs every batch through onnxruntime (the reference in tests).
+   */
+  staticFastPath?: boolean;
 }
 
 /** Characters of input kept per allowed token before tokenising (see text-input.ts). */
@@ -59,6 +66,8 @@ const MAX_CACHED_TEXT_CHARS = 4096;
 interface Loaded {
   tokenizer: TextTokenizer;
   session: OrtSession;
+  /** The static-model fast path, when the model is one (runs instead of `session`). */
+  fast: StaticRunner | null;
 }
 
 /** Statistics for tests and diagnostics. */
@@ -70,6 +79,8 @@ export interface EmbedderStats {
   cacheSize: number;
   /** How onnxruntime is called once loaded ('binding' directly, 'public' API); null before. */
   ortCall: 'binding' | 'public' | null;
+  /** The model is computed by the static-model fast path (static-model.ts), not onnxruntime. */
+  staticFastPath: boolean;
 }
 
 /**
@@ -135,12 +146,13 @@ export class OnnxEmbedder implements Embedder {
 
   stats(): EmbedderStats {
     return {
-      sessionRuns: this.loaded?.session.runs ?? 0,
+      sessionRuns: (this.loaded?.session.runs ?? 0) + (this.loaded?.fast?.runs ?? 0),
       batches: this.batcher.batches,
       cacheHits: this.cache.hits,
       cacheMisses: this.cache.misses,
       cacheSize: this.cache.size,
       ortCall: this.loaded?.session.runnerPath ?? null,
+      staticFastPath: (this.loaded?.fast ?? null) !== null,
     };
   }
 
@@ -278,19 +290,24 @@ export class OnnxEmbedder implements Embedder {
         `manifest maxTokens ${manifest.maxTokens} leaves no room for text between the special tokens`,
       );
     }
-    const loaded = { tokenizer, session };
+    const model =
+      options.staticFastPath !== false && manifest.pooling === 'none'
+        ? readStaticModel(paths.model)
+        : null;
+    const fast = model !== null && model.dim === manifest.dim ? new StaticRunner(model) : null;
+    const loaded = { tokenizer, session, fast };
     this.loaded = loaded;
     return loaded;
   }
 
   /** Pads, runs the model, pools, normalises and writes each row to its caller's array. */
   private async runBatch(rows: BatchRow[]): Promise<void> {
-    const { session, tokenizer } = this.loaded!;
+    const { session, tokenizer, fast } = this.loaded!;
     const batch = padBatch(
       rows.map((r) => r.ids),
       tokenizer.padId,
     );
-    const output = await session.run(batch);
+    const output = fast !== null ? fast.run(batch) : await session.run(batch);
     const dim = this.dim;
     const n = batch.rows;
     if (this.pooled.length < n * dim) this.pooled = new Float32Array(n * dim);
