@@ -60,6 +60,8 @@ export interface OnnxEmbedderOptions {
 
 /** Characters of input kept per allowed token before tokenising (see text-input.ts). */
 export const CHARS_PER_TOKEN_CAP = 32;
+/** Largest batch (rows × padded length) the static-model fast path computes (static-model.ts). */
+const STATIC_FAST_MAX_TOKENS = 64;
 /** Texts longer than this are embedded but not cached (their key would cost more than a hit saves). */
 const MAX_CACHED_TEXT_CHARS = 4096;
 
@@ -307,7 +309,14 @@ export class OnnxEmbedder implements Embedder {
       rows.map((r) => r.ids),
       tokenizer.padId,
     );
-    const output = fast !== null ? fast.run(batch) : await session.run(batch);
+    // Small batches (a query, a single remembered text) skip onnxruntime's fixed per-run cost; large
+    // ones are faster through its vectorised gather and sum (measured: 256 texts in 32-row
+    // batches 9–10 ms through onnxruntime vs 22–25 ms in JavaScript, one text 0.10 vs 0.18 ms
+    // inside a server).
+    const output =
+      fast !== null && batch.rows * batch.seq <= STATIC_FAST_MAX_TOKENS
+        ? fast.run(batch)
+        : await session.run(batch);
     const dim = this.dim;
     const n = batch.rows;
     if (this.pooled.length < n * dim) this.pooled = new Float32Array(n * dim);

@@ -8,12 +8,13 @@ import type { BatchInputs } from './tokenize.js';
  *
  * onnxruntime runs that graph in about 40 µs on a warm loop and 100+ µs inside a serving process
  * (measured with tools/bench-call-path.ts: `ortRun` of one short text), almost all of it fixed
- * per-run cost; the arithmetic is a few thousand additions. Here it is done in plain JavaScript.
- * The graph is recognised node by node (ops, wiring, attributes, initializer types and shapes);
+ * per-run cost; the arithmetic is a few thousand additions. Here it is done in plain JavaScript,
+ * for small batches only (the embedder's STATIC_FAST_MAX_TOKENS): for 32-row batches
+ * onnxruntime's vectorised gather and sum is faster than this scalar loop. The graph is recognised node by node (ops, wiring, attributes, initializer types and shapes);
  * anything else returns null and onnxruntime runs the model as before.
  *
  * Results equal onnxruntime's: int8 values summed as float32 are exact integers in any order
- * (|sum| ≤ 127 × maxTokens < 2²⁴), so the sums are identical; the norm is computed in float64,
+ * (|sum| ≤ 127 × maxTokens < 2²⁴), so the sums are identical (here in an Int32Array); the norm is computed in float64,
  * which can move a component of the output by an ulp — and the embedder normalises every vector
  * again anyway. test/embed-static.test.ts holds the two paths to each other.
  */
@@ -237,6 +238,7 @@ export class StaticRunner {
   readonly outputName = 'sentence_embedding';
   runs = 0;
   private sums = new Float32Array(0);
+  private acc = new Int32Array(0);
 
   constructor(private readonly model: StaticModel) {}
 
@@ -245,25 +247,28 @@ export class StaticRunner {
     const n = batch.rows;
     const seq = batch.seq;
     if (this.sums.length < n * dim) this.sums = new Float32Array(n * dim);
+    if (this.acc.length !== dim) this.acc = new Int32Array(dim);
     const out = this.sums.subarray(0, n * dim);
-    out.fill(0);
+    const acc = this.acc;
     for (let r = 0; r < n; r++) {
-      const o = r * dim;
+      // Integer sums: exactly what float32 sums of int8 values give (they stay below 2^24).
+      acc.fill(0);
       for (let j = 0; j < seq; j++) {
         const at = r * seq + j;
         if (batch.attentionMask[at] === 0n) continue;
         const id = Number(batch.inputIds[at]);
         // onnxruntime's Gather fails on an id out of range; so does this path.
-        if (!(id >= 0 && id < vocab))
+        if (!(id >= 0 && id < vocab)) {
           throw new RangeError(`token id ${id} is outside the vocabulary`);
-        const src = id * dim;
-        for (let k = 0; k < dim; k++)
-          out[o + k] = (out[o + k] as number) + (rows[src + k] as number);
+        }
+        const row = rows.subarray(id * dim, (id + 1) * dim);
+        for (let k = 0; k < dim; k++) acc[k] = (acc[k] as number) + (row[k] as number);
       }
       let sq = 0;
-      for (let k = 0; k < dim; k++) sq += (out[o + k] as number) ** 2;
+      for (let k = 0; k < dim; k++) sq += (acc[k] as number) * (acc[k] as number);
       const inv = 1 / Math.max(Math.sqrt(sq), eps);
-      for (let k = 0; k < dim; k++) out[o + k] = (out[o + k] as number) * inv;
+      const o = r * dim;
+      for (let k = 0; k < dim; k++) out[o + k] = (acc[k] as number) * inv;
     }
     this.runs++;
     return { data: out, dims: [n, dim] };
