@@ -1,5 +1,5 @@
 /**
- * `npx tsx tools/bench-call-path.ts` — where the time of one MCP tool call goes, stage by stage.
+ * `npm run bench:call-path` — where the time of one MCP tool call goes, stage by stage.
  *
  * Spawns the built server (`node dist/cli/main.js serve`, the built-in model, defaults but
  * `--capacity`) with tools/call-spans.mjs preloaded, which times each stage of every call inside
@@ -199,7 +199,7 @@ const stage = (r: Row, key: string) =>
 const lines = [
   "# Where a tool call's time goes",
   '',
-  `\`npx tsx tools/bench-call-path.ts --windows ${windows.join(',')}\` — ${new Date().toISOString()}`,
+  `\`npx tsx tools/bench-call-path.ts --windows ${windows.join(',')} --calls ${CALLS} --batches ${BATCHES}\` — ${new Date().toISOString()}`,
   '',
   `Machine: ${cpus()[0]?.model ?? 'unknown'}, ${cpus().length} logical cores; Node ${process.version}. Load average at start ${load0.map((x) => x.toFixed(2)).join(' ')}, at end ${load1.map((x) => x.toFixed(2)).join(' ')}.`,
   '',
