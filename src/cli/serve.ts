@@ -26,8 +26,9 @@ Security: HTTP binds to loopback by default, checks Host and Origin (403 otherwi
 requires "Authorization: Bearer <token>" when RINGMEM_TOKEN is set.`;
 
 /**
- * The model loads after the MCP handshake is answered (buildServer starts it then), or this long
- * after start-up if no client has finished one, so a load failure is still reported promptly.
+ * Over stdio the model loads after the MCP handshake is answered (buildServer starts it then), or
+ * this long after start-up if no client has finished one, so a load failure is still reported
+ * promptly. An HTTP server starts loading it as soon as it listens.
  */
 const MODEL_LOAD_DEFER_MS = 1000;
 
@@ -115,6 +116,8 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
       await runtime.close();
       return 1;
     }
+    // An HTTP server is started ahead of its clients: load the model now, as soon as it listens.
+    void runtime.memory.embedder.load?.();
     io.stderr.write(
       `${what}\nlistening on ${handle.url} (Streamable HTTP, ${stateless ? 'stateless' : 'sessions'}${config.token ? ', bearer token required' : ''})\nconnect a client: ringmem config claude-code --http ${handle.url}   ·   stop: Ctrl-C\n`,
     );
