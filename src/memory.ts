@@ -83,6 +83,14 @@ export class Memory {
     return this.embedder.ready;
   }
 
+  /**
+   * Starts loading the model now if the embedder defers it (servers answer the MCP handshake
+   * first); a no-op otherwise. A failure surfaces through `ready` and on the next embed call.
+   */
+  loadModel(): void {
+    void this.embedder.load?.();
+  }
+
   get model(): ModelInfo {
     return {
       id: this.embedder.modelId,

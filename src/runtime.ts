@@ -67,6 +67,7 @@ function modelEmbedder(
   config: ServerConfig,
   env: NodeJS.ProcessEnv,
   registry: ModelRegistry,
+  deferLoad: number | undefined,
 ): { model: ResolvedModel | undefined; embedder: Embedder } {
   const request =
     config.model === 'auto'
@@ -78,7 +79,7 @@ function modelEmbedder(
     const model = resolveModel(request, { env, registry });
     return {
       model,
-      embedder: createOnnxEmbedder({ modelDir: model.dir, manifest: model.manifest }),
+      embedder: createOnnxEmbedder({ modelDir: model.dir, manifest: model.manifest, deferLoad }),
     };
   } catch (error) {
     const entry = 'model' in request ? registry.lookup(config.model) : undefined;
@@ -108,6 +109,8 @@ export function createRuntime(
   options: {
     /** Bring your own embedder (library callers); the model setting is then not resolved. */
     embedder?: Embedder;
+    /** Servers: load the model after the handshake (`memory.loadModel()`), ≤ this many ms later. */
+    deferModelLoadMs?: number;
   } = {},
 ): Runtime {
   const kernel = loadKernel({
@@ -118,7 +121,7 @@ export function createRuntime(
   const registry = defaultRegistry();
   const { model, embedder } = options.embedder
     ? { model: undefined, embedder: options.embedder }
-    : modelEmbedder(config, env, registry);
+    : modelEmbedder(config, env, registry, options.deferModelLoadMs);
   let status: ModelStatus = { status: 'loading', error: null };
   embedder.ready.then(
     () => {

@@ -73,6 +73,41 @@ describe('OnnxEmbedder on a generated model', () => {
     expect(e.maxTokens).toBe(tiny.manifest.maxTokens);
   });
 
+  it('with deferLoad, starts loading only on load(), and load() resolves once loaded', async () => {
+    const e = embedder({}, { deferLoad: 60_000 });
+    let settled = false;
+    void e.ready.then(() => {
+      settled = true;
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(settled).toBe(false);
+    expect(e.stats().ortCall).toBeNull();
+    await e.load();
+    expect(settled).toBe(true);
+    expect(e.stats().ortCall).not.toBeNull();
+    expect(await e.embed(['loaded on demand'], 'passage')).toHaveLength(e.dim);
+  });
+
+  it('with deferLoad, the first embed call starts loading and gets its vector', async () => {
+    const e = embedder({}, { deferLoad: 60_000 });
+    const v = await e.embed(['the first call loads the model'], 'query');
+    expect(v).toHaveLength(e.dim);
+    await e.ready;
+  });
+
+  it('with deferLoad, loading starts by itself after the delay', async () => {
+    const e = embedder({}, { deferLoad: 10 });
+    await e.ready;
+    expect(e.stats().ortCall).not.toBeNull();
+  });
+
+  it('closes a deferred embedder that never loaded without loading it', async () => {
+    const e = embedder({}, { deferLoad: 60_000 });
+    await e.close();
+    expect(e.stats().ortCall).toBeNull();
+    await expectEmbedError(e.embed(['x'], 'passage'), 'EMBEDDER_CLOSED', /closed/);
+  });
+
   it('returns one finite unit row per text', async () => {
     const e = embedder();
     const v = await e.embed(['first text', 'second, different text', 'Café 😀 東京'], 'passage');
@@ -297,6 +332,14 @@ describe('OnnxEmbedder load errors', () => {
     );
     expect(err.file).toBe(join(d, 'onnx', 'model.onnx'));
     await expectEmbedError(e.embed(['x'], 'passage'), 'MODEL_MISSING', /not found/);
+  });
+
+  it('reports a load failure of a deferred load on the first embed call and on ready', async () => {
+    const d = prepare('missing-deferred');
+    rmSync(join(d, 'onnx', 'model.onnx'));
+    const e = embedder({}, { deferLoad: 60_000 }, { ...tiny, dir: d });
+    await expectEmbedError(e.embed(['x'], 'passage'), 'MODEL_MISSING', /not found/);
+    await expectEmbedError(e.ready, 'MODEL_MISSING', /model file not found/);
   });
 
   it('reports a short model file as MODEL_TRUNCATED with both sizes', async () => {

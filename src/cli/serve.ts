@@ -2,7 +2,7 @@ import type { ServerConfig } from '../config.js';
 import { type LogFn, stderrLogger } from '../log.js';
 import { buildServer, SERVER_VERSION } from '../mcp/server.js';
 import { createRuntime, type Runtime } from '../runtime.js';
-import { type HttpHandle, startHttp } from '../transports/http.js';
+import type { HttpHandle } from '../transports/http.js';
 import { serveStdio } from '../transports/stdio.js';
 import { parseCommandOrExit, settingsHelp } from './flags.js';
 import type { CliIo } from './io.js';
@@ -24,6 +24,13 @@ ${settingsHelp()}
 
 Security: HTTP binds to loopback by default, checks Host and Origin (403 otherwise), and
 requires "Authorization: Bearer <token>" when RINGMEM_TOKEN is set.`;
+
+/**
+ * Over stdio the model loads after the MCP handshake is answered (buildServer starts it then), or
+ * this long after start-up if no client has finished one, so a load failure is still reported
+ * promptly. An HTTP server starts loading it as soon as it listens.
+ */
+const MODEL_LOAD_DEFER_MS = 1000;
 
 function makeServerFactory(runtime: Runtime, config: ServerConfig, log: LogFn) {
   return () =>
@@ -61,7 +68,9 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
   }
   let runtime: Runtime;
   try {
-    runtime = createRuntime(config, log, io.env);
+    runtime = createRuntime(config, log, io.env, undefined, {
+      deferModelLoadMs: MODEL_LOAD_DEFER_MS,
+    });
   } catch (error) {
     io.stderr.write(`ringmem: ${(error as Error).message}\n`);
     return 1;
@@ -87,6 +96,8 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
     }
     let handle: HttpHandle;
     try {
+      // Imported here: a stdio server (what clients spawn) does not load the HTTP stack.
+      const { startHttp } = await import('../transports/http.js');
       handle = await startHttp(
         makeServer,
         {
@@ -107,6 +118,8 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
       await runtime.close();
       return 1;
     }
+    // An HTTP server is started ahead of its clients: load the model now, as soon as it listens.
+    runtime.memory.loadModel();
     io.stderr.write(
       `${what}\nlistening on ${handle.url} (Streamable HTTP, ${stateless ? 'stateless' : 'sessions'}${config.token ? ', bearer token required' : ''})\nconnect a client: ringmem config claude-code --http ${handle.url}   ·   stop: Ctrl-C\n`,
     );

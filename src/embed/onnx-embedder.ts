@@ -7,6 +7,7 @@ import { EmbedError } from './errors.js';
 import { checkModelDir, verifyCommand } from './model-files.js';
 import { l2NormalizeRowsInPlace, poolCls, poolMean, poolNone } from './pool.js';
 import { OrtSession } from './session.js';
+import { readStaticModel, StaticRunner } from './static-model.js';
 import { assertTextArray, prepareText } from './text-input.js';
 import { padBatch, TextTokenizer } from './tokenize.js';
 import type { Embedder, EmbedKind, EmbedResult } from './types.js';
@@ -41,16 +42,34 @@ export interface OnnxEmbedderOptions {
    * its JS API. Default: the binding when the installed onnxruntime-node has it (ort-runner.ts).
    */
   runnerPath?: 'binding' | 'public';
+  /**
+   * Start loading the model later rather than now: on `load()`, on the first embed call, or after
+   * `deferLoad` ms, whichever comes first. A server passes this so that loading (reading and
+   * building the tokenizer, loading onnxruntime: 100-300 ms of blocking work) does not delay its
+   * answer to the MCP `initialize` request, and calls `load()` once that is answered. Default:
+   * loading starts at once.
+   */
+  deferLoad?: number;
+  /**
+   * Compute a static-embedding model (the built-in one: int8 rows summed and normalised) in
+   * JavaScript instead of onnxruntime when its graph is recognised (static-model.ts). Default true;
+   * false runs every batch through onnxruntime (the reference in tests).
+   */
+  staticFastPath?: boolean;
 }
 
 /** Characters of input kept per allowed token before tokenising (see text-input.ts). */
 export const CHARS_PER_TOKEN_CAP = 32;
+/** Largest batch (rows × padded length) the static-model fast path computes (static-model.ts). */
+const STATIC_FAST_MAX_TOKENS = 64;
 /** Texts longer than this are embedded but not cached (their key would cost more than a hit saves). */
 const MAX_CACHED_TEXT_CHARS = 4096;
 
 interface Loaded {
   tokenizer: TextTokenizer;
   session: OrtSession;
+  /** The static-model fast path, when the model is one (runs instead of `session`). */
+  fast: StaticRunner | null;
 }
 
 /** Statistics for tests and diagnostics. */
@@ -62,6 +81,8 @@ export interface EmbedderStats {
   cacheSize: number;
   /** How onnxruntime is called once loaded ('binding' directly, 'public' API); null before. */
   ortCall: 'binding' | 'public' | null;
+  /** The model is computed by the static-model fast path (static-model.ts), not onnxruntime. */
+  staticFastPath: boolean;
 }
 
 /**
@@ -80,6 +101,8 @@ export class OnnxEmbedder implements Embedder {
   readonly ready: Promise<void>;
   private readonly manifest: ModelManifest;
   private readonly loading: Promise<Loaded>;
+  private startLoading: (() => void) | null;
+  private loadTimer: NodeJS.Timeout | null = null;
   private loaded: Loaded | null = null;
   private readonly batcher: Batcher;
   private readonly cache: EmbeddingCache;
@@ -104,7 +127,19 @@ export class OnnxEmbedder implements Embedder {
       maxBatchTokens: options.maxBatchTokens ?? 8192,
       runBatch: (rows) => this.runBatch(rows),
     });
-    this.loading = this.load(options);
+    let start!: () => void;
+    const started = new Promise<void>((resolve) => {
+      start = resolve;
+    });
+    this.loading = started.then(() => this.loadFiles(options));
+    this.startLoading = () => {
+      this.startLoading = null;
+      if (this.loadTimer !== null) clearTimeout(this.loadTimer);
+      this.loadTimer = null;
+      start();
+    };
+    if (options.deferLoad === undefined) this.startLoading();
+    else this.loadTimer = setTimeout(() => this.startLoading?.(), options.deferLoad);
     this.ready = this.loading.then(() => undefined);
     // Nobody may ever await `ready`; a failed load must not become an unhandled rejection.
     // Awaiting `ready` (or any embed call) still sees the error.
@@ -113,18 +148,25 @@ export class OnnxEmbedder implements Embedder {
 
   stats(): EmbedderStats {
     return {
-      sessionRuns: this.loaded?.session.runs ?? 0,
+      sessionRuns: (this.loaded?.session.runs ?? 0) + (this.loaded?.fast?.runs ?? 0),
       batches: this.batcher.batches,
       cacheHits: this.cache.hits,
       cacheMisses: this.cache.misses,
       cacheSize: this.cache.size,
       ortCall: this.loaded?.session.runnerPath ?? null,
+      staticFastPath: (this.loaded?.fast ?? null) !== null,
     };
   }
 
   /** The loaded tokenizer (after `ready`), for benchmarks and diagnostics. */
   get tokenizer(): TextTokenizer | null {
     return this.loaded?.tokenizer ?? null;
+  }
+
+  /** Starts loading the model if it has not started (see `deferLoad`); resolves like `ready`. */
+  load(): Promise<void> {
+    this.startLoading?.();
+    return this.ready;
   }
 
   async embed(texts: readonly string[], kind: EmbedKind): Promise<Float32Array> {
@@ -144,6 +186,7 @@ export class OnnxEmbedder implements Embedder {
     const prefix = kind === 'query' ? this.manifest.prefixes.query : this.manifest.prefixes.passage;
     // Validate everything before doing any work, so a bad text fails the call up front.
     const prepared = texts.map((t, i) => prepareText(t, i, this.maxChars));
+    this.startLoading?.();
     const { tokenizer } = this.loaded ?? (await this.loading);
     this.assertOpen();
 
@@ -206,6 +249,12 @@ export class OnnxEmbedder implements Embedder {
     this.batcher.rejectQueued(new EmbedError('EMBEDDER_CLOSED', 'the embedder was closed'));
     await this.batcher.idle();
     this.cache.clear();
+    // Never loaded (deferred and never asked for): nothing to load just to release it.
+    if (this.startLoading !== null) {
+      if (this.loadTimer !== null) clearTimeout(this.loadTimer);
+      this.loadTimer = null;
+      return;
+    }
     try {
       const loaded = await this.loading;
       await loaded.session.release();
@@ -223,7 +272,7 @@ export class OnnxEmbedder implements Embedder {
     }
   }
 
-  private async load(options: OnnxEmbedderOptions): Promise<Loaded> {
+  private async loadFiles(options: OnnxEmbedderOptions): Promise<Loaded> {
     const { modelDir, manifest } = options;
     const paths = await checkModelDir(modelDir, manifest);
     const configPath = await tokenizerConfigPath(modelDir, manifest, paths.tokenizer);
@@ -243,19 +292,31 @@ export class OnnxEmbedder implements Embedder {
         `manifest maxTokens ${manifest.maxTokens} leaves no room for text between the special tokens`,
       );
     }
-    const loaded = { tokenizer, session };
+    const model =
+      options.staticFastPath !== false && manifest.pooling === 'none'
+        ? readStaticModel(paths.model)
+        : null;
+    const fast = model !== null && model.dim === manifest.dim ? new StaticRunner(model) : null;
+    const loaded = { tokenizer, session, fast };
     this.loaded = loaded;
     return loaded;
   }
 
   /** Pads, runs the model, pools, normalises and writes each row to its caller's array. */
   private async runBatch(rows: BatchRow[]): Promise<void> {
-    const { session, tokenizer } = this.loaded!;
+    const { session, tokenizer, fast } = this.loaded!;
     const batch = padBatch(
       rows.map((r) => r.ids),
       tokenizer.padId,
     );
-    const output = await session.run(batch);
+    // Small batches (a query, a single remembered text) skip onnxruntime's fixed per-run cost; large
+    // ones are faster through its vectorised gather and sum (measured: 256 texts in 32-row
+    // batches 9–10 ms through onnxruntime vs 22–25 ms in JavaScript, one text 0.10 vs 0.18 ms
+    // inside a server).
+    const output =
+      fast !== null && batch.rows * batch.seq <= STATIC_FAST_MAX_TOKENS
+        ? fast.run(batch)
+        : await session.run(batch);
     const dim = this.dim;
     const n = batch.rows;
     if (this.pooled.length < n * dim) this.pooled = new Float32Array(n * dim);

@@ -21,6 +21,11 @@ export interface Embedder {
   readonly maxTokens: number;
   /** Resolves when the model is loaded; rejects with the typed load error. */
   readonly ready: Promise<void>;
+  /**
+   * Starts loading the model now if its loading was deferred (a server defers it until the MCP
+   * handshake is answered); resolves like `ready`. Embed calls start it as well.
+   */
+  load?(): Promise<void>;
   embed(texts: readonly string[], kind: EmbedKind): Promise<Float32Array>;
   embedWithInfo(texts: readonly string[], kind: EmbedKind): Promise<EmbedResult>;
   close(): Promise<void>;

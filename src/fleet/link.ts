@@ -1,4 +1,5 @@
-import { createClient, RESP_TYPES } from '@redis/client';
+import { createRequire } from 'node:module';
+import type * as RedisClientModule from '@redis/client';
 import type { MemoryEngine } from '../engine/engine.js';
 import { RingmemError } from '../errors.js';
 import type { LogFn } from '../log.js';
@@ -35,7 +36,16 @@ const READ_BATCH = 1000;
 /** Entries older than the TTL by more than this are trimmed (room for clock skew between nodes). */
 const TTL_TRIM_SLACK_MS = 60_000;
 
-type Client = ReturnType<typeof createClient>;
+type Client = ReturnType<typeof RedisClientModule.createClient>;
+
+// @redis/client is loaded by the first link made, not when this file is imported: every server
+// imports the runtime, and loading the Redis client cost ~100-190 ms of start-up (measured by
+// bench:mcp's handshake row) for the few that run with --redis.
+let redisModule: typeof RedisClientModule | undefined;
+function redis(): typeof RedisClientModule {
+  redisModule ??= createRequire(import.meta.url)('@redis/client') as typeof RedisClientModule;
+  return redisModule;
+}
 interface Waiter {
   namespace: string;
   streamId: string;
@@ -104,6 +114,7 @@ export class FleetLink {
         connectTimeout: 5000,
       },
     };
+    const { createClient } = redis();
     this.writer = createClient(options);
     this.reader = createClient(options);
     for (const client of [this.writer, this.reader]) {
@@ -352,7 +363,7 @@ export class FleetLink {
         ...from,
       ],
       // Raw bytes: vectors are binary (and texts are decoded as UTF-8 by the codec).
-      { typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer } },
+      { typeMapping: { [redis().RESP_TYPES.BLOB_STRING]: Buffer } },
     )) as [Buffer, [Buffer, Buffer[]][]][] | null;
     this.staleSince = null;
     let more = false;

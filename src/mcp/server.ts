@@ -52,6 +52,11 @@ export function buildServer(deps: ServerDeps): McpServer {
       instructions: SERVER_INSTRUCTIONS,
     },
   );
+  // A server's runtime defers loading the model so that `initialize` is answered without waiting
+  // for it; loading starts once the client confirms the handshake (embed calls start it too).
+  server.server.oninitialized = () => {
+    deps.memory.loadModel();
+  };
   const baseLog: Logger = deps.log ?? (() => {});
   const clientLog = clientLogging(server);
   const connect = server.connect.bind(server);
