@@ -1,5 +1,7 @@
 import { resolve as resolvePath } from 'node:path';
 import { z } from 'zod';
+import { NAMESPACE_PATTERN } from './engine/validate.js';
+import { PRECISIONS, type Precision } from './kernel/compact.js';
 import { DURATION_HELP, parseDuration } from './mcp/time.js';
 
 /**
@@ -56,6 +58,57 @@ const durationIn = (min: number, max: number, help: string) =>
     }
     return ms;
   });
+
+/** --precision: the server's vector precision, then optional per-namespace ones. */
+export interface PrecisionSetting {
+  default: Precision;
+  /** Namespaces created under these names get their own precision. */
+  namespaces: Record<string, Precision>;
+}
+
+const PRECISION_HELP = `expected ${PRECISIONS.join(', ')} or ${PRECISIONS.join('|')} then name=precision items, comma-separated (e.g. "f16,logs=int8")`;
+
+/** "f16" or "f16,logs=int8,chat=f32": the first item is the default, the rest per namespace. */
+const precisionList = z.string().transform((text, ctx): PrecisionSetting => {
+  const isPrecision = (p: string): p is Precision => (PRECISIONS as readonly string[]).includes(p);
+  const fail = (message: string) => {
+    ctx.addIssue({ code: 'custom', message });
+    return z.NEVER;
+  };
+  // Namespace names keep their case (they are case-sensitive); precisions are lowercased.
+  const items = text
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+  const first = (items[0] ?? '').toLowerCase();
+  if (!isPrecision(first)) {
+    return fail(`${JSON.stringify(items[0] ?? '')} is not a precision: ${PRECISION_HELP}`);
+  }
+  const namespaces: Record<string, Precision> = {};
+  for (const item of items.slice(1)) {
+    const eq = item.indexOf('=');
+    if (eq < 0)
+      return fail(`${JSON.stringify(item)} needs the form name=precision: ${PRECISION_HELP}`);
+    const name = item.slice(0, eq).trim();
+    const precision = item
+      .slice(eq + 1)
+      .trim()
+      .toLowerCase();
+    if (!NAMESPACE_PATTERN.test(name)) {
+      return fail(
+        `${JSON.stringify(name)} is not a namespace name: use 1–64 characters from A–Z, a–z, 0–9 and . _ : -`,
+      );
+    }
+    if (!isPrecision(precision)) {
+      return fail(
+        `namespace ${name}: ${JSON.stringify(precision)} is not one of ${PRECISIONS.join(', ')}`,
+      );
+    }
+    if (Object.hasOwn(namespaces, name)) return fail(`namespace ${name} is given twice`);
+    namespaces[name] = precision;
+  }
+  return { default: first, namespaces };
+});
 
 /** An origin as browsers send it: http(s)://host[:port], nothing else. */
 function isOrigin(text: string): boolean {
@@ -124,6 +177,16 @@ export const SETTINGS: SettingSpec[] = [
     accepts: 'size 1kb–1mb',
     description: 'Largest text (UTF-8) accepted by remember / recall / anomaly_score.',
     schema: bytesIn(1024, 1024 ** 2, 'expected a size from 1kb to 1mb such as "32kb"'),
+  },
+  {
+    key: 'precision',
+    flag: '--precision',
+    env: 'RINGMEM_PRECISION',
+    default: 'f32',
+    accepts: 'f32 | f16 | int8, optionally followed by name=precision items: f32,logs=int8',
+    description:
+      'How vectors are stored: f32 exact; f16 half the bytes; int8 scans a quarter of the bytes and rescores from an f16 copy (README, "Vector precision").',
+    schema: precisionList,
   },
   {
     key: 'model',
@@ -333,6 +396,7 @@ export interface ServerConfig {
   maxNamespaces: number;
   maxBytes: number;
   maxTextBytes: number;
+  precision: PrecisionSetting;
   model: string;
   kernel: 'auto' | 'native' | 'js';
   logLevel: LogLevel;

@@ -18,6 +18,8 @@ export interface CreateMemoryOptions {
   /** Byte cap for all namespaces: a number or a size such as "512MB" (default 1GB). */
   maxBytes?: number | string;
   kernel?: 'auto' | 'native' | 'js';
+  /** Vector precision: "f32" (default), "f16", "int8", optionally with per-namespace items ("f16,logs=int8"). */
+  precision?: string;
   /** Bring your own embedder (any object with the Embedder contract); the model options are then ignored. */
   embedder?: Embedder;
   /** Clock for the engine (tests, replays). */
@@ -52,6 +54,7 @@ export async function createMemory(options: CreateMemoryOptions = {}): Promise<M
     '--max-namespaces': options.maxNamespaces?.toString(),
     '--max-bytes': options.maxBytes?.toString(),
     '--kernel': options.kernel,
+    '--precision': options.precision,
   };
   // Options not given fall back to RINGMEM_* variables, then to the defaults, as for the server.
   const config: ServerConfig = loadConfig(flags, process.env);
@@ -71,6 +74,8 @@ export async function createMemory(options: CreateMemoryOptions = {}): Promise<M
       ttlMs: config.ttlMs,
       maxNamespaces: config.maxNamespaces,
       maxBytes: config.maxBytes,
+      precision: config.precision.default,
+      namespacePrecision: config.precision.namespaces,
       clock: options.clock,
       kernel: loadKernel({ backend: config.kernel, warn: (l) => log('warning', l) }),
     });

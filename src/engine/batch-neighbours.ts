@@ -142,7 +142,8 @@ function plan(req: BatchNeighbourRequest): {
       to[i] = i;
     }
     batch = {
-      slab: units,
+      // The rows as the ring will store them (rounded at f16/int8), the queries as they are.
+      slab: ring.storedForm(units),
       dim,
       segments: Uint32Array.of(0, n),
       queries: units,
