@@ -70,15 +70,17 @@ export function int8Candidates(k: number): number {
   return Math.min(MAX_TOP_K, Math.max(4 * k, k + 64));
 }
 
+/** `manyChunkValues`: values decoded per chunk of a many-queries scan (tests make it small). */
 export function createVectorRows(
   precision: Precision,
   dim: number,
   rows: number,
   kernel: ScanKernel,
+  manyChunkValues = MANY_CHUNK_VALUES,
 ): VectorRows {
   return precision === 'f32'
     ? new F32Rows(dim, rows, kernel)
-    : new CompactRows(precision, dim, rows, kernel);
+    : new CompactRows(precision, dim, rows, kernel, manyChunkValues);
 }
 
 class F32Rows implements VectorRows {
@@ -208,6 +210,7 @@ class CompactRows implements VectorRows {
     private readonly dim: number,
     rows: number,
     private readonly kernel: ScanKernel,
+    private readonly manyChunkValues: number,
   ) {
     this.rowBytes = storedRowBytes(precision, dim);
     this.scratch = new Float32Array(dim);
@@ -383,7 +386,7 @@ class CompactRows implements VectorRows {
     const dim = this.dim;
     const nq = Math.floor(scan.queries.length / dim);
     const k = scan.k;
-    const chunkRows = Math.max(1, Math.floor(MANY_CHUNK_VALUES / dim));
+    const chunkRows = Math.max(1, Math.floor(this.manyChunkValues / dim));
     const slab = new Float32Array(chunkRows * dim);
     const cIdx = new Int32Array(nq * k);
     const cScores = new Float32Array(nq * k);
