@@ -89,6 +89,14 @@ export class Ring {
     return this.vectors.precision;
   }
 
+  /**
+   * How far below 1 the score of a unit vector against its own stored row may fall: 0 at f32, the
+   * f16 unit roundoff 2^-11 at f16 and int8 (whose scores come from its f16 copy).
+   */
+  get duplicateBand(): number {
+    return this.vectors.precision === 'f32' ? 0 : 2 ** -11;
+  }
+
   /** Bytes one slot costs: its vector at this precision plus the slot's other arrays. */
   get bytesPerSlot(): number {
     return this.vectors.rowBytes + SLOT_OVERHEAD_BYTES;
