@@ -10,7 +10,9 @@
  *
  * Reports per precision: p50 / p99 µs, speed-up over f32, bytes per stored vector, and the mean
  * top-10 overlap with the exact f32 result; for int8 also with exact rescoring of its top-40 from
- * an f32 copy (what that copy costs is in the bytes column).
+ * an f32 copy (what that copy costs is in the bytes column). Then the same rows through the engine
+ * at each `--precision` (src/engine/vector-rows.ts): recall time, overlap and score error against
+ * f32, bytes per record, and scored ingest of a batch into the full window.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
