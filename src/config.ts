@@ -1,7 +1,18 @@
 import { resolve as resolvePath } from 'node:path';
 import { z } from 'zod';
 import { DEFAULTS } from './defaults.js';
-import { bytesIn, commaList, durationIn, intIn, isOrigin, ttl } from './setting-values.js';
+import {
+  bytesIn,
+  commaList,
+  durationIn,
+  intIn,
+  isOrigin,
+  type PrecisionSetting,
+  precisionList,
+  ttl,
+} from './setting-values.js';
+
+export type { PrecisionSetting };
 
 /**
  * Server configuration from command-line flags and environment variables. Every setting is
@@ -67,6 +78,16 @@ export const SETTINGS: SettingSpec[] = [
     accepts: 'size 1kb–1mb',
     description: 'Largest text (UTF-8) accepted by remember / recall / anomaly_score.',
     schema: bytesIn(1024, 1024 ** 2, 'expected a size from 1kb to 1mb such as "32kb"'),
+  },
+  {
+    key: 'precision',
+    flag: '--precision',
+    env: 'RINGMEM_PRECISION',
+    default: 'f32',
+    accepts: 'f32 | f16 | int8, optionally followed by name=precision items: f32,logs=int8',
+    description:
+      'How vectors are stored: f32 exact; f16 half the bytes; int8 scans a quarter of the bytes and rescores from an f16 copy (README, "Vector precision").',
+    schema: precisionList,
   },
   {
     key: 'model',
@@ -258,6 +279,7 @@ export interface ServerConfig {
   maxNamespaces: number;
   maxBytes: number;
   maxTextBytes: number;
+  precision: PrecisionSetting;
   model: string;
   kernel: 'auto' | 'native' | 'js';
   logLevel: LogLevel;

@@ -16,6 +16,8 @@ export interface CreateMemoryOptions {
   /** Byte cap for all namespaces: a number or a size such as "512MB" (default 1GB). */
   maxBytes?: number | string;
   kernel?: 'auto' | 'native' | 'js';
+  /** Vector precision: "f32" (default), "f16", "int8", optionally with per-namespace items ("f16,logs=int8"). */
+  precision?: string;
   /** Bring your own embedder (any object with the Embedder contract); the model options are then ignored. */
   embedder?: Embedder;
   /** Clock for the engine (tests, replays). */
@@ -34,6 +36,7 @@ const OPTION_SETTINGS = [
   ['maxNamespaces', 'maxNamespaces'],
   ['maxBytes', 'maxBytes'],
   ['kernel', 'kernel'],
+  ['precision', 'precision'],
 ] as const satisfies readonly (readonly [keyof CreateMemoryOptions, keyof ServerConfig])[];
 
 /**

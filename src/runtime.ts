@@ -144,6 +144,8 @@ export function createRuntime(
     ttlMs: config.ttlMs,
     maxNamespaces: config.maxNamespaces,
     maxBytes: config.maxBytes,
+    precision: config.precision.default,
+    namespacePrecision: config.precision.namespaces,
     kernel,
     clock,
   };

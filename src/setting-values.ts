@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PRECISIONS, type Precision } from './kernel/compact.js';
 import { DURATION_HELP, parseDuration } from './time.js';
 
 /**
@@ -90,3 +91,57 @@ export function isOrigin(text: string): boolean {
     return false;
   }
 }
+
+/** Namespace names: 1–64 characters from A–Z, a–z, 0–9 and . _ : - (the engine checks the same). */
+export const NAMESPACE_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** --precision: the server's vector precision, then optional per-namespace ones. */
+export interface PrecisionSetting {
+  default: Precision;
+  /** Namespaces created under these names get their own precision. */
+  namespaces: Record<string, Precision>;
+}
+
+const PRECISION_HELP = `expected ${PRECISIONS.join(', ')} or ${PRECISIONS.join('|')} then name=precision items, comma-separated (e.g. "f16,logs=int8")`;
+
+/** "f16" or "f16,logs=int8,chat=f32": the first item is the default, the rest per namespace. */
+export const precisionList = z.string().transform((text, ctx): PrecisionSetting => {
+  const isPrecision = (p: string): p is Precision => (PRECISIONS as readonly string[]).includes(p);
+  const fail = (message: string) => {
+    ctx.addIssue({ code: 'custom', message });
+    return z.NEVER;
+  };
+  // Namespace names keep their case (they are case-sensitive); precisions are lowercased.
+  const items = text
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+  const first = (items[0] ?? '').toLowerCase();
+  if (!isPrecision(first)) {
+    return fail(`${JSON.stringify(items[0] ?? '')} is not a precision: ${PRECISION_HELP}`);
+  }
+  const namespaces: Record<string, Precision> = {};
+  for (const item of items.slice(1)) {
+    const eq = item.indexOf('=');
+    if (eq < 0)
+      return fail(`${JSON.stringify(item)} needs the form name=precision: ${PRECISION_HELP}`);
+    const name = item.slice(0, eq).trim();
+    const precision = item
+      .slice(eq + 1)
+      .trim()
+      .toLowerCase();
+    if (!NAMESPACE_PATTERN.test(name)) {
+      return fail(
+        `${JSON.stringify(name)} is not a namespace name: use 1–64 characters from A–Z, a–z, 0–9 and . _ : -`,
+      );
+    }
+    if (!isPrecision(precision)) {
+      return fail(
+        `namespace ${name}: ${JSON.stringify(precision)} is not one of ${PRECISIONS.join(', ')}`,
+      );
+    }
+    if (Object.hasOwn(namespaces, name)) return fail(`namespace ${name} is given twice`);
+    namespaces[name] = precision;
+  }
+  return { default: first, namespaces };
+});

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MemoryEngine } from '../src/engine/index.js';
+import type { Precision } from '../src/kernel/compact.js';
 import type { ScanKernel } from '../src/kernel/types.js';
 import { engineKernels } from './helpers/kernels.js';
 import { ReferenceMemory } from './helpers/reference-memory.js';
@@ -108,9 +109,9 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 function expectSameHits(
   got: { id: number; score: number }[],
   want: { id: number; score: number }[],
+  eps = 1e-5,
 ): void {
   expect(got.length).toBe(want.length);
-  const eps = 1e-5;
   for (let i = 0; i < want.length; i++) {
     expect(Math.abs(got[i]!.score - want[i]!.score)).toBeLessThan(eps);
     if (got[i]!.id === want[i]!.id) continue;
@@ -141,13 +142,18 @@ async function runModel(
   ops: Op[],
   capacity: number,
   ttlMs: number,
+  precision: Precision = 'f32',
 ): Promise<void> {
+  // Unit rows stored as halves are within 2^-12 of the exact values per component, so a score of
+  // two unit vectors is within 2^-11 (int8 scans rescore their candidates from the halves).
+  const eps = precision === 'f32' ? 1e-5 : 1e-3;
   let t = 1_000_000;
   const engine = new MemoryEngine({
     dim: DIM,
     capacity,
     ttlMs,
     kernel,
+    precision,
     clock: () => t,
     resumEvery: 7,
   });
@@ -201,7 +207,7 @@ async function runModel(
         const q = queryOf(op);
         const got = engine.search('ns', op.vector, q);
         const want = ref.search(t, op.vector, q);
-        expectSameHits(got.hits, want);
+        expectSameHits(got.hits, want, eps);
         break;
       }
       case 'queryAsync':
@@ -221,9 +227,9 @@ async function runModel(
       const got = (await pending).hits;
       const atEnd = ref.search(t, op.vector, q);
       try {
-        expectSameHits(got, atEnd);
+        expectSameHits(got, atEnd, eps);
       } catch {
-        expectSameHits(got, atPlan);
+        expectSameHits(got, atPlan, eps);
       }
     } else {
       apply(op);
@@ -235,7 +241,11 @@ async function runModel(
       expect(stats.oldestAgeMs).toBe(live.length ? ref.now(t) - live[0]!.time : null);
       const centroid = engine.centroidOf('ns')!;
       const want = ref.centroid(t);
-      for (let i = 0; i < DIM; i++) expect(Math.abs(centroid[i]! - want[i]!)).toBeLessThan(1e-6);
+      const centroidEps = precision === 'f32' ? 1e-6 : 1e-3;
+      for (let i = 0; i < DIM; i++) {
+        expect(Math.abs(centroid[i]! - want[i]!)).toBeLessThan(centroidEps);
+      }
+      expect(stats.precision).toBe(precision);
     }
   }
 }
@@ -264,3 +274,35 @@ describe.each(engineKernels())('engine vs a brute-force reference ($name kernel)
     );
   });
 });
+
+const compactCases = engineKernels().flatMap((k) =>
+  (['f16', 'int8'] as const).map((precision) => ({ ...k, precision })),
+);
+
+describe.each(compactCases)(
+  'engine at $precision vs a brute-force reference ($name kernel)',
+  ({ kernel, precision }) => {
+    it('agrees on hits (scores within the precision), counts, eviction and centroid under random operation sequences', async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(opArb, { minLength: 1, maxLength: 60 }),
+          fc.integer({ min: 1, max: 12 }),
+          fc.constantFrom(Number.POSITIVE_INFINITY, 50, 100),
+          (ops, capacity, ttl) => runModel(kernel, ops, capacity, ttl, precision),
+        ),
+        { numRuns: 100 },
+      );
+    });
+
+    it('agrees when the ring grows past its initial allocation and wraps many times', async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(opArb, { minLength: 200, maxLength: 400 }),
+          fc.constantFrom(300, 513),
+          (ops, capacity) => runModel(kernel, ops, capacity, Number.POSITIVE_INFINITY, precision),
+        ),
+        { numRuns: 5 },
+      );
+    });
+  },
+);

@@ -131,71 +131,81 @@ describe('the fleet applier', () => {
     expect(lines[0]).toMatch(/other-model.*start every node with the same --model/);
   });
 
-  it('gives every node the same window, slot for slot, under random interleaved writes, forgets and cuts', () => {
-    fc.assert(
-      fc.property(fc.array(opArb, { minLength: 1, maxLength: 60 }), fc.nat(7), (ops, cap) => {
-        const capacity = cap + 2;
-        const stream: { id: string; fields: Buffer[] }[] = [];
-        let ms = Date.UTC(2026, 10, 28);
-        let seq = 0;
-        const nodes = [0, 1, 2].map(() => {
-          const engine = new MemoryEngine({ dim: DIM, capacity, kernel, clock: () => ms });
-          return { engine, applier: new FleetApplier(engine, MODEL, () => {}), cursor: 0 };
-        });
-        const xadd = (event: FleetEvent) => {
-          const flat = Object.entries(encodeEvent(event)).flatMap(([k, v]) => [
-            Buffer.from(k),
-            Buffer.isBuffer(v) ? Buffer.from(v) : Buffer.from(v, 'utf8'),
-          ]);
-          stream.push({ id: `${ms}-${seq++}`, fields: flat });
-        };
-        const sync = (node: (typeof nodes)[number], steps: number) => {
-          for (let s = 0; s < steps && node.cursor < stream.length; s++) {
-            const { id, fields } = stream[node.cursor++]!;
-            node.applier.apply('ns', id, decodeEvent(fields));
-          }
-        };
-        for (const op of ops) {
-          if (op.kind === 'tick') {
-            if (op.ms > 0) {
-              ms += op.ms;
-              seq = 0;
-            }
-          } else if (op.kind === 'sync') {
-            sync(nodes[op.node]!, op.steps);
-          } else if (op.kind === 'write') {
-            const { engine } = nodes[op.node]!;
-            const row = rowOf(op.seed);
-            const report = engine.anomaly('ns', row);
-            xadd({
-              kind: 'entry',
-              row,
+  it.each(['f32', 'f16', 'int8'] as const)(
+    'gives every node the same window, slot for slot, under random interleaved writes, forgets and cuts (%s)',
+    (precision) => {
+      fc.assert(
+        fc.property(fc.array(opArb, { minLength: 1, maxLength: 60 }), fc.nat(7), (ops, cap) => {
+          const capacity = cap + 2;
+          const stream: { id: string; fields: Buffer[] }[] = [];
+          let ms = Date.UTC(2026, 10, 28);
+          let seq = 0;
+          const nodes = [0, 1, 2].map(() => {
+            const engine = new MemoryEngine({
               dim: DIM,
-              model: MODEL,
-              text: `text ${op.seed}`,
-              tags: op.tag ? ['t'] : undefined,
-              metadata: op.tag ? { seed: op.seed } : undefined,
-              arrival: report.centroidSimilarity ?? Number.NaN,
-              score: report.score,
+              capacity,
+              kernel,
+              clock: () => ms,
+              precision,
             });
-          } else if (op.kind === 'forget') {
-            const live = nodes[op.node]!.engine.recent('ns', 1000);
-            if (live.length > 0) xadd({ kind: 'forget', ids: [live[op.pick % live.length]!.id] });
-          } else {
-            xadd({ kind: 'cut', before: ms - op.back });
+            return { engine, applier: new FleetApplier(engine, MODEL, () => {}), cursor: 0 };
+          });
+          const xadd = (event: FleetEvent) => {
+            const flat = Object.entries(encodeEvent(event)).flatMap(([k, v]) => [
+              Buffer.from(k),
+              Buffer.isBuffer(v) ? Buffer.from(v) : Buffer.from(v, 'utf8'),
+            ]);
+            stream.push({ id: `${ms}-${seq++}`, fields: flat });
+          };
+          const sync = (node: (typeof nodes)[number], steps: number) => {
+            for (let s = 0; s < steps && node.cursor < stream.length; s++) {
+              const { id, fields } = stream[node.cursor++]!;
+              node.applier.apply('ns', id, decodeEvent(fields));
+            }
+          };
+          for (const op of ops) {
+            if (op.kind === 'tick') {
+              if (op.ms > 0) {
+                ms += op.ms;
+                seq = 0;
+              }
+            } else if (op.kind === 'sync') {
+              sync(nodes[op.node]!, op.steps);
+            } else if (op.kind === 'write') {
+              const { engine } = nodes[op.node]!;
+              const row = rowOf(op.seed);
+              const report = engine.anomaly('ns', row);
+              xadd({
+                kind: 'entry',
+                row,
+                dim: DIM,
+                model: MODEL,
+                text: `text ${op.seed}`,
+                tags: op.tag ? ['t'] : undefined,
+                metadata: op.tag ? { seed: op.seed } : undefined,
+                arrival: report.centroidSimilarity ?? Number.NaN,
+                score: report.score,
+              });
+            } else if (op.kind === 'forget') {
+              const live = nodes[op.node]!.engine.recent('ns', 1000);
+              if (live.length > 0) xadd({ kind: 'forget', ids: [live[op.pick % live.length]!.id] });
+            } else {
+              xadd({ kind: 'cut', before: ms - op.back });
+            }
           }
-        }
-        for (const node of nodes) sync(node, stream.length);
-        const first = windowOf(nodes[0]!.engine, 'ns');
-        for (const node of nodes.slice(1)) {
-          expect(windowOf(node.engine, 'ns')).toEqual(first);
-        }
-        // And what they agree on is the stream: live ids are the entries' packed stream ids.
-        for (const slot of first) expect(entryIdOf(streamIdOf(slot.id))).toBe(slot.id);
-      }),
-      { numRuns: 200 },
-    );
-  });
+          for (const node of nodes) sync(node, stream.length);
+          const first = windowOf(nodes[0]!.engine, 'ns');
+          for (const node of nodes.slice(1)) {
+            expect(windowOf(node.engine, 'ns')).toEqual(first);
+          }
+          // And what they agree on is the stream: live ids are the entries' packed stream ids.
+          for (const slot of first) expect(entryIdOf(streamIdOf(slot.id))).toBe(slot.id);
+          expect(nodes[0]!.engine.stats('ns')[0]?.precision ?? precision).toBe(precision);
+        }),
+        { numRuns: precision === 'f32' ? 200 : 60 },
+      );
+    },
+  );
 });
 
 describe('fleet settings', () => {

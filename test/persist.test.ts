@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StoredSlot } from '../src/engine/engine.js';
 import { MemoryEngine } from '../src/engine/index.js';
-import { loadKernel } from '../src/kernel/index.js';
+import { loadKernel, type Precision } from '../src/kernel/index.js';
 import { crc32, crc32Portable } from '../src/persist/crc32.js';
 import { DurableMemoryEngine, type PersistSettings } from '../src/persist/durable-engine.js';
 import { listLogs, SNAPSHOT_FILE } from '../src/persist/files.js';
@@ -42,6 +42,7 @@ function openEngine(
     model?: string;
     fsync?: PersistSettings['fsync'];
     compactIntervalMs?: number;
+    precision?: Precision;
   } = {},
 ): Opened {
   const clock = { t: options.t ?? 1_700_000_000_000 };
@@ -53,6 +54,7 @@ function openEngine(
       ttlMs: options.ttlMs,
       kernel,
       clock: () => clock.t,
+      precision: options.precision,
     },
     {
       dir,
@@ -151,6 +153,63 @@ describe('durable memory (--persist)', () => {
     // New ids continue after the last one ever given out.
     const next = b.engine.insert('notes', seededUnitRows(1, DIM, 5)).ids[0]!;
     expect(next).toBe(a.engine.nextEntryId);
+  });
+
+  it.each(['f16', 'int8'] as const)(
+    'restores a window stored at %s exactly: rows, centroid, baseline and scores',
+    (precision) => {
+      const dir = tempDir();
+      const a = openEngine(dir, { precision, capacity: 24 });
+      const rows = seededUnitRows(40, DIM, 11);
+      for (let i = 0; i < 40; i += 8) {
+        a.clock.t += 1000;
+        a.engine.insert('logs', rows.subarray(i * DIM, (i + 8) * DIM), undefined, { score: true });
+      }
+      a.engine.forget([30]);
+      crash(a.engine);
+      const b = openEngine(dir, { precision, capacity: 24, t: a.clock.t });
+      expect(b.engine.stats('logs')[0]!.precision).toBe(precision);
+      expectSameWindow(a.engine, b.engine);
+      const q = seededUnitRows(1, DIM, 12);
+      expect(b.engine.search('logs', q, { k: 5 }).hits).toEqual(
+        a.engine.search('logs', q, { k: 5 }).hits,
+      );
+    },
+  );
+
+  it('restores a directory written at one precision into another: rows re-encoded, within the precision', () => {
+    const dir = tempDir();
+    const a = openEngine(dir, { precision: 'f32' });
+    const rows = seededUnitRows(20, DIM, 21);
+    a.engine.insert('logs', rows);
+    crash(a.engine);
+    const b = openEngine(dir, { precision: 'int8', t: a.clock.t + 1000 });
+    expect(b.engine.stats('logs')[0]!.precision).toBe('int8');
+    const restored = slots(b.engine, 'logs');
+    expect(restored).toHaveLength(20);
+    restored.forEach((s, i) => {
+      for (let d = 0; d < DIM; d++) {
+        // f16 (int8's stored copy) rounds a unit row's component by at most 2^-12.
+        expect(Math.abs(s.row![d]! - rows[i * DIM + d]!)).toBeLessThanOrEqual(2 ** -12);
+      }
+    });
+    const q = rows.subarray(3 * DIM, 4 * DIM);
+    expect(b.engine.search('logs', q, { k: 1 }).hits[0]!.id).toBe(restored[3]!.id);
+    b.engine.insert('logs', seededUnitRows(4, DIM, 22));
+    crash(b.engine);
+    // Back to f32: the files still hold the first rows as the f32 server wrote them, and the rows
+    // the int8 server logged as it stored them (its f16 copy).
+    const c = openEngine(dir, { precision: 'f32', t: a.clock.t + 2000 });
+    const again = slots(c.engine, 'logs');
+    const written = slots(b.engine, 'logs');
+    expect(again).toHaveLength(24);
+    expect(again.slice(0, 20).map((s) => Array.from(s.row!))).toEqual(
+      Array.from({ length: 20 }, (_, i) => Array.from(rows.subarray(i * DIM, (i + 1) * DIM))),
+    );
+    expect(again.slice(20).map((s) => Array.from(s.row!))).toEqual(
+      written.slice(20).map((s) => Array.from(s.row!)),
+    );
+    expect(c.engine.stats('logs')[0]!.precision).toBe('f32');
   });
 
   it('rebuilds the lexical index on restore: lexical and hybrid recall rank as before the crash', () => {

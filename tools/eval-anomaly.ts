@@ -76,6 +76,8 @@ const engineConfig = (capacity: number) => ({
   kernel,
   capacity,
   ttlMs: Infinity,
+  // RINGMEM_PRECISION=f16|int8 replays the streams at that vector precision.
+  precision: config.precision.default,
   anomaly: overrides as Partial<AnomalyConfig>,
 });
 const seed = Number(values.seed);

@@ -46,6 +46,7 @@ const SHARED_KEYS = [
   'maxTextBytes',
   'model',
   'kernel',
+  'precision',
   'persistDir',
   'fsync',
   'compactIntervalMs',

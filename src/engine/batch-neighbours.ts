@@ -142,7 +142,8 @@ function plan(req: BatchNeighbourRequest): {
       to[i] = i;
     }
     batch = {
-      slab: units,
+      // The rows as the ring will store them (rounded at f16/int8), the queries as they are.
+      slab: ring.storedForm(units),
       dim,
       segments: Uint32Array.of(0, n),
       queries: units,
@@ -160,6 +161,11 @@ function plan(req: BatchNeighbourRequest): {
   // Ids are read at merge time from the ring as the scan saw it (the caller re-checks that the
   // ring did not change in between), so keep the array the scan belonged to.
   const ringIds = ring.ids;
+  // At f16/int8 a stored row is its vector rounded, so an exact duplicate scores 1 − δ with δ
+  // up to the rounding band, different for every row: snapping the band to 1 gives duplicates
+  // the same similarity (1) they have at f32, which the anomaly rule and its calibration rely on.
+  const band = ring.duplicateBand;
+  const snap = (score: number) => (band > 0 && score >= 1 - band ? 1 : score);
   const merge = (): BatchNeighbours => {
     const hits = new Uint32Array(n);
     const ids = new Float64Array(n * k);
@@ -178,11 +184,11 @@ function plan(req: BatchNeighbourRequest): {
           b >= nb || (a < na && (aScores[base + a] as number) >= (bScores[base + b] as number));
         if (takeA) {
           ids[base + m] = ringIds[aIdx[base + a] as number] as number;
-          similarities[base + m] = aScores[base + a] as number;
+          similarities[base + m] = snap(aScores[base + a] as number);
           a++;
         } else {
           ids[base + m] = req.firstId + (bIdx[base + b] as number);
-          similarities[base + m] = bScores[base + b] as number;
+          similarities[base + m] = snap(bScores[base + b] as number);
           b++;
         }
         m++;

@@ -4,6 +4,7 @@
 // slot-restore.ts, namespace.ts. Splitting the class itself would only scatter that surface.
 import { ENGINE_DEFAULTS } from '../defaults.js';
 import { RingmemError } from '../errors.js';
+import type { Precision } from '../kernel/compact.js';
 import type { ScanKernel } from '../kernel/types.js';
 import { type AnomalyConfig, type AnomalyReport, DEFAULT_ANOMALY_CONFIG } from './anomaly.js';
 import type { AnomalyEvent, AnomalyFeed } from './anomaly-feed.js';
@@ -15,7 +16,7 @@ import { Inserter } from './insert.js';
 import { type Bm25Params, DEFAULT_BM25 } from './lexical-index.js';
 import { DEFAULT_LOOP_ENTRIES, detectLoops, type LoopReport } from './loops.js';
 import type { Namespace } from './namespace.js';
-import { NamespaceRegistry } from './registry.js';
+import { assertPrecision, NamespaceRegistry } from './registry.js';
 import type { Rerank } from './rerank.js';
 import { Searcher } from './search.js';
 import { matchedIds } from './search-plan.js';
@@ -65,6 +66,10 @@ export interface EngineConfig {
   resumEvery?: number;
   /** BM25 constants of the lexical index (default k1 1.2, b 0.5; see lexical-index.ts). */
   bm25?: Partial<Bm25Params>;
+  /** How namespaces store their vectors (default f32; see vector-rows.ts). */
+  precision?: Precision;
+  /** Per-namespace precision, for namespaces created by name without an explicit one. */
+  namespacePrecision?: Readonly<Record<string, Precision>>;
 }
 
 // The one source of defaults, shared with the server's settings (src/defaults.ts).
@@ -119,12 +124,19 @@ export class MemoryEngine {
         `bm25 needs k1 ≥ 0 and b from 0 to 1, got k1 ${this.bm25.k1}, b ${this.bm25.b}`,
       );
     }
+    if (config.precision !== undefined) assertPrecision(config.precision);
+    for (const [name, precision] of Object.entries(config.namespacePrecision ?? {})) {
+      assertNamespace(name);
+      assertPrecision(precision);
+    }
     this.registry = new NamespaceRegistry({
       dim: this.dim,
       kernel: this.kernel,
       bm25: this.bm25,
       anomaly: this.anomalyConfig,
       defaults: this.defaults,
+      precision: config.precision ?? 'f32',
+      namespacePrecision: config.namespacePrecision ?? {},
       maxCapacity: ENGINE_DEFAULTS.maxCapacity,
       maxNamespaces: this.maxNamespaces,
       maxBytes: this.maxBytes,

@@ -1,3 +1,4 @@
+import type { Precision } from '../kernel/compact.js';
 import type { ScanKernel } from '../kernel/types.js';
 import type { AnomalyState } from './anomaly-state.js';
 import { RunningCentroid } from './centroid.js';
@@ -63,10 +64,11 @@ export class Namespace {
     ttlMs: number,
     kernel: ScanKernel,
     bm25?: Bm25Params,
+    precision: Precision = 'f32',
   ) {
     this.name = name;
     this.lexical = new LexicalIndex(bm25);
-    this.ring = new Ring(dim, capacity, kernel);
+    this.ring = new Ring(dim, capacity, kernel, precision);
     this.centroid = new RunningCentroid(dim);
     this.ttlMs = ttlMs;
   }
@@ -327,6 +329,10 @@ export class Namespace {
       newestAgeMs: newest === undefined ? null : now - newest,
       tombstones: this.deadCount,
       counters: { ...this.counters },
+      precision: this.ring.precision,
+      bytesPerRecord:
+        this.ring.bytesPerSlot +
+        (this.ring.size > 0 ? Math.round(this.payloadBytes / this.ring.size) : 0),
     };
   }
 

@@ -1,4 +1,5 @@
 import { RingmemError } from '../errors.js';
+import { PRECISIONS, type Precision } from '../kernel/compact.js';
 import type { ScanKernel } from '../kernel/types.js';
 import type { AnomalyConfig } from './anomaly.js';
 import { AnomalyState } from './anomaly-state.js';
@@ -15,6 +16,9 @@ export interface RegistryConfig {
   anomaly: AnomalyConfig;
   /** Capacity and TTL of a namespace created on first write. */
   defaults: { capacity: number; ttlMs: number };
+  /** Vector precision of a namespace created without one: by name, else the default. */
+  precision: Precision;
+  namespacePrecision: Readonly<Record<string, Precision>>;
   maxCapacity: number;
   maxNamespaces: number;
   maxBytes: number;
@@ -50,7 +54,7 @@ export class NamespaceRegistry {
   /** The namespace, created with the defaults on first write. */
   writable(name: string): Namespace {
     const { capacity, ttlMs } = this.config.defaults;
-    return this.spaces.get(name) ?? this.create(name, capacity, ttlMs);
+    return this.spaces.get(name) ?? this.create(name, capacity, ttlMs, this.precisionOf(name));
   }
 
   /** Creates a namespace with its own capacity and TTL, or changes the TTL of an existing one. */
@@ -58,7 +62,14 @@ export class NamespaceRegistry {
     assertNamespace(name);
     const existing = this.spaces.get(name);
     if (options.ttlMs !== undefined) assertTtlMs(options.ttlMs);
+    if (options.precision !== undefined) assertPrecision(options.precision);
     if (existing) {
+      if (options.precision !== undefined && options.precision !== existing.ring.precision) {
+        throw new RingmemError(
+          'INVALID_ARGUMENT',
+          `namespace "${name}" already exists with precision ${existing.ring.precision}; precision is fixed at creation`,
+        );
+      }
       if (options.capacity !== undefined && options.capacity !== existing.ring.capacity) {
         throw new RingmemError(
           'INVALID_ARGUMENT',
@@ -69,10 +80,22 @@ export class NamespaceRegistry {
       return;
     }
     const { defaults } = this.config;
-    this.create(name, options.capacity ?? defaults.capacity, options.ttlMs ?? defaults.ttlMs);
+    this.create(
+      name,
+      options.capacity ?? defaults.capacity,
+      options.ttlMs ?? defaults.ttlMs,
+      options.precision ?? this.precisionOf(name),
+    );
   }
 
-  private create(name: string, capacity: number, ttlMs: number): Namespace {
+  /** The precision a namespace of this name gets when created without one. */
+  precisionOf(name: string): Precision {
+    return Object.hasOwn(this.config.namespacePrecision, name)
+      ? (this.config.namespacePrecision[name] as Precision)
+      : this.config.precision;
+  }
+
+  private create(name: string, capacity: number, ttlMs: number, precision: Precision): Namespace {
     const config = this.config;
     assertPositiveInt(capacity, 'capacity', config.maxCapacity);
     if (this.spaces.size >= config.maxNamespaces) {
@@ -81,7 +104,15 @@ export class NamespaceRegistry {
         `cannot create namespace "${name}": the server holds its maximum of ${config.maxNamespaces} namespaces; reuse one, forget one, or raise the namespace limit`,
       );
     }
-    const ns = new Namespace(name, config.dim, capacity, ttlMs, config.kernel, config.bm25);
+    const ns = new Namespace(
+      name,
+      config.dim,
+      capacity,
+      ttlMs,
+      config.kernel,
+      config.bm25,
+      precision,
+    );
     ns.anomalyState = new AnomalyState(config.anomaly, config.dim);
     if (this.totalBytes() + ns.bytes > config.maxBytes) {
       throw memoryLimitError(name, ns.bytes, this.totalBytes(), config.maxBytes);
@@ -111,5 +142,14 @@ export class NamespaceRegistry {
     if (needed > 0 && !this.hasRoomFor(needed)) {
       throw memoryLimitError(ns.name, needed, this.totalBytes(), this.config.maxBytes);
     }
+  }
+}
+
+export function assertPrecision(precision: unknown): asserts precision is Precision {
+  if (!PRECISIONS.includes(precision as Precision)) {
+    throw new RingmemError(
+      'INVALID_ARGUMENT',
+      `precision must be one of ${PRECISIONS.join(', ')}, got ${JSON.stringify(precision)}`,
+    );
   }
 }

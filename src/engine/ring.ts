@@ -1,5 +1,6 @@
-import { alignedFloat32Array } from '../kernel/aligned.js';
+import type { Precision } from '../kernel/compact.js';
 import type { IngestRequest, ManyRequest, ScanKernel, ScanRequest } from '../kernel/types.js';
+import { createVectorRows, storedRowBytes, type VectorRows } from './vector-rows.js';
 
 /** Bytes a slot costs besides its vector: time 8, id 8, arrival 4, payload size 4, tombstone 1,
  * filter scratch 1, three payload references 8 each. */
@@ -24,14 +25,15 @@ export type RingIngest = Omit<IngestRequest, 'slab' | 'dim'>;
  * order, so times and ids are non-decreasing along logical positions; that is what lets a time
  * window become at most two slot segments by binary search, and an id be found the same way.
  *
- * The slab is 64-byte aligned (rows of a dimension divisible by 16 then start on cache lines,
+ * At f32 the slab is 64-byte aligned (rows of a dimension divisible by 16 then start on cache lines,
  * which the SIMD kernels read fastest). It starts small and doubles up to `capacity` (copying
  * into logical order), so an empty namespace does not cost capacity × dim × 4 bytes up front. It
  * never grows past `capacity`: once full, appending overwrites the oldest slot.
  *
  * The vectors are the ring's own business: nothing outside reads the slab. Every read of a row
  * (view, dot product, sum), every scan and every write goes through the methods of the "vector
- * storage" section below, so the way rows are stored (float32 today) can change here alone.
+ * storage" section below, which hands them to the ring's VectorRows: float32, f16 halves or int8
+ * codes (with an f16 copy), chosen per namespace (vector-rows.ts).
  */
 export class Ring {
   readonly dim: number;
@@ -55,15 +57,13 @@ export class Ring {
   size = 0;
   /** Bumped whenever slab rows, the slot layout or tombstones change: async scans re-check it. */
   version = 0;
-  private slab: Float32Array;
-  private readonly kernel: ScanKernel;
+  private readonly vectors: VectorRows;
 
-  constructor(dim: number, capacity: number, kernel: ScanKernel) {
+  constructor(dim: number, capacity: number, kernel: ScanKernel, precision: Precision = 'f32') {
     this.dim = dim;
     this.capacity = capacity;
-    this.kernel = kernel;
     this.rows = Math.min(capacity, INITIAL_ROWS);
-    this.slab = alignedFloat32Array(this.rows * dim);
+    this.vectors = createVectorRows(precision, dim, this.rows, kernel);
     this.times = new Float64Array(this.rows);
     this.ids = new Float64Array(this.rows);
     this.arrival = new Float32Array(this.rows);
@@ -77,90 +77,103 @@ export class Ring {
     );
   }
 
-  static bytesForRows(rows: number, dim: number): number {
-    return rows * (4 * dim + SLOT_OVERHEAD_BYTES);
+  static bytesForRows(rows: number, dim: number, precision: Precision = 'f32'): number {
+    return rows * (storedRowBytes(precision, dim) + SLOT_OVERHEAD_BYTES);
+  }
+
+  get precision(): Precision {
+    return this.vectors.precision;
+  }
+
+  /**
+   * How far below 1 the score of a unit vector against its own stored row may fall: 0 at f32, the
+   * f16 unit roundoff 2^-11 at f16 and int8 (whose scores come from its f16 copy).
+   */
+  get duplicateBand(): number {
+    return this.vectors.precision === 'f32' ? 0 : 2 ** -11;
+  }
+
+  /** Bytes one slot costs: its vector at this precision plus the slot's other arrays. */
+  get bytesPerSlot(): number {
+    return this.vectors.rowBytes + SLOT_OVERHEAD_BYTES;
   }
 
   get allocatedBytes(): number {
-    return Ring.bytesForRows(this.rows, this.dim);
+    return this.rows * this.bytesPerSlot;
   }
 
   /** Bytes the slab would grow by to hold `more` further slots (0 when it has room). */
   growthBytesFor(more: number): number {
-    return Ring.bytesForRows(this.rowsAfterReserve(this.size + more) - this.rows, this.dim);
+    return (this.rowsAfterReserve(this.size + more) - this.rows) * this.bytesPerSlot;
   }
 
   get isFull(): boolean {
     return this.size === this.capacity;
   }
 
-  // ---- vector storage: the only code that knows how rows are stored ----
+  // ---- vector storage: the only code that knows how rows are stored (vector-rows.ts) ----
 
-  /** A view of the row in `slot`, valid until the next append (the ring may grow). */
-  row(slot: number): Float32Array {
-    return this.slab.subarray(slot * this.dim, (slot + 1) * this.dim);
+  /**
+   * The row in `slot` as float32: at f32 a view, valid until the next append (the ring may grow);
+   * at f16/int8 the decoded row, in `out` when given, else in a scratch buffer valid until the
+   * next call.
+   */
+  row(slot: number, out?: Float32Array): Float32Array {
+    return this.vectors.row(slot, out);
   }
 
   /** Dot product of the row in `slot` with `q` (float64 accumulation, in index order). */
   dotRow(slot: number, q: Float32Array): number {
-    const slab = this.slab;
-    const base = slot * this.dim;
-    let sum = 0;
-    for (let i = 0; i < this.dim; i++) sum += (slab[base + i] as number) * (q[i] as number);
-    return sum;
+    return this.vectors.dotRow(slot, q);
   }
 
   /** Dot product of the rows in slots `a` and `b` (float64 accumulation, in index order). */
   dotRows(a: number, b: number): number {
-    const slab = this.slab;
-    const dim = this.dim;
-    const ba = a * dim;
-    const bb = b * dim;
-    let dot = 0;
-    for (let i = 0; i < dim; i++) dot += (slab[ba + i] as number) * (slab[bb + i] as number);
-    return dot;
+    return this.vectors.dotRows(a, b);
   }
 
   /** acc += the row in `slot` (element by element, float64). */
   addRowInto(slot: number, acc: Float64Array): void {
-    const slab = this.slab;
-    const base = slot * this.dim;
-    for (let i = 0; i < this.dim; i++) acc[i] = (acc[i] as number) + (slab[base + i] as number);
+    this.vectors.addRowInto(slot, acc);
   }
 
   /** acc −= the row in `slot` (element by element, float64). */
   subtractRowFrom(slot: number, acc: Float64Array): void {
-    const slab = this.slab;
-    const base = slot * this.dim;
-    for (let i = 0; i < this.dim; i++) acc[i] = (acc[i] as number) - (slab[base + i] as number);
+    this.vectors.subtractRowFrom(slot, acc);
   }
 
   /**
-   * Writes row r of `rows.src` × `rows.scales[r]` into slot `rows.slots[r]` and adds it to the
-   * running `rows.sum`, for every r in order (ScanKernel.ingestRows; see IngestRequest).
+   * Writes row r of `rows.src` × `rows.scales[r]` into slot `rows.slots[r]` and adds it (as
+   * stored) to the running `rows.sum`, for every r in order: the kernel's ingestRows (see
+   * IngestRequest) at f32, its twin over the stored values at f16/int8.
    */
   writeRows(rows: RingIngest): void {
-    this.kernel.ingestRows({ ...rows, slab: this.slab, dim: this.dim });
+    this.vectors.writeRows(rows);
   }
 
   /** Top-k of `scan.query` over the ring's rows (ScanKernel.topK). Returns the hit count. */
   scan(scan: RingScan): number {
-    return this.kernel.topK({ ...scan, slab: this.slab, dim: this.dim });
+    return this.vectors.scan(scan);
   }
 
   /** `scan` with large scans off the main thread (ScanKernel.topKAsync; re-check `version`). */
   scanAsync(scan: RingScan): Promise<number> {
-    return this.kernel.topKAsync({ ...scan, slab: this.slab, dim: this.dim });
+    return this.vectors.scanAsync(scan);
   }
 
   /** Many queries over the ring's rows in one pass (ScanKernel.topKMany). */
   scanMany(scan: RingManyScan): void {
-    this.kernel.topKMany({ ...scan, slab: this.slab, dim: this.dim });
+    this.vectors.scanMany(scan);
   }
 
   /** `scanMany` with large scans off the main thread (ScanKernel.topKManyAsync). */
   scanManyAsync(scan: RingManyScan): Promise<void> {
-    return this.kernel.topKManyAsync({ ...scan, slab: this.slab, dim: this.dim });
+    return this.vectors.scanManyAsync(scan);
+  }
+
+  /** Unit rows as they will read back once stored at this ring's precision (same array at f32). */
+  storedForm(units: Float32Array): Float32Array {
+    return this.vectors.storedForm(units);
   }
 
   // ---- slots and positions ----
@@ -211,8 +224,6 @@ export class Ring {
 
   private grow(): void {
     const rows = Math.min(this.capacity, this.rows * 2);
-    const dim = this.dim;
-    const slab = alignedFloat32Array(rows * dim);
     const times = new Float64Array(rows);
     const ids = new Float64Array(rows);
     const arrival = new Float32Array(rows);
@@ -227,9 +238,9 @@ export class Ring {
       [this.head, 0, firstRun],
       [0, firstRun, this.size - firstRun],
     ];
+    this.vectors.resize(rows, runs);
     for (const [from, to, n] of runs) {
       if (n === 0) continue;
-      slab.set(this.slab.subarray(from * dim, (from + n) * dim), to * dim);
       times.set(this.times.subarray(from, from + n), to);
       ids.set(this.ids.subarray(from, from + n), to);
       arrival.set(this.arrival.subarray(from, from + n), to);
@@ -242,7 +253,6 @@ export class Ring {
       }
     }
     this.rows = rows;
-    this.slab = slab;
     this.times = times;
     this.ids = ids;
     this.arrival = arrival;
@@ -260,30 +270,36 @@ export class Ring {
 
   /** First logical position whose time is ≥ t (size when none). */
   lowerBoundTime(t: number): number {
-    return this.firstPosition((slot) => (this.times[slot] as number) >= t);
-  }
-
-  /** First logical position whose time is > t (size when none). */
-  upperBoundTime(t: number): number {
-    return this.firstPosition((slot) => (this.times[slot] as number) > t);
-  }
-
-  /** First logical position whose id is ≥ id (size when none). Ids grow along positions. */
-  lowerBoundId(id: number): number {
-    return this.firstPosition((slot) => (this.ids[slot] as number) >= id);
-  }
-
-  /**
-   * Binary search: the first logical position whose slot passes `test` (size when none), for a
-   * test that fails up to some position and passes from there on (times and ids only grow).
-   */
-  private firstPosition(test: (slot: number) => boolean): number {
     let lo = 0;
     let hi = this.size;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (test(this.slotAt(mid))) hi = mid;
-      else lo = mid + 1;
+      if ((this.times[this.slotAt(mid)] as number) < t) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** First logical position whose time is > t (size when none). */
+  upperBoundTime(t: number): number {
+    let lo = 0;
+    let hi = this.size;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.times[this.slotAt(mid)] as number) <= t) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** First logical position whose id is ≥ id (size when none). Ids grow along positions. */
+  lowerBoundId(id: number): number {
+    let lo = 0;
+    let hi = this.size;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.ids[this.slotAt(mid)] as number) < id) lo = mid + 1;
+      else hi = mid;
     }
     return lo;
   }

@@ -1,3 +1,4 @@
+import type { Precision } from '../kernel/compact.js';
 import type { AnomalyReport } from './anomaly.js';
 import type { MetadataFilter } from './entry-filter.js';
 import type { FusionConfig, RecallMode } from './fusion.js';
@@ -113,11 +114,17 @@ export interface NamespaceStats {
   newestAgeMs: number | null;
   tombstones: number;
   counters: NamespaceCounters;
+  /** How the namespace stores its vectors (fixed at creation; see vector-rows.ts). */
+  precision: Precision;
+  /** Bytes a slot costs (its vector at `precision` and the slot arrays) plus the mean payload. */
+  bytesPerRecord: number;
 }
 
 export interface NamespaceOptions {
   capacity?: number;
   ttlMs?: number;
+  /** Vector precision of a namespace being created (default: the engine's for this name). */
+  precision?: Precision;
 }
 
 /** One ring slot as a storage back end sees it: a live entry, or a tombstone holding its slot. */

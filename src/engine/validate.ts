@@ -1,8 +1,9 @@
 import { RingmemError } from '../errors.js';
 import { MAX_TOP_K, type ScanKernel } from '../kernel/types.js';
+import { NAMESPACE_PATTERN } from '../setting-values.js';
 import type { ForgetOlderThanOptions } from './types.js';
 
-export const NAMESPACE_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
+export { NAMESPACE_PATTERN };
 
 export function assertNamespace(name: unknown): asserts name is string {
   if (typeof name !== 'string' || !NAMESPACE_PATTERN.test(name)) {

@@ -38,6 +38,8 @@ export function statsSnapshot(src: StatsSources, namespace?: string) {
       capacity: s.capacity,
       ttl_seconds: seconds(s.ttlMs),
       bytes: s.bytes,
+      precision: s.precision,
+      bytes_per_record: s.bytesPerRecord,
       oldest_age_seconds: seconds(s.oldestAgeMs),
       newest_age_seconds: seconds(s.newestAgeMs),
       inserted: s.counters.inserted,

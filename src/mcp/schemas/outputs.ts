@@ -154,6 +154,9 @@ export const namespaceStatsOut = z.object({
   capacity: z.number().int(),
   ttl_seconds: z.number().nullable(),
   bytes: z.number().int(),
+  /** How the namespace stores vectors (--precision) and what one record costs at it. */
+  precision: z.enum(['f32', 'f16', 'int8']),
+  bytes_per_record: z.number().int(),
   oldest_age_seconds: z.number().nullable(),
   newest_age_seconds: z.number().nullable(),
   inserted: z.number().int(),

@@ -39,7 +39,7 @@ export function registerMemoryStatsTool(server: McpServer, ctx: ToolContext): vo
               : []),
             ...v.namespaces.map(
               (n) =>
-                `- ${n.namespace}: ${n.count}/${n.capacity} entries, ${n.bytes} bytes, ttl ${n.ttl_seconds === null ? 'none' : formatDuration(n.ttl_seconds * 1000)}, oldest ${ago(n.oldest_age_seconds)}, newest ${ago(n.newest_age_seconds)}; inserted ${n.inserted}, evicted ${n.evicted}, expired ${n.expired}, forgotten ${n.forgotten}, deleted ${n.deleted}${n.drift?.z_score != null ? `; drift z ${n.drift.z_score.toFixed(1)} (recent vs rest similarity ${n.drift.similarity})` : ''}${n.loops && n.loops.repeated > 0 ? `; ${n.loops.repeated} of the newest ${n.loops.recent} repeat (top ×${n.loops.groups[0]?.count}: "${(n.loops.groups[0]?.text ?? '').slice(0, 60)}")` : ''}`,
+                `- ${n.namespace}: ${n.count}/${n.capacity} entries, ${n.bytes} bytes (${n.precision}, ${n.bytes_per_record} a record), ttl ${n.ttl_seconds === null ? 'none' : formatDuration(n.ttl_seconds * 1000)}, oldest ${ago(n.oldest_age_seconds)}, newest ${ago(n.newest_age_seconds)}; inserted ${n.inserted}, evicted ${n.evicted}, expired ${n.expired}, forgotten ${n.forgotten}, deleted ${n.deleted}${n.drift?.z_score != null ? `; drift z ${n.drift.z_score.toFixed(1)} (recent vs rest similarity ${n.drift.similarity})` : ''}${n.loops && n.loops.repeated > 0 ? `; ${n.loops.repeated} of the newest ${n.loops.recent} repeat (top ×${n.loops.groups[0]?.count}: "${(n.loops.groups[0]?.text ?? '').slice(0, 60)}")` : ''}`,
             ),
           ].join('\n');
         },
