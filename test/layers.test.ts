@@ -27,7 +27,7 @@ const FLOORS: readonly (readonly string[])[] = [
   // 4: presenters and wiring.
   ['present', 'runtime.ts', 'create-memory.ts'],
   // 5: front ends.
-  ['mcp', 'cli', 'adapters', 'daemon', 'transports', 'docs', 'index.ts'],
+  ['mcp', 'cli', 'adapters', 'daemon', 'transports', 'index.ts'],
 ];
 
 const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../src');

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { renderConfigTable, renderToolReference } from '../src/docs/reference.js';
 import { DEFAULT_ANOMALY_CONFIG as A } from '../src/engine/anomaly.js';
+import { renderConfigTable, renderToolReference } from '../tools/docs-reference.js';
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SETTINGS } from '../config.js';
+import { SETTINGS } from '../src/config.js';
 import {
   anomalyInput,
   DEFAULT_LIMITS,
@@ -8,7 +8,7 @@ import {
   recallInput,
   rememberInput,
   statsInput,
-} from '../mcp/schemas.js';
+} from '../src/mcp/schemas.js';
 
 /**
  * README sections rendered from the code that defines them (tool schemas, settings), so the
