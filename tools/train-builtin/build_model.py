@@ -13,6 +13,8 @@ Steps (each can be switched off to measure what it brings, see --ablate):
      the learnt channel's rows are also multiplied by (log(1/p) / log(1e4)) ^ --sem-idf, an IDF-like
      factor that lets rare tokens' meanings count for more than SIF alone (which gives every token
      with p << a the same weight);
+  4a. `##` continuation pieces weigh --piece-weight x their SIF weight: a word WordPiece splits
+     into three pieces would otherwise count about three times as much as a whole-token word;
   4b. a mass dimension (--mass c): one more column holding c x the token's SIF weight, the same
      sign for every token. A text's vector then carries its total token weight along one shared
      direction, which works as a symmetric length prior: without it the cosine favours very short
@@ -325,6 +327,7 @@ class Recipe:
         self.retrofit_iters = kw.get('retrofit_iters', 10)
         self.sif_a = kw.get('sif_a', 1e-3)
         self.sem_idf = kw.get('sem_idf', 0.0)
+        self.piece_weight = kw.get('piece_weight', 1.0)
         self.mass = kw.get('mass', 0.0)
         self.n_pc = kw.get('n_pc', 0)
         self.unit_tokens = kw.get('unit_tokens', True)
@@ -347,6 +350,7 @@ def main():
     ap.add_argument('--sif-a', type=float, default=1e-3)
     ap.add_argument('--sem-idf', type=float, default=0.0, help='IDF power on the learnt channel')
     ap.add_argument('--mass', type=float, default=0.0, help='mass dimension weight (0: none)')
+    ap.add_argument('--piece-weight', type=float, default=1.0, help='weight of ## continuation pieces')
     ap.add_argument('--data', help='../shared/data: retrieval figures for every ablation')
     ap.add_argument('--n-pc', type=int, default=0)
     ap.add_argument('--retrofit-iters', type=int, default=10)
@@ -365,6 +369,7 @@ def main():
     edges = wordnet_edges(wp)
     print(f'{len(edges)} WordNet edges', flush=True)
     pairs = read_sts(args.sts) if args.sts else None
+    is_piece = np.array([t.startswith('##') for t in wp.tokens])
     retro_cache = {}
 
     def table(r):
@@ -390,6 +395,8 @@ def main():
         if r.mass:
             v = np.hstack([v, np.full((len(v), 1), r.mass)])
         w = sif_weights(counts, r.sif_a) if r.sif_a > 0 else (np.arange(len(v)) >= len(SPECIALS)) * 1.0
+        if r.piece_weight != 1.0:
+            w = w * np.where(is_piece, r.piece_weight, 1.0)
         pcs = common_components(v, w, sample_ids, r.n_pc)
         return fold(v, w, pcs)
 
@@ -417,21 +424,22 @@ def main():
 
     chosen = Recipe(sem_dim=args.sem_dim, lex_dim=args.lex_dim, lex_weight=args.lex_weight,
                     sif_a=args.sif_a, n_pc=args.n_pc, retrofit_iters=args.retrofit_iters,
-                    sem_idf=args.sem_idf, mass=args.mass)
+                    sem_idf=args.sem_idf, mass=args.mass, piece_weight=args.piece_weight)
     results = []
     references = []
     if args.ablate and pairs:
         base = chosen.params()
         dim = chosen.sem_dim + chosen.lex_dim + (1 if chosen.mass else 0)
-        v1 = dict(sem_dim=256, lex_dim=128, lex_weight=1.0, sif_a=1e-3, sem_idf=0.0, mass=0.0, n_pc=0)
+        v1 = dict(sem_dim=256, lex_dim=128, lex_weight=1.0, sif_a=1e-3, sem_idf=0.0, mass=0.0, n_pc=0,
+                  piece_weight=1.0)
         variants = [
             (f'random {dim}-d vectors + SIF (lexical overlap only)',
              dict(random_only=True, sem_dim=dim, lex_dim=0, mass=0.0)),
             ('learnt only: plain average (no SIF, retrofit, PC, identity)',
-             dict(lex_dim=0, sif_a=0, retrofit_iters=0, n_pc=0, unit_tokens=False, sem_idf=0.0, mass=0.0)),
-            ('learnt only: SIF', dict(lex_dim=0, retrofit_iters=0, n_pc=0, unit_tokens=False, sem_idf=0.0, mass=0.0)),
-            ('learnt only: unit vectors + SIF', dict(lex_dim=0, retrofit_iters=0, n_pc=0, sem_idf=0.0, mass=0.0)),
-            ('learnt only: unit + SIF + retrofit', dict(lex_dim=0, n_pc=0, sem_idf=0.0, mass=0.0)),
+             dict(lex_dim=0, sif_a=0, retrofit_iters=0, n_pc=0, unit_tokens=False, sem_idf=0.0, mass=0.0, piece_weight=1.0)),
+            ('learnt only: SIF', dict(lex_dim=0, retrofit_iters=0, n_pc=0, unit_tokens=False, sem_idf=0.0, mass=0.0, piece_weight=1.0)),
+            ('learnt only: unit vectors + SIF', dict(lex_dim=0, retrofit_iters=0, n_pc=0, sem_idf=0.0, mass=0.0, piece_weight=1.0)),
+            ('learnt only: unit + SIF + retrofit', dict(lex_dim=0, n_pc=0, sem_idf=0.0, mass=0.0, piece_weight=1.0)),
             ('version 1 (256 learnt + 128 identity, SIF 1e-3)', v1),
             ('version 1 + 1 common component removed', {**v1, 'n_pc': 1}),
             ('version 1, SIF a = 3e-4', {**v1, 'sif_a': 3e-4}),
@@ -439,6 +447,9 @@ def main():
             ('version 1, dims 192 learnt + 192 identity', {**v1, 'sem_dim': 192, 'lex_dim': 192}),
             ('version 1 + IDF power 1 on the learnt channel', {**v1, 'sem_idf': 1.0}),
             ('shipped recipe without the mass dimension', dict(mass=0.0)),
+            ('shipped recipe, pieces at full weight', dict(piece_weight=1.0)),
+            ('shipped recipe, pieces at weight 0.25', dict(piece_weight=0.25)),
+            ('shipped recipe, pieces at weight 0.75', dict(piece_weight=0.75)),
             ('shipped recipe without the IDF factor', dict(sem_idf=0.0)),
             ('shipped recipe, IDF power 0.5', dict(sem_idf=0.5)),
             ('shipped recipe, IDF power 1.5', dict(sem_idf=1.5)),
@@ -463,7 +474,7 @@ def main():
         if tasks:
             # Not shippable as they are (a wider vector, or a different graph), measured for the card:
             # how far the noise of a 384-d random identity channel is from exact token overlap.
-            w = sif_weights(counts, chosen.sif_a)
+            w = sif_weights(counts, chosen.sif_a) * np.where(is_piece, chosen.piece_weight, 1.0)
             sqrt_tasks = tasks.with_term_frequency(np.sqrt)
             refs = [
                 ('BM25 (k1 1.2, b 0.75; reference of the SOURCE.md files)', tasks.bm25_reference()),

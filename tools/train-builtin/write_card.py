@@ -160,13 +160,16 @@ def main():
     w('   [UNK], [SEP], [MASK] weigh 0. SIF gives nearly every token with p < a the same weight, so the')
     w(f'   learnt channel is also multiplied by (log(1/p) / log(1e4))^{p["sem_idf"]:g} (IDF-like: the meaning of')
     w('   a rare token counts for more than that of a common one).')
+    if p.get('piece_weight', 1.0) != 1.0:
+        w(f'   `##` continuation pieces weigh {p["piece_weight"]:g} x their SIF weight, so a word that WordPiece splits')
+        w('   into several pieces does not count several times as much as a whole-token word.')
     if p['mass']:
         w(f'7b. Mass dimension: one more column holding {p["mass"]:g} for every token (times its SIF weight),')
         w('   so a text carries its total token weight along one shared direction. This is a symmetric')
         w('   length prior: a plain cosine prefers a very short text that shares one word with the')
         w('   query (a chat turn "Caroline: thanks!" for a question about Caroline) to a longer one that')
         w('   shares several. It is linear, so it lives in the table; a text still scores 1 against')
-        w('   itself. It raises the floor of the similarity scale: see "Similarity scale" below.')
+        w('   itself. It raises the floor of the similarity scale (see "Limits").')
     w(f'8. Common-component removal: {p["n_pc"]} principal direction(s) removed (see the ablations:')
     w('   computed on corpus paragraphs, removal lowered the dev score, so the shipped model removes')
     w('   none; the code path is kept and measured).')
@@ -188,13 +191,17 @@ def main():
         w('Dense retrieval with the model alone (semantic mode), int8 rows as shipped, computed by')
         w('`eval_retrieval.py` (numpy, the graph exactly); `npm run eval:retrieval` prints the same')
         w('figures end to end next to lexical and hybrid:\n')
-        w('| set | metric | this model | version 1 |')
+        w('| set | metric | this model | version 1 (float64) |')
         w('|---|---|---:|---:|')
         v1 = next((r for r in report['ablations'] if r['variant'].startswith('version 1 (')), {})
+
+        def v1_fig(k):
+            return f'{v1[k]:.4f}' if k in v1 else 'not measured'
+
         if 'scifact_ndcg10' in ret:
-            w(f'| SciFact train (809 claims, 5,183 abstracts) | nDCG@10 | {ret["scifact_ndcg10"]:.4f} | {v1.get("scifact_ndcg10", float("nan")):.4f} |')
+            w(f'| SciFact train (809 claims, 5,183 abstracts) | nDCG@10 | {ret["scifact_ndcg10"]:.4f} | {v1_fig("scifact_ndcg10")} |')
         if 'locomo_hit5' in ret:
-            w(f'| LoCoMo dev (231 questions) | hit@5 | {ret["locomo_hit5"]:.4f} | {v1.get("locomo_hit5", float("nan")):.4f} |')
+            w(f'| LoCoMo dev (231 questions) | hit@5 | {ret["locomo_hit5"]:.4f} | {v1_fig("locomo_hit5")} |')
         w('')
     w('### STS Benchmark dev split (1,500 pairs)\n')
     if sts:
@@ -213,8 +220,8 @@ def main():
         w('### Ablations (Python, float64, dev split)\n')
         w('STS: Spearman on STS-B dev. SciFact: nDCG@10. LoCoMo: hit@5. Unrelated: mean cosine of')
         w('mismatched STS-B sentences (where the scale sits for texts with nothing in common).\n')
-        w('| variant | learnt dims | identity dims | identity weight | retrofit iters | SIF a | IDF power | mass | PCs removed | STS | SciFact | LoCoMo | unrelated |')
-        w('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
+        w('| variant | learnt dims | identity dims | identity weight | retrofit iters | SIF a | IDF power | `##` weight | mass | PCs removed | STS | SciFact | LoCoMo | unrelated |')
+        w('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
 
         def f4(r, k):
             return f'{r[k]:.4f}' if k in r else ''
@@ -223,7 +230,7 @@ def main():
             lex = 0 if r['random_only'] else r['lex_dim']
             sem = 0 if r['random_only'] else r['sem_dim']
             ident = r['sem_dim'] + r['lex_dim'] if r['random_only'] else lex
-            w(f'| {r["variant"]} | {sem} | {ident} | {r["lex_weight"] if ident else 0:g} | {0 if r["random_only"] else r["retrofit_iters"]} | {r["sif_a"]:g} | {r.get("sem_idf", 0):g} | {r.get("mass", 0):g} | {r["n_pc"]} | {r["spearman"]:.4f} | {f4(r, "scifact_ndcg10")} | {f4(r, "locomo_hit5")} | {f4(r, "unrelated_cosine")} |')
+            w(f'| {r["variant"]} | {sem} | {ident} | {r["lex_weight"] if ident else 0:g} | {0 if r["random_only"] else r["retrofit_iters"]} | {r["sif_a"]:g} | {r.get("sem_idf", 0):g} | {r.get("piece_weight", 1):g} | {r.get("mass", 0):g} | {r["n_pc"]} | {r["spearman"]:.4f} | {f4(r, "scifact_ndcg10")} | {f4(r, "locomo_hit5")} | {f4(r, "unrelated_cosine")} |')
         w('')
     if report.get('references'):
         w('### What limits the dense figures\n')
