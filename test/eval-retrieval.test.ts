@@ -36,7 +36,7 @@ describe.skipIf(!present)('npm run eval:retrieval', () => {
     for (const mode of ['lexical', 'semantic', 'hybrid']) expect(r.stdout).toContain(`| ${mode} |`);
     const json = JSON.parse(readFileSync(join(out, 'retrieval-locomo_dev.json'), 'utf8'));
     expect(json.questions).toBe(40);
-    expect(json.model).toBe('ringmem-builtin-en');
+    expect(json.model).toBe('ringmem-builtin-en-2');
     for (const m of json.modes) {
       expect(m.metrics['hit@5']).toBeGreaterThanOrEqual(0);
       expect(m.metrics['hit@10']).toBeGreaterThanOrEqual(m.metrics['hit@5']);

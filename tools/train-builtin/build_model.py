@@ -10,6 +10,17 @@ Steps (each can be switched off to measure what it brings, see --ablate):
   3. append an identity channel: a fixed random unit vector per token (--lex-dim dimensions,
      weight --lex-weight), so that sharing a token counts for more than sharing a topic;
   4. SIF weights a / (a + p(token)) from the token frequencies of the corpus (Arora et al. 2017);
+     the learnt channel's rows are also multiplied by (log(1/p) / log(1e4)) ^ --sem-idf, an IDF-like
+     factor that lets rare tokens' meanings count for more than SIF alone (which gives every token
+     with p << a the same weight);
+  4a. `##` continuation pieces weigh --piece-weight x their SIF weight: a word WordPiece splits
+     into three pieces would otherwise count about three times as much as a whole-token word;
+  4b. a mass dimension (--mass c): one more column holding c x the token's SIF weight, the same
+     sign for every token. A text's vector then carries its total token weight along one shared
+     direction, which works as a symmetric length prior: without it the cosine favours very short
+     texts that share one word with the query (a chat turn "Caroline: thanks!" against a question
+     about Caroline) over longer ones that share several. Linear, so it lives in the table; the
+     cosine of a text with itself stays 1;
   5. optional common-component removal (--n-pc): the top principal directions of SIF sentence
      vectors of corpus paragraphs are projected out of every token row (the projection is
      linear, so it can be applied per token and the graph only sums rows);
@@ -135,6 +146,17 @@ def sif_weights(counts, a):
     w = a / (a + p)
     w[: len(SPECIALS)] = 0.0
     return w
+
+
+IDF_REFERENCE = np.log(1e4)  # a token with p = 1e-4 keeps its SIF weight in the learnt channel
+
+
+def idf_factor(counts, power):
+    """(log(1/p) / log(1e4)) ^ power, p = max(count, 1) / total: 1 everywhere when power is 0."""
+    if power == 0:
+        return np.ones(len(counts))
+    p = np.maximum(counts, 1) / counts.sum()
+    return (np.log(1 / p) / IDF_REFERENCE) ** power
 
 
 def sentence_matrix(rows, weights, id_lists):
@@ -304,6 +326,9 @@ class Recipe:
         self.lex_weight = kw.get('lex_weight', 1.0)
         self.retrofit_iters = kw.get('retrofit_iters', 10)
         self.sif_a = kw.get('sif_a', 1e-3)
+        self.sem_idf = kw.get('sem_idf', 0.0)
+        self.piece_weight = kw.get('piece_weight', 1.0)
+        self.mass = kw.get('mass', 0.0)
         self.n_pc = kw.get('n_pc', 0)
         self.unit_tokens = kw.get('unit_tokens', True)
         self.random_only = kw.get('random_only', False)
@@ -323,6 +348,10 @@ def main():
     ap.add_argument('--lex-dim', type=int, default=128, help='identity-channel dimensions')
     ap.add_argument('--lex-weight', type=float, default=1.0, help='identity vs learnt channel')
     ap.add_argument('--sif-a', type=float, default=1e-3)
+    ap.add_argument('--sem-idf', type=float, default=0.0, help='IDF power on the learnt channel')
+    ap.add_argument('--mass', type=float, default=0.0, help='mass dimension weight (0: none)')
+    ap.add_argument('--piece-weight', type=float, default=1.0, help='weight of ## continuation pieces')
+    ap.add_argument('--data', help='../shared/data: retrieval figures for every ablation')
     ap.add_argument('--n-pc', type=int, default=0)
     ap.add_argument('--retrofit-iters', type=int, default=10)
     ap.add_argument('--sample', type=int, default=20000, help='paragraphs for the common components')
@@ -340,6 +369,7 @@ def main():
     edges = wordnet_edges(wp)
     print(f'{len(edges)} WordNet edges', flush=True)
     pairs = read_sts(args.sts) if args.sts else None
+    is_piece = np.array([t.startswith('##') for t in wp.tokens])
     retro_cache = {}
 
     def table(r):
@@ -354,57 +384,124 @@ def main():
                 if key not in retro_cache:  # the ablation grid reuses the same retrofit
                     retro_cache[key] = retrofit(v, edges, iters=r.retrofit_iters)[0]
                 v = retro_cache[key]
+            # The IDF factor scales the learnt channel only; the identity channel and the mass
+            # column carry the SIF weight alone (folded into every column below).
+            f = idf_factor(counts, r.sem_idf)[:, None]
             if r.lex_dim:
                 lex = identity_channel(len(vecs), r.lex_dim, SEED + 1)
-                v = np.hstack([unit_rows(v), r.lex_weight * lex])
+                v = np.hstack([unit_rows(v) * f, r.lex_weight * lex])
+            else:
+                v = v * f
+        if r.mass:
+            v = np.hstack([v, np.full((len(v), 1), r.mass)])
         w = sif_weights(counts, r.sif_a) if r.sif_a > 0 else (np.arange(len(v)) >= len(SPECIALS)) * 1.0
+        if r.piece_weight != 1.0:
+            w = w * np.where(is_piece, r.piece_weight, 1.0)
         pcs = common_components(v, w, sample_ids, r.n_pc)
         return fold(v, w, pcs)
 
-    def score(t):
-        return sts_scores(t, wp, pairs) if pairs else (float('nan'), float('nan'))
+    tasks = None
+    if args.data:
+        from eval_retrieval import Tasks
+
+        tasks = Tasks(wp, args.data)
+
+    def score(t, task_set=None):
+        """STS-B dev (Spearman, Pearson) and, with --data, SciFact nDCG@10 and LoCoMo hit@5."""
+        sp, pe = sts_scores(t, wp, pairs) if pairs else (float('nan'), float('nan'))
+        out = {'spearman': sp, 'pearson': pe}
+        if task_set or tasks:
+            ts = task_set or tasks
+            fig = ts.evaluate(t)
+            out.update({k: fig[k] for k in ('scifact_ndcg10', 'locomo_hit5') if k in fig})
+            if ts.sts:
+                out['unrelated_cosine'] = ts.unrelated_cosine(t)
+        return out
+
+    def line(name, fig):
+        cols = ' '.join(f'{k} {v:.4f}' for k, v in fig.items() if k != 'pearson')
+        print(f'{name:66s} {cols}', flush=True)
 
     chosen = Recipe(sem_dim=args.sem_dim, lex_dim=args.lex_dim, lex_weight=args.lex_weight,
-                    sif_a=args.sif_a, n_pc=args.n_pc, retrofit_iters=args.retrofit_iters)
+                    sif_a=args.sif_a, n_pc=args.n_pc, retrofit_iters=args.retrofit_iters,
+                    sem_idf=args.sem_idf, mass=args.mass, piece_weight=args.piece_weight)
     results = []
+    references = []
     if args.ablate and pairs:
         base = chosen.params()
-        dim = chosen.sem_dim + chosen.lex_dim
+        dim = chosen.sem_dim + chosen.lex_dim + (1 if chosen.mass else 0)
+        v1 = dict(sem_dim=256, lex_dim=128, lex_weight=1.0, sif_a=1e-3, sem_idf=0.0, mass=0.0, n_pc=0,
+                  piece_weight=1.0)
         variants = [
-            (f'random {dim}-d vectors + SIF (lexical overlap only)', dict(random_only=True)),
+            (f'random {dim}-d vectors + SIF (lexical overlap only)',
+             dict(random_only=True, sem_dim=dim, lex_dim=0, mass=0.0)),
             ('learnt only: plain average (no SIF, retrofit, PC, identity)',
-             dict(lex_dim=0, sif_a=0, retrofit_iters=0, n_pc=0, unit_tokens=False)),
-            ('learnt only: SIF', dict(lex_dim=0, retrofit_iters=0, n_pc=0, unit_tokens=False)),
-            ('learnt only: unit vectors + SIF', dict(lex_dim=0, retrofit_iters=0, n_pc=0)),
-            ('learnt only: unit + SIF + retrofit', dict(lex_dim=0, n_pc=0)),
-            ('learnt only: unit + SIF + retrofit + 1 PC removed', dict(lex_dim=0, n_pc=1)),
-            ('shipped recipe without SIF', dict(sif_a=0)),
+             dict(lex_dim=0, sif_a=0, retrofit_iters=0, n_pc=0, unit_tokens=False, sem_idf=0.0, mass=0.0, piece_weight=1.0)),
+            ('learnt only: SIF', dict(lex_dim=0, retrofit_iters=0, n_pc=0, unit_tokens=False, sem_idf=0.0, mass=0.0, piece_weight=1.0)),
+            ('learnt only: unit vectors + SIF', dict(lex_dim=0, retrofit_iters=0, n_pc=0, sem_idf=0.0, mass=0.0, piece_weight=1.0)),
+            ('learnt only: unit + SIF + retrofit', dict(lex_dim=0, n_pc=0, sem_idf=0.0, mass=0.0, piece_weight=1.0)),
+            ('version 1 (256 learnt + 128 identity, SIF 1e-3)', v1),
+            ('version 1 + 1 common component removed', {**v1, 'n_pc': 1}),
+            ('version 1, SIF a = 3e-4', {**v1, 'sif_a': 3e-4}),
+            ('version 1, identity weight 1.5', {**v1, 'lex_weight': 1.5}),
+            ('version 1, dims 192 learnt + 192 identity', {**v1, 'sem_dim': 192, 'lex_dim': 192}),
+            ('version 1 + IDF power 1 on the learnt channel', {**v1, 'sem_idf': 1.0}),
+            ('shipped recipe without the mass dimension', dict(mass=0.0)),
+            ('shipped recipe, pieces at full weight', dict(piece_weight=1.0)),
+            ('shipped recipe, pieces at weight 0.25', dict(piece_weight=0.25)),
+            ('shipped recipe, pieces at weight 0.75', dict(piece_weight=0.75)),
+            ('shipped recipe without the IDF factor', dict(sem_idf=0.0)),
+            ('shipped recipe, IDF power 0.5', dict(sem_idf=0.5)),
+            ('shipped recipe, IDF power 1.5', dict(sem_idf=1.5)),
+            ('shipped recipe, mass 0.2', dict(mass=0.2)),
+            ('shipped recipe, mass 0.3', dict(mass=0.3)),
+            ('shipped recipe, mass 0.5', dict(mass=0.5)),
+            ('shipped recipe, mass 0.75', dict(mass=0.75)),
+            ('shipped recipe, SIF a = 1e-3', dict(sif_a=1e-3)),
+            ('shipped recipe, SIF a = 3e-3', dict(sif_a=3e-3)),
+            ('shipped recipe, identity weight 0.8', dict(lex_weight=0.8)),
+            ('shipped recipe, identity weight 1.25', dict(lex_weight=1.25)),
             ('shipped recipe without retrofitting', dict(retrofit_iters=0)),
             ('shipped recipe + 1 common component removed', dict(n_pc=1)),
-            ('shipped recipe + 2 common components removed', dict(n_pc=2)),
-            ('shipped recipe, SIF a = 3e-4', dict(sif_a=3e-4)),
-            ('shipped recipe, SIF a = 3e-3', dict(sif_a=3e-3)),
-            ('shipped recipe, identity weight 0.5', dict(lex_weight=0.5)),
-            ('shipped recipe, identity weight 1.5', dict(lex_weight=1.5)),
-            ('shipped recipe, identity weight 2', dict(lex_weight=2.0)),
-            ('dims: 128 learnt + 128 identity', dict(sem_dim=128, lex_dim=128)),
-            ('dims: 192 learnt + 192 identity', dict(sem_dim=192, lex_dim=192)),
-            ('dims: 256 learnt + 256 identity', dict(sem_dim=256, lex_dim=256)),
+            ('shipped recipe, dims 192 learnt + 191 identity + mass', dict(sem_dim=192, lex_dim=191)),
             ('shipped recipe', dict()),
         ]
         for name, change in variants:
             r = Recipe(**{**base, **change})
-            sp, pe = score(table(r))
-            results.append({'variant': name, **r.params(), 'spearman': sp, 'pearson': pe})
-            print(f'{name:60s} spearman {sp:.4f} pearson {pe:.4f}', flush=True)
+            fig = score(table(r))
+            results.append({'variant': name, **r.params(), **fig})
+            line(name, fig)
+        if tasks:
+            # Not shippable as they are (a wider vector, or a different graph), measured for the card:
+            # how far the noise of a 384-d random identity channel is from exact token overlap.
+            w = sif_weights(counts, chosen.sif_a) * np.where(is_piece, chosen.piece_weight, 1.0)
+            sqrt_tasks = tasks.with_term_frequency(np.sqrt)
+            refs = [
+                ('BM25 (k1 1.2, b 0.75; reference of the SOURCE.md files)', tasks.bm25_reference()),
+                ('exact SIF-weighted token overlap (noise-free identity channel)', tasks.exact_overlap(w)),
+                ('exact token overlap, counts saturated to sqrt(count)', sqrt_tasks.exact_overlap(w)),
+                (f'exact token overlap + mass {chosen.mass:g}', tasks.exact_overlap(w, chosen.mass)),
+                (f'exact token overlap, sqrt(count), + mass {chosen.mass:g}', sqrt_tasks.exact_overlap(w, chosen.mass)),
+                ('shipped table, counts saturated to sqrt(count) in the graph', sqrt_tasks.evaluate(table(chosen))),
+            ]
+            for wide in (767, 1535):
+                r = Recipe(**{**base, 'lex_dim': wide})
+                refs.append((f'shipped recipe with a {wide}-d identity channel ({256 + wide + 1}-d vectors)',
+                             tasks.evaluate(table(r))))
+            for name, fig in refs:
+                fig = {k: v for k, v in fig.items() if k != 'sts_pearson'}
+                references.append({'variant': name, **fig})
+                line(name, fig)
 
     t = table(chosen)
     q, scale = quantize_int8(t)
     q = set_empty_direction(q, t)
     deq = q.astype(np.float64) * scale
-    sp, pe = score(t)
-    sq, pq = score(deq)
-    print(f'chosen fp64: spearman {sp:.4f} pearson {pe:.4f}; int8: spearman {sq:.4f} pearson {pq:.4f}')
+    fp = score(t)
+    i8 = score(deq)
+    sp, pe, sq, pq = fp['spearman'], fp['pearson'], i8['spearman'], i8['pearson']
+    line('chosen, float64', fp)
+    line('chosen, int8 as shipped', i8)
 
     if args.out:
         os.makedirs(args.out, exist_ok=True)
@@ -414,7 +511,9 @@ def main():
             'params': {**chosen.params(), 'sample': args.sample, 'seed': SEED},
             'dim': int(q.shape[1]), 'vocab': len(wp.tokens), 'wordnet_edges': len(edges),
             'sts_dev': {'fp64': [sp, pe], 'int8': [sq, pq]} if pairs else None,
+            'retrieval_int8': {k: v for k, v in i8.items() if k not in ('spearman', 'pearson')} or None,
             'ablations': results,
+            'references': references,
         }
         with open(os.path.join(args.work, 'build_report.json'), 'w') as f:
             json.dump(report, f, indent=1)

@@ -5,9 +5,12 @@
 #
 # Environment (defaults are the shipped model's settings):
 #   VOCAB_SIZE=30000 SVD_DIM=256                   vocabulary size, learnt dimensions computed
-#   SEM_DIM=256 LEX_DIM=128 LEX_WEIGHT=1           learnt + identity channel (see build_model.py)
-#   SIF_A=1e-3 N_PC=0 RETROFIT_ITERS=10            post-processing (see build_model.py)
+#   SEM_DIM=256 LEX_DIM=127 LEX_WEIGHT=1           learnt + identity channel (see build_model.py)
+#   SIF_A=3e-4 SEM_IDF=1 PIECE_WEIGHT=0.5          token weights (SIF, IDF on the learnt channel, ## pieces)
+#   MASS=0.4                                       the mass dimension (1 more dim; 0: none)
+#   N_PC=0 RETROFIT_ITERS=10                       post-processing (see build_model.py)
 #   STS_DEV=../shared/data/stsb/sts-dev.csv        only for the printed evaluation and ablations
+#   DATA_DIR=../shared/data                        SciFact / LoCoMo figures of every ablation (optional)
 #   OUT=models/builtin                             where the artifact is written
 #   ONLY_SOURCES=                                  e.g. "$(python3 -c 'import gather; print(",".join(gather.PERMISSIVE))')"
 #                                                  to train on the permissive sources only
@@ -23,12 +26,16 @@ WORK="${1:-/tmp/ringmem-train-builtin}"
 VOCAB_SIZE="${VOCAB_SIZE:-30000}"
 SVD_DIM="${SVD_DIM:-256}"
 SEM_DIM="${SEM_DIM:-256}"
-LEX_DIM="${LEX_DIM:-128}"
+LEX_DIM="${LEX_DIM:-127}"
 LEX_WEIGHT="${LEX_WEIGHT:-1}"
-SIF_A="${SIF_A:-1e-3}"
+SIF_A="${SIF_A:-3e-4}"
+SEM_IDF="${SEM_IDF:-1}"
+MASS="${MASS:-0.4}"
+PIECE_WEIGHT="${PIECE_WEIGHT:-0.5}"
 N_PC="${N_PC:-0}"
 RETROFIT_ITERS="${RETROFIT_ITERS:-10}"
 STS_DEV="${STS_DEV:-$ROOT/../shared/data/stsb/sts-dev.csv}"
+DATA_DIR="${DATA_DIR:-$ROOT/../shared/data}"
 OUT="${OUT:-$ROOT/models/builtin}"
 # Debian's numpy/scipy/onnx are installed for the system interpreter, not for a pyenv python3.
 PY=/usr/bin/python3
@@ -68,9 +75,10 @@ nice -n 10 "$PY" ppmi_svd.py "$WORK" "$SVD_DIM" --eig 0 --out vectors.vec
 echo "== retrofit, SIF, common components, int8, ONNX"
 sts_args=()
 [[ -f "$STS_DEV" ]] && sts_args=(--sts "$STS_DEV" --ablate)
+[[ -d "$DATA_DIR/scifact_train" || -d "$DATA_DIR/locomo_dev" ]] && sts_args+=(--data "$DATA_DIR")
 nice -n 10 "$PY" build_model.py --work "$WORK" --vectors vectors.vec --out "$OUT" \
   --sem-dim "$SEM_DIM" --lex-dim "$LEX_DIM" --lex-weight "$LEX_WEIGHT" \
-  --sif-a "$SIF_A" --n-pc "$N_PC" --retrofit-iters "$RETROFIT_ITERS" "${sts_args[@]}"
+  --sif-a "$SIF_A" --sem-idf "$SEM_IDF" --mass "$MASS" --piece-weight "$PIECE_WEIGHT" --n-pc "$N_PC" --retrofit-iters "$RETROFIT_ITERS" "${sts_args[@]}"
 cp "$WORK/tokenizer.json" "$OUT/tokenizer.json"
 
 echo "== manifest, end-to-end check in Node, speed, model card"
