@@ -390,19 +390,32 @@ describe('durable memory (--persist)', () => {
 
   it('refuses a directory written with another model and never mixes vectors', () => {
     const dir = tempDir();
-    const a = openEngine(dir, { model: 'model-a' });
+    const a = openEngine(dir, { model: 'bge-small-en-v1.5-int8' });
     a.engine.insert('ns', seededUnitRows(1, DIM, 1), [{ text: 'x' }]);
     crash(a.engine);
     const before = allFileBytes(dir);
     const b = openEngine(dir, { model: 'model-b' });
     expect(b.engine.storageStatus().state).toBe('refused');
     expect(b.engine.storageStatus().error).toMatch(
-      /model model-a .* this server uses model-b .*--model model-a/,
+      /model bge-small-en-v1.5-int8 .* this server uses model-b .*--model bge-small-en-v1.5-int8/,
     );
     expect(b.engine.namespaces()).toEqual([]);
     b.engine.insert('ns', seededUnitRows(1, DIM, 2), [{ text: 'y' }]);
     b.engine.closeStore();
     expect(allFileBytes(dir).equals(before)).toBe(true);
+  });
+
+  it('does not suggest --model with a model this ringmem cannot load, such as an earlier built-in model', () => {
+    const dir = tempDir();
+    const a = openEngine(dir, { model: 'ringmem-builtin-en' });
+    a.engine.insert('ns', seededUnitRows(1, DIM, 1), [{ text: 'x' }]);
+    crash(a.engine);
+    const b = openEngine(dir, { model: 'ringmem-builtin-en-2' });
+    expect(b.engine.storageStatus().state).toBe('refused');
+    const error = b.engine.storageStatus().error ?? '';
+    expect(error).toMatch(/cannot load ringmem-builtin-en .*another --persist directory/);
+    expect(error).not.toMatch(/--model ringmem-builtin-en\b/);
+    b.engine.closeStore();
   });
 
   it('forgets for real: a forgotten text is gone after restart, and gone from the files after compaction', () => {

@@ -9,6 +9,7 @@ import {
 import { join } from 'node:path';
 import type { MemoryEngine, StoredSlot } from '../engine/engine.js';
 import { describeError } from '../errors.js';
+import { defaultRegistry } from '../models/registry.js';
 import { listLogs, removeIfPresent, SNAPSHOT_FILE, SNAPSHOT_TMP } from './files.js';
 import {
   type FileHeader,
@@ -145,8 +146,14 @@ function checkFileHeader(
     );
   }
   if (h.model !== model || h.dim !== dim) {
+    // A model this ringmem cannot load (e.g. the built-in model of an earlier version, replaced by
+    // a retrained one) cannot be the way out: say so instead of suggesting --model with it.
+    const known = typeof h.model === 'string' && defaultRegistry().lookup(h.model) !== undefined;
+    const way = known
+      ? `Start with --model ${h.model}, give another --persist directory, or delete ${dir} to start over`
+      : `This ringmem cannot load ${h.model} (an earlier built-in model, or one not installed here): give another --persist directory, or delete ${dir} to start over`;
     throw new RefusedError(
-      `${dir} holds memory embedded with model ${h.model} (${h.dim} dims), but this server uses ${model} (${dim} dims); vectors of two models cannot be mixed. Start with --model ${h.model}, give another --persist directory, or delete ${dir} to start over`,
+      `${dir} holds memory embedded with model ${h.model} (${h.dim} dims), but this server uses ${model} (${dim} dims); vectors of two models cannot be mixed. ${way}`,
     );
   }
   return h as FileHeader;
