@@ -1,3 +1,6 @@
+// Over 400 lines on purpose: the storage contract and its two layouts (F32Rows, CompactRows for
+// f16 and int8) stay side by side, because each read, scan and write must mean the same thing in
+// every layout and is checked against the others here; splitting them would scatter that contract.
 import { alignedFloat32Array } from '../kernel/aligned.js';
 import { floatToHalf, halfTableF32, type Precision } from '../kernel/compact.js';
 import { INGEST_REPLACE, INGEST_RESET } from '../kernel/ingest.js';
