@@ -23,8 +23,11 @@ export function selectTop(
   outScores: Float64Array,
 ): number {
   let size = 0;
-  // outPos/outScores hold a min-heap (worst at 0) while selecting.
-  for (let t = 0; t < nTouched; t++) {
+  // outPos/outScores hold a min-heap (worst at 0) while selecting. Newest first: postings are in
+  // time order, so touched positions mostly ascend, and a tie (common words score alike) then
+  // never displaces the heap's worst — oldest first made every tie sift (2.7× slower on 10k ties).
+  // The order is total (score, then position), so the result is the same either way.
+  for (let t = nTouched - 1; t >= 0; t--) {
     const pos = touched[t] as number;
     const score = acc[(firstSeq + pos) & mask] as number;
     if (size < n) {
