@@ -84,7 +84,7 @@ export const SETTINGS: SettingSpec[] = [
     flag: '--precision',
     env: 'RINGMEM_PRECISION',
     default: 'f32',
-    accepts: 'f32 | f16 | int8, optionally followed by name=precision items: f32,logs=int8',
+    accepts: 'f32|f16|int8, optionally followed by name=precision items: f16,logs=int8',
     description:
       'How vectors are stored: f32 exact; f16 half the bytes; int8 scans a quarter of the bytes and rescores from an f16 copy (README, "Vector precision").',
     schema: precisionList,

@@ -40,7 +40,7 @@ export function parseCommandArgs(
 export function settingsHelp(): string {
   return SETTINGS.map(
     (s) =>
-      `  ${`${s.flag} <${s.accepts.split(' ')[0]}>`.padEnd(30)} ${s.description} [${s.env}, default ${s.default || 'none'}]`,
+      `  ${`${s.flag} <${(s.accepts.split(' ')[0] ?? '').replace(/,$/, '')}>`.padEnd(30)} ${s.description} [${s.env}, default ${s.default || 'none'}]`,
   ).join('\n');
 }
 
