@@ -34,6 +34,13 @@ const stdioEntry = (extra: Record<string, unknown> = {}, required = ['command', 
   properties: { command: { type: 'string' }, args: strings, env: stringMap, ...extra },
 });
 const typed = (type: string) => ({ type: { const: type } });
+/** The HTTP entry of the clients that name the transport: `{ "type": "http", "url", "headers" }`. */
+const typedHttpEntry = {
+  type: 'object',
+  required: ['type', 'url'],
+  additionalProperties: false,
+  properties: { ...typed('http'), url: { type: 'string' }, headers: stringMap },
+};
 
 /**
  * Each client's documented shape, as JSON Schema: the container key at the top and the server
@@ -45,22 +52,12 @@ const FORMATS: Record<string, { container: string; stdio: object; http: object |
   'claude-code': {
     container: 'mcpServers',
     stdio: stdioEntry(typed('stdio'), ['type', 'command', 'args']),
-    http: {
-      type: 'object',
-      required: ['type', 'url'],
-      additionalProperties: false,
-      properties: { ...typed('http'), url: { type: 'string' }, headers: stringMap },
-    },
+    http: typedHttpEntry,
   },
   vscode: {
     container: 'servers',
     stdio: stdioEntry(typed('stdio'), ['type', 'command', 'args']),
-    http: {
-      type: 'object',
-      required: ['type', 'url'],
-      additionalProperties: false,
-      properties: { ...typed('http'), url: { type: 'string' }, headers: stringMap },
-    },
+    http: typedHttpEntry,
   },
   cursor: {
     container: 'mcpServers',
