@@ -332,9 +332,70 @@ class Recipe:
         self.n_pc = kw.get('n_pc', 0)
         self.unit_tokens = kw.get('unit_tokens', True)
         self.random_only = kw.get('random_only', False)
+        # Seed of the identity channel's random vectors (the shipped model's: SEED + 1).
+        self.lex_seed = kw.get('lex_seed', SEED + 1)
 
     def params(self):
         return dict(vars(self))
+
+
+class TableBuilder:
+    """The per-token rows of any recipe over one set of learnt vectors and corpus counts.
+
+    Shared by this script's ablations and `limits.py`, so both measure exactly the shipped
+    construction. Retrofitting is cached: the ablation grid reuses the same retrofit."""
+
+    def __init__(self, vecs, counts, is_piece, edges, sample_ids):
+        self.vecs, self.counts, self.is_piece = vecs, counts, is_piece
+        self.edges, self.sample_ids = edges, sample_ids
+        self._retro = {}
+
+    def table(self, r):
+        vecs, counts = self.vecs, self.counts
+        if r.random_only:
+            v = identity_channel(len(vecs), r.sem_dim + r.lex_dim, SEED + 2)
+        else:
+            v = vecs[:, : r.sem_dim]
+            if r.unit_tokens:
+                v = unit_rows(v)
+            if r.retrofit_iters:
+                key = (r.sem_dim, r.unit_tokens, r.retrofit_iters)
+                if key not in self._retro:
+                    self._retro[key] = retrofit(v, self.edges, iters=r.retrofit_iters)[0]
+                v = self._retro[key]
+            # The IDF factor scales the learnt channel only; the identity channel and the mass
+            # column carry the SIF weight alone (folded into every column below).
+            f = idf_factor(counts, r.sem_idf)[:, None]
+            if r.lex_dim:
+                lex = identity_channel(len(vecs), r.lex_dim, r.lex_seed)
+                v = np.hstack([unit_rows(v) * f, r.lex_weight * lex])
+            else:
+                v = v * f
+        if r.mass:
+            v = np.hstack([v, np.full((len(v), 1), r.mass)])
+        w = sif_weights(counts, r.sif_a) if r.sif_a > 0 else (np.arange(len(v)) >= len(SPECIALS)) * 1.0
+        if r.piece_weight != 1.0:
+            w = w * np.where(self.is_piece, r.piece_weight, 1.0)
+        pcs = common_components(v, w, self.sample_ids, r.n_pc)
+        return fold(v, w, pcs)
+
+
+def load_work(work, vectors='vectors.vec', sample=20000):
+    """The vocabulary and a TableBuilder over a work directory of train.sh (vocab.txt, tokens.txt,
+    the learnt vectors), with the seeded paragraph sample the common components are computed on."""
+    rng = np.random.default_rng(SEED)
+    with open(os.path.join(work, 'vocab.txt'), encoding='utf-8') as f:
+        wp = WordPiece(f.read().split('\n')[:-1])
+    vecs, seen = load_vectors(os.path.join(work, vectors), wp)
+    print(f'{seen} token vectors of dim {vecs.shape[1]} for {len(wp.tokens)} tokens', flush=True)
+    counts, lines = token_counts(os.path.join(work, 'tokens.txt'), wp)
+    picks = rng.choice(len(lines), size=min(sample, len(lines)), replace=False)
+    sample_ids = [[wp.ids[t] for t in lines[i].split()][:256] for i in sorted(picks)]
+    del lines
+    edges = wordnet_edges(wp)
+    print(f'{len(edges)} WordNet edges', flush=True)
+    is_piece = np.array([t.startswith('##') for t in wp.tokens])
+    return wp, TableBuilder(vecs, counts, is_piece, edges, sample_ids)
 
 
 def main():
@@ -357,48 +418,10 @@ def main():
     ap.add_argument('--sample', type=int, default=20000, help='paragraphs for the common components')
     args = ap.parse_args()
 
-    rng = np.random.default_rng(SEED)
-    with open(os.path.join(args.work, 'vocab.txt'), encoding='utf-8') as f:
-        wp = WordPiece(f.read().split('\n')[:-1])
-    vecs, seen = load_vectors(os.path.join(args.work, args.vectors), wp)
-    print(f'{seen} token vectors of dim {vecs.shape[1]} for {len(wp.tokens)} tokens', flush=True)
-    counts, lines = token_counts(os.path.join(args.work, 'tokens.txt'), wp)
-    picks = rng.choice(len(lines), size=min(args.sample, len(lines)), replace=False)
-    sample_ids = [[wp.ids[t] for t in lines[i].split()][:256] for i in sorted(picks)]
-    del lines
-    edges = wordnet_edges(wp)
-    print(f'{len(edges)} WordNet edges', flush=True)
+    wp, builder = load_work(args.work, args.vectors, args.sample)
+    counts, is_piece, edges = builder.counts, builder.is_piece, builder.edges
     pairs = read_sts(args.sts) if args.sts else None
-    is_piece = np.array([t.startswith('##') for t in wp.tokens])
-    retro_cache = {}
-
-    def table(r):
-        if r.random_only:
-            v = identity_channel(len(vecs), r.sem_dim + r.lex_dim, SEED + 2)
-        else:
-            v = vecs[:, : r.sem_dim]
-            if r.unit_tokens:
-                v = unit_rows(v)
-            if r.retrofit_iters:
-                key = (r.sem_dim, r.unit_tokens, r.retrofit_iters)
-                if key not in retro_cache:  # the ablation grid reuses the same retrofit
-                    retro_cache[key] = retrofit(v, edges, iters=r.retrofit_iters)[0]
-                v = retro_cache[key]
-            # The IDF factor scales the learnt channel only; the identity channel and the mass
-            # column carry the SIF weight alone (folded into every column below).
-            f = idf_factor(counts, r.sem_idf)[:, None]
-            if r.lex_dim:
-                lex = identity_channel(len(vecs), r.lex_dim, SEED + 1)
-                v = np.hstack([unit_rows(v) * f, r.lex_weight * lex])
-            else:
-                v = v * f
-        if r.mass:
-            v = np.hstack([v, np.full((len(v), 1), r.mass)])
-        w = sif_weights(counts, r.sif_a) if r.sif_a > 0 else (np.arange(len(v)) >= len(SPECIALS)) * 1.0
-        if r.piece_weight != 1.0:
-            w = w * np.where(is_piece, r.piece_weight, 1.0)
-        pcs = common_components(v, w, sample_ids, r.n_pc)
-        return fold(v, w, pcs)
+    table = builder.table
 
     tasks = None
     if args.data:
