@@ -243,6 +243,11 @@ def main():
         for r in report['references']:
             w(f'| {r["variant"]} | {f4(r, "sts_spearman")} | {f4(r, "scifact_ndcg10")} | {f4(r, "locomo_hit5")} |')
         w('')
+        w('More in `bench-results/builtin-limits.md` (`tools/train-builtin/limits.py`): the noise-free')
+        w('ceilings under other token weights, the identity channel alone by width, the spread of the dev')
+        w('figures over identity-channel seeds (the shipped seed is the best of five on SciFact, so expect')
+        w('held-out claims to score nearer the five-seed mean) and vectors learnt with 1.1M more words of')
+        w('molecular-biology text (Gene Ontology definitions; SciFact went down, so it is not used).\n')
     if args.extra:
         w('Other settings, measured by rerunning the pipeline with different parameters:\n')
         for extra in args.extra:
