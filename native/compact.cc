@@ -12,6 +12,7 @@
 
 #include "compact.h"
 #include "dot_ref.h"
+#include "prefetch.h"
 
 #include <cstring>
 
@@ -117,6 +118,7 @@ RINGMEM_COMPACT_ATTR void compact_avx2(const CompactArgs& a, TopK& heap) {
     if (a.precision == Precision::kF16) {
       const uint16_t* row = static_cast<const uint16_t*>(a.rows) + static_cast<size_t>(begin) * dim;
       for (uint32_t r = begin; r < end; ++r, row += dim) {
+        if (r + kPrefetchRows < end) prefetch_bytes(row + kPrefetchRows * dim, dim * sizeof(uint16_t));
         const float score = dot_avx2<uint16_t, widen_f16>(row, a.query, dim);
         if (score > heap.threshold() && (a.skip == nullptr || a.skip[r] == 0)) {
           heap.push(score, static_cast<int32_t>(r));
@@ -125,6 +127,7 @@ RINGMEM_COMPACT_ATTR void compact_avx2(const CompactArgs& a, TopK& heap) {
     } else {
       const int8_t* row = static_cast<const int8_t*>(a.rows) + static_cast<size_t>(begin) * dim;
       for (uint32_t r = begin; r < end; ++r, row += dim) {
+        if (r + kPrefetchRows < end) prefetch_bytes(row + kPrefetchRows * dim, dim);
         const float score = a.scales[r] * dot_avx2<int8_t, widen_i8>(row, a.query, dim);
         if (score > heap.threshold() && (a.skip == nullptr || a.skip[r] == 0)) {
           heap.push(score, static_cast<int32_t>(r));

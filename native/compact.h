@@ -38,6 +38,8 @@ void compact_scalar(const CompactArgs& args, TopK& heap);
 #if defined(__x86_64__) || defined(_M_X64)
 // Needs AVX2 + FMA (int8) and F16C (f16); dispatch.cc installs it only where both run.
 void compact_avx2(const CompactArgs& args, TopK& heap);
+// Needs AVX-512F (which has the 16-wide half conversion); compact_avx512.cc.
+void compact_avx512(const CompactArgs& args, TopK& heap);
 #endif
 
 // IEEE binary16 -> binary32, exact (every half is a float).

@@ -18,6 +18,7 @@
 
 #include <cstdint>
 
+#include "prefetch.h"
 #include "scan.h"
 
 namespace ringmem {
@@ -26,6 +27,7 @@ namespace {
 // One row at a time: `Dot1` is a callable `float(const float* row)`. Rows are then read in one
 // sequential stream, which the hardware prefetcher follows best; interleaving four row streams
 // (scan_blocks below) measured 20-30 % slower once the slab spills out of L3 (see the AVX2 kernel).
+// Each row also hints the row kPrefetchRows ahead (prefetch.h: 13-14 % on a DRAM-resident slab).
 template <typename Dot1>
 RINGMEM_BLOCK_ATTR inline void scan_rows(const ScanArgs& a, TopK& heap, Dot1 dot1) {
   const size_t dim = a.dim;
@@ -34,6 +36,7 @@ RINGMEM_BLOCK_ATTR inline void scan_rows(const ScanArgs& a, TopK& heap, Dot1 dot
     const uint32_t end = a.segments[2 * s + 1];
     const float* row = a.slab + static_cast<size_t>(begin) * dim;
     for (uint32_t r = begin; r < end; ++r, row += dim) {
+      if (r + kPrefetchRows < end) prefetch_bytes(row + kPrefetchRows * dim, dim * sizeof(float));
       const float score = dot1(row);
       // Comparisons with NaN are false, so NaN rows never enter (same as the JS kernel).
       if (score > heap.threshold() && (a.skip == nullptr || a.skip[r] == 0)) {
