@@ -19,6 +19,7 @@
         "topk.cc",
         "ingest.cc",
         "compact.cc",
+        "compact_avx512.cc",
         "scan_scalar.cc",
         "scan_avx2.cc",
         "scan_avx512.cc",

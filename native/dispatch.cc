@@ -28,7 +28,7 @@ void init_kernels() {
   }
   if (f.avx512f) {  // the probe only reports AVX-512F where AVX2 + FMA run too
     g_kernels[kAvx512f] =
-        Kernels{scan_avx512f, many_avx512f, compact, ingest_avx2, row_sum_squares_avx2};
+        Kernels{scan_avx512f, many_avx512f, compact_avx512, ingest_avx2, row_sum_squares_avx2};
     g_available[kAvx512f] = true;
   }
 #endif

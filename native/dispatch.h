@@ -22,9 +22,9 @@ extern const char* const kIsaNames[kIsaCount];
 extern const Isa kIsaPreference[kIsaCount];
 
 // What one ISA runs for each kernel function. Where an ISA has no kernel of its own for a function
-// it names the best one it can run: AVX-512 ingests, norms and compact scans with the AVX2 kernels
-// (they are bandwidth-bound; wider registers buy nothing measurable), NEON with the scalar ones,
-// and the compact scans need F16C besides AVX2 + FMA.
+// it names the best one it can run: AVX-512 ingests and norms with the AVX2 kernels (they are
+// bandwidth-bound; wider registers buy nothing measurable), NEON with the scalar ones, and the
+// AVX2 compact scans need F16C besides AVX2 + FMA (AVX-512 has its own, compact_avx512.cc).
 struct Kernels {
   ScanFn scan;
   ManyFn many;
