@@ -1,0 +1,92 @@
+/**
+ * A/B of native addon builds on the scan kernels: `npx tsx tools/bench-addons.ts [--rows 100000]
+ * [--rounds 31] [--isa avx512f] A.node B.node …` — copy `native/build/Release/ringmem_kernel.node`
+ * aside after building each variant. Every round scans the same rows once per build and precision
+ * (f32 scan, f16 and int8 compact scans, one query, top-10), interleaved, so load drifts hit every
+ * build alike; prints the p50 per build and precision, and each build's ratio to the first.
+ *
+ * Rows are seeded pseudo-random values (the kernels' speed does not depend on the values); 100k ×
+ * 384 float32 rows are 154 MB, past any cache, which is where memory-side changes (prefetching,
+ * access order) show. Use --rows 10000 to see the cache-resident case.
+ */
+import { parseArgs } from 'node:util';
+import { loadKernel, type NativeIsa } from '../src/kernel/index.js';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    rows: { type: 'string', default: '100000' },
+    rounds: { type: 'string', default: '31' },
+    isa: { type: 'string' },
+  },
+});
+if (positionals.length === 0) {
+  console.error(
+    'usage: npx tsx tools/bench-addons.ts [--rows N] [--rounds N] [--isa ISA] A.node [B.node …]',
+  );
+  process.exit(2);
+}
+const rows = Number(values.rows);
+const rounds = Number(values.rounds);
+const dim = 384;
+const k = 10;
+
+const slab = new Float32Array(rows * dim);
+const halves = new Uint16Array(rows * dim);
+const codes = new Int8Array(rows * dim);
+const scales = new Float32Array(rows).fill(1 / 127);
+let seed = 1;
+for (let i = 0; i < rows * dim; i++) {
+  seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+  slab[i] = (seed >>> 8) / 2 ** 24 - 0.5;
+  halves[i] = 0x3000 + ((seed >>> 16) & 0x3ff); // halves in [0.125, 0.25)
+  codes[i] = (seed >>> 24) - 128;
+}
+const query = Float32Array.from({ length: dim }, (_, i) => Math.sin(i + 1));
+const segments = Uint32Array.from([0, rows]);
+const outIdx = new Int32Array(k);
+const outScores = new Float32Array(k);
+
+const kernels = positionals.map((addonPath) =>
+  loadKernel({ backend: 'native', addonPath, isa: values.isa as NativeIsa | undefined }),
+);
+const precisions = ['f32', 'f16', 'int8'] as const;
+const times = kernels.map(() => precisions.map(() => [] as number[]));
+for (let round = 0; round < rounds; round++) {
+  kernels.forEach((kernel, b) => {
+    precisions.forEach((precision, p) => {
+      const t0 = performance.now();
+      if (precision === 'f32') kernel.topK({ slab, dim, segments, query, k, outIdx, outScores });
+      else {
+        kernel.topKCompact({
+          precision,
+          rows: precision === 'f16' ? halves : codes,
+          scales: precision === 'int8' ? scales : undefined,
+          dim,
+          segments,
+          query,
+          k,
+          outIdx,
+          outScores,
+        });
+      }
+      times[b]![p]!.push(performance.now() - t0);
+    });
+  });
+}
+
+const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[xs.length >> 1] as number;
+const isa = kernels[0]?.info.isa ?? '?';
+console.log(
+  `${rows.toLocaleString('en')} × ${dim} rows, ${rounds} interleaved rounds, ISA ${isa}; p50 ms (ratio to the first build)`,
+);
+console.log(`| build | ${precisions.join(' | ')} |`);
+console.log(`|---|${precisions.map(() => '---:').join('|')}|`);
+positionals.forEach((name, b) => {
+  const cells = precisions.map((_, p) => {
+    const t = median(times[b]![p]!);
+    const base = median(times[0]![p]!);
+    return `${t.toFixed(2)} (${(t / base).toFixed(2)}×)`;
+  });
+  console.log(`| ${name} | ${cells.join(' | ')} |`);
+});
