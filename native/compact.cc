@@ -12,12 +12,15 @@
 
 #include "compact.h"
 #include "dot_ref.h"
-#include "prefetch.h"
 
 #include <cstring>
 
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>
+
+#define RINGMEM_COMPACT_ATTR __attribute__((target("avx2,fma,f16c")))
+#define RINGMEM_COMPACT_ROWS_ATTR RINGMEM_COMPACT_ATTR
+#include "compact_rows.h"
 #endif
 
 namespace ringmem {
@@ -68,7 +71,6 @@ void compact_scalar(const CompactArgs& a, TopK& heap) {
 
 #if defined(__x86_64__) || defined(_M_X64)
 
-#define RINGMEM_COMPACT_ATTR __attribute__((target("avx2,fma,f16c")))
 
 namespace {
 
@@ -111,30 +113,11 @@ RINGMEM_COMPACT_ATTR inline float dot_avx2(const T* row, const float* q, size_t 
 }  // namespace
 
 RINGMEM_COMPACT_ATTR void compact_avx2(const CompactArgs& a, TopK& heap) {
+  const float* q = a.query;
   const size_t dim = a.dim;
-  for (size_t s = 0; s < a.segment_count; ++s) {
-    const uint32_t begin = a.segments[2 * s];
-    const uint32_t end = a.segments[2 * s + 1];
-    if (a.precision == Precision::kF16) {
-      const uint16_t* row = static_cast<const uint16_t*>(a.rows) + static_cast<size_t>(begin) * dim;
-      for (uint32_t r = begin; r < end; ++r, row += dim) {
-        if (r + kPrefetchRows < end) prefetch_bytes(row + kPrefetchRows * dim, dim * sizeof(uint16_t));
-        const float score = dot_avx2<uint16_t, widen_f16>(row, a.query, dim);
-        if (score > heap.threshold() && (a.skip == nullptr || a.skip[r] == 0)) {
-          heap.push(score, static_cast<int32_t>(r));
-        }
-      }
-    } else {
-      const int8_t* row = static_cast<const int8_t*>(a.rows) + static_cast<size_t>(begin) * dim;
-      for (uint32_t r = begin; r < end; ++r, row += dim) {
-        if (r + kPrefetchRows < end) prefetch_bytes(row + kPrefetchRows * dim, dim);
-        const float score = a.scales[r] * dot_avx2<int8_t, widen_i8>(row, a.query, dim);
-        if (score > heap.threshold() && (a.skip == nullptr || a.skip[r] == 0)) {
-          heap.push(score, static_cast<int32_t>(r));
-        }
-      }
-    }
-  }
+  compact_rows(
+      a, heap, [q, dim](const uint16_t* row) { return dot_avx2<uint16_t, widen_f16>(row, q, dim); },
+      [q, dim](const int8_t* row) { return dot_avx2<int8_t, widen_i8>(row, q, dim); });
 }
 
 #endif

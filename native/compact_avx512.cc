@@ -14,10 +14,12 @@
 #include <immintrin.h>
 
 #include "compact.h"
-#include "prefetch.h"
 
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+// The same for _mm512_cvtph_ps once inlined through compact_rows.h's lambdas (GCC 12 reports the
+// header's undefined source vector as "used uninitialized"; every lane is written).
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 
 #if defined(_MSC_VER) && !defined(__clang__)
@@ -25,6 +27,8 @@
 #else
 #define RINGMEM_COMPACT512_ATTR __attribute__((target("avx512f")))
 #endif
+#define RINGMEM_COMPACT_ROWS_ATTR RINGMEM_COMPACT512_ATTR
+#include "compact_rows.h"
 
 namespace ringmem {
 namespace {
@@ -61,30 +65,11 @@ RINGMEM_COMPACT512_ATTR inline float dot_avx512(const T* row, const float* q, si
 }  // namespace
 
 RINGMEM_COMPACT512_ATTR void compact_avx512(const CompactArgs& a, TopK& heap) {
+  const float* q = a.query;
   const size_t dim = a.dim;
-  for (size_t s = 0; s < a.segment_count; ++s) {
-    const uint32_t begin = a.segments[2 * s];
-    const uint32_t end = a.segments[2 * s + 1];
-    if (a.precision == Precision::kF16) {
-      const uint16_t* row = static_cast<const uint16_t*>(a.rows) + static_cast<size_t>(begin) * dim;
-      for (uint32_t r = begin; r < end; ++r, row += dim) {
-        if (r + kPrefetchRows < end) prefetch_bytes(row + kPrefetchRows * dim, dim * sizeof(uint16_t));
-        const float score = dot_avx512<uint16_t, widen_f16>(row, a.query, dim);
-        if (score > heap.threshold() && (a.skip == nullptr || a.skip[r] == 0)) {
-          heap.push(score, static_cast<int32_t>(r));
-        }
-      }
-    } else {
-      const int8_t* row = static_cast<const int8_t*>(a.rows) + static_cast<size_t>(begin) * dim;
-      for (uint32_t r = begin; r < end; ++r, row += dim) {
-        if (r + kPrefetchRows < end) prefetch_bytes(row + kPrefetchRows * dim, dim);
-        const float score = a.scales[r] * dot_avx512<int8_t, widen_i8>(row, a.query, dim);
-        if (score > heap.threshold() && (a.skip == nullptr || a.skip[r] == 0)) {
-          heap.push(score, static_cast<int32_t>(r));
-        }
-      }
-    }
-  }
+  compact_rows(
+      a, heap, [q, dim](const uint16_t* row) { return dot_avx512<uint16_t, widen_f16>(row, q, dim); },
+      [q, dim](const int8_t* row) { return dot_avx512<int8_t, widen_i8>(row, q, dim); });
 }
 
 }  // namespace ringmem
