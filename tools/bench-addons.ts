@@ -9,6 +9,7 @@
  * 384 float32 rows are 154 MB, past any cache, which is where memory-side changes (prefetching,
  * access order) show. Use --rows 10000 to see the cache-resident case.
  */
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadKernel, type NativeIsa } from '../src/kernel/index.js';
 
@@ -48,7 +49,11 @@ const outIdx = new Int32Array(k);
 const outScores = new Float32Array(k);
 
 const kernels = positionals.map((addonPath) =>
-  loadKernel({ backend: 'native', addonPath, isa: values.isa as NativeIsa | undefined }),
+  loadKernel({
+    backend: 'native',
+    addonPath: path.resolve(addonPath),
+    isa: values.isa as NativeIsa | undefined,
+  }),
 );
 const precisions = ['f32', 'f16', 'int8'] as const;
 const times = kernels.map(() => precisions.map(() => [] as number[]));
