@@ -60,10 +60,22 @@ Napi::Value TopKCompact(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, static_cast<double>(hits));
 }
 
+// decodeF16(src, out): out[i] = the float value of half src[i], for every i < src.length;
+// out.length ≥ src.length. The best kernel this CPU runs (F16C where present).
+Napi::Value DecodeF16(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 2) fail(env, "decodeF16 takes 2 arguments");
+  auto src = typed_arg<uint16_t>(info, 0, napi_uint16_array, "src", "Uint16Array");
+  auto out = typed_arg<float>(info, 1, napi_float32_array, "out", "Float32Array");
+  if (out.ElementLength() < src.ElementLength()) fail(env, "decodeF16: out needs one element per half", true);
+  best_kernels().decode_f16(src.Data(), out.Data(), src.ElementLength());
+  return env.Undefined();
+}
+
 }  // namespace
 
 void register_compact_bindings(Napi::Env env, Napi::Object exports) {
-  export_bindings(env, exports, {{"topKCompact", TopKCompact}});
+  export_bindings(env, exports, {{"topKCompact", TopKCompact}, {"decodeF16", DecodeF16}});
 }
 
 }  // namespace ringmem

@@ -50,6 +50,10 @@ float half_to_float(uint16_t h) {
   return f;
 }
 
+void decode_f16_scalar(const uint16_t* src, float* out, size_t n) {
+  for (size_t i = 0; i < n; ++i) out[i] = half_to_float(src[i]);
+}
+
 void compact_scalar(const CompactArgs& a, TopK& heap) {
   for (size_t s = 0; s < a.segment_count; ++s) {
     for (uint32_t r = a.segments[2 * s]; r < a.segments[2 * s + 1]; ++r) {
@@ -111,6 +115,14 @@ RINGMEM_COMPACT_ATTR inline float dot_avx2(const T* row, const float* q, size_t 
 }
 
 }  // namespace
+
+RINGMEM_COMPACT_ATTR void decode_f16_f16c(const uint16_t* src, float* out, size_t n) {
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    _mm256_storeu_ps(out + i, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i))));
+  }
+  for (; i < n; ++i) out[i] = half_to_float(src[i]);
+}
 
 RINGMEM_COMPACT_ATTR void compact_avx2(const CompactArgs& a, TopK& heap) {
   const float* q = a.query;

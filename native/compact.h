@@ -42,6 +42,15 @@ void compact_avx2(const CompactArgs& args, TopK& heap);
 void compact_avx512(const CompactArgs& args, TopK& heap);
 #endif
 
+// Decodes `n` halves to float32 (exact: every half is a float), for the many-queries pass over an
+// f16 window (src/engine/vector-rows.ts), which runs the float32 kernel over decoded chunks. Why
+// native: the JS table lookup cost ~4 ns a value, 160 ms per pass over a 100k × 384 window.
+using DecodeF16Fn = void (*)(const uint16_t* src, float* out, size_t n);
+void decode_f16_scalar(const uint16_t* src, float* out, size_t n);
+#if defined(__x86_64__) || defined(_M_X64)
+void decode_f16_f16c(const uint16_t* src, float* out, size_t n);  // needs F16C
+#endif
+
 // IEEE binary16 -> binary32, exact (every half is a float).
 float half_to_float(uint16_t h);
 

@@ -31,6 +31,7 @@ struct Kernels {
   CompactFn compact;
   IngestFn ingest;
   RowSumSquaresFn row_sum_squares;
+  DecodeF16Fn decode_f16;
 };
 
 // Probes the CPU and fills the table. Called once, from the addon's Init.

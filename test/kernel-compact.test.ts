@@ -183,3 +183,51 @@ for (const isa of ['scalar', 'avx2-fma', 'avx512f', 'neon'] as NativeIsa[]) {
     );
   });
 }
+
+describe('decodeF16', () => {
+  const allHalves = Uint16Array.from({ length: 65_536 }, (_, h) => h);
+  const bitsOf = (f: Float32Array) => new Uint32Array(f.buffer, f.byteOffset, f.length);
+
+  it('decodes every half exactly in the JS kernel', () => {
+    const out = new Float32Array(allHalves.length);
+    js.decodeF16(allHalves, out);
+    for (let h = 0; h < allHalves.length; h++) {
+      const want = halfToFloat(h);
+      if (Number.isNaN(want)) expect(out[h]).toBeNaN();
+      else expect(out[h]).toBe(want);
+    }
+  });
+
+  if (!available.has('scalar')) {
+    it.skip('decodeF16 in the native kernel — skipped: the native addon is not built', () => {});
+  } else {
+    it('gives the JS result bit for bit in the native kernel for every half but NaN, from an unaligned view, over a length that is no multiple of 8', () => {
+      const native = loadKernel({ backend: 'native' });
+      // An odd offset and a length of 65,531: the SIMD body, then a scalar tail.
+      const src = allHalves.subarray(3, 65_534);
+      const want = new Float32Array(src.length + 2);
+      const got = new Float32Array(src.length + 2).fill(-7);
+      js.decodeF16(src, want);
+      native.decodeF16(src, got.subarray(1));
+      const wantBits = bitsOf(want);
+      const gotBits = bitsOf(got.subarray(1));
+      for (let i = 0; i < src.length; i++) {
+        if (Number.isNaN(want[i])) expect(got[i + 1]).toBeNaN();
+        else if (gotBits[i] !== wantBits[i])
+          expect.fail(`half ${src[i]}: ${got[i + 1]} vs ${want[i]}`);
+      }
+      expect(got[0]).toBe(-7); // nothing written before the view
+      expect(got[src.length + 1]).toBe(-7); // nor past src.length
+    });
+
+    it('refuses an output shorter than its input, saying what it needs', () => {
+      const native = loadKernel({ backend: 'native' });
+      expect(() => native.decodeF16(new Uint16Array(9), new Float32Array(8))).toThrow(
+        /out needs one element per half/,
+      );
+      expect(() => js.decodeF16(new Uint16Array(9), new Float32Array(8))).toThrow(
+        /out holds 8 values, src 9/,
+      );
+    });
+  }
+});

@@ -72,6 +72,19 @@ export function halfTableF32(): Float32Array {
   return halfTable;
 }
 
+/**
+ * `out[i]` = the float value of half `src[i]` for every i < src.length (out must be at least as
+ * long): the JS twin of the addon's decodeF16, used by ScanKernel.decodeF16 where no native kernel
+ * runs. A table lookup per value, exact.
+ */
+export function decodeF16Js(src: Uint16Array, out: Float32Array): void {
+  if (out.length < src.length) {
+    throw new RangeError(`decodeF16: out holds ${out.length} values, src ${src.length}`);
+  }
+  const table = halfTableF32();
+  for (let i = 0; i < src.length; i++) out[i] = table[src[i] as number] as number;
+}
+
 /** Encodes float32 rows as halves into `out` (same length). */
 export function encodeF16(
   src: Float32Array,

@@ -1,4 +1,4 @@
-import { halfTableF32, validateCompactRequest } from './compact.js';
+import { decodeF16Js, halfTableF32, validateCompactRequest } from './compact.js';
 import { ingestRowsJs, rowSumSquaresJs } from './ingest.js';
 import type {
   CompactRequest,
@@ -34,6 +34,10 @@ export class JsKernel implements ScanKernel {
 
   rowSumSquares(src: Float32Array, dim: number, out: Float64Array): void {
     rowSumSquaresJs(src, dim, out);
+  }
+
+  decodeF16(src: Uint16Array, out: Float32Array): void {
+    decodeF16Js(src, out);
   }
   private heapScore = new Float32Array(16);
   private heapOrder = new Uint32Array(16);

@@ -89,6 +89,8 @@ export interface NativeAddon {
   ): void;
   ingestRows(...args: ReturnType<typeof ingestArgs>): void;
   rowSumSquares(src: Float32Array, dim: number, out: Float64Array): void;
+  /** out[i] = float value of half src[i]; out.length ≥ src.length (F16C where the CPU has it). */
+  decodeF16(src: Uint16Array, out: Float32Array): void;
 }
 
 /** A scan request as the addon's arguments after the ISA. */

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { validateCompactRequest } from './compact.js';
+import { decodeF16Js, validateCompactRequest } from './compact.js';
 import { argumentError, KernelError } from './errors.js';
 import { ingestRowsJs, rowSumSquaresJs } from './ingest.js';
 import { ingestArgs, manyArgs, type NativeAddon, scanArgs } from './native-addon.js';
@@ -72,6 +72,11 @@ export class NativeKernel implements ScanKernel {
   rowSumSquares(src: Float32Array, dim: number, out: Float64Array): void {
     if (this.jsIngest) rowSumSquaresJs(src, dim, out);
     else this.addon.rowSumSquares(src, dim, out);
+  }
+
+  decodeF16(src: Uint16Array, out: Float32Array): void {
+    if (this.jsIngest) decodeF16Js(src, out);
+    else this.addon.decodeF16(src, out);
   }
 
   topK(req: ScanRequest): number {

@@ -32,6 +32,11 @@ export interface ScanKernel {
   ingestRows(request: IngestRequest): void;
   /** `out[r]` = squared norm (float64) of each whole row of `src` (validation of inserts). */
   rowSumSquares(src: Float32Array, dim: number, out: Float64Array): void;
+  /**
+   * `out[i]` = the float value of half `src[i]` (exact), for every i < src.length; out must be at
+   * least as long. The many-queries pass over an f16 window decodes its chunks with it.
+   */
+  decodeF16(src: Uint16Array, out: Float32Array): void;
   /** Top-k of one query (see ScanRequest); returns the hit count. */
   topK(request: ScanRequest): number;
   /**

@@ -1,4 +1,4 @@
-import { halfToFloat } from '../../src/kernel/compact.js';
+import { decodeF16Js, halfToFloat } from '../../src/kernel/compact.js';
 import { ingestRowsJs, rowSumSquaresJs } from '../../src/kernel/ingest.js';
 import type { ScanKernel } from '../../src/kernel/types.js';
 
@@ -11,6 +11,7 @@ export const naiveKernel: ScanKernel = {
   // Row writes are not what this kernel is for: the JS reference does them.
   ingestRows: ingestRowsJs,
   rowSumSquares: rowSumSquaresJs,
+  decodeF16: decodeF16Js,
   topK({ slab, dim, segments, query, k, outIdx, outScores, skipMask }) {
     const scored: { row: number; order: number; score: number }[] = [];
     let order = 0;
