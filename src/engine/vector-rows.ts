@@ -27,8 +27,10 @@ import {
  *   a few hundred f16 rows. The second copy costs memory: 3·dim + 4 bytes a row against f32's 4·dim.
  *
  * Many-queries scans (anomaly scoring of a batch) have no compact kernel: the compact stores decode
- * the window to float32 in chunks of about 4 MB and run the float32 many-queries kernel on each,
- * merging per query (scan order and the tie rule kept), so a batch sees exactly the stored values.
+ * the window to float32 in chunks of about 4 MB (ScanKernel.decodeF16: F16C in the addon, which made
+ * a scored batch as fast as f32's; the JS lookup cost ~160 ms per pass over 100k rows) and run the
+ * float32 many-queries kernel on each, merging per query (scan order and the tie rule kept), so a
+ * batch sees exactly the stored values.
  */
 export interface VectorRows {
   readonly precision: Precision;
@@ -372,10 +374,7 @@ class CompactRows implements VectorRows {
       const end = scan.segments[s + 1]!;
       for (let start = scan.segments[s]!; start < end; start += chunkRows) {
         const n = Math.min(chunkRows, end - start);
-        const { halves, table } = this;
-        for (let i = 0, j = start * dim; i < n * dim; i++, j++) {
-          slab[i] = table[halves[j] as number] as number;
-        }
+        this.kernel.decodeF16(this.halves.subarray(start * dim, (start + n) * dim), slab);
         segments[1] = n;
         if (cMask) cMask.set(scan.skipMask!.subarray(start, start + n));
         if (cFrom && cTo) {
