@@ -1,7 +1,8 @@
 /**
  * A/B of native addon builds on the scan kernels: `npx tsx tools/bench-addons.ts [--rows 100000]
  * [--rounds 31] [--isa avx512f] A.node B.node …` — copy `native/build/Release/ringmem_kernel.node`
- * aside after building each variant. Every round scans the same rows once per build and precision
+ * aside after building each variant; `A.node@avx2-fma` pins one entry to an ISA, so one build's
+ * kernels can be compared with each other. Every round scans the same rows once per build and precision
  * (f32 scan, f16 and int8 compact scans, one query, top-10), interleaved, so load drifts hit every
  * build alike; prints the p50 per build and precision, and each build's ratio to the first.
  *
@@ -48,13 +49,14 @@ const segments = Uint32Array.from([0, rows]);
 const outIdx = new Int32Array(k);
 const outScores = new Float32Array(k);
 
-const kernels = positionals.map((addonPath) =>
-  loadKernel({
-    backend: 'native',
-    addonPath: path.resolve(addonPath),
-    isa: values.isa as NativeIsa | undefined,
-  }),
-);
+// `file.node@isa` pins that build to one ISA (e.g. comparing a build's AVX2 and AVX-512 kernels);
+// otherwise --isa, else the best the CPU runs.
+const kernels = positionals.map((spec) => {
+  const at = spec.lastIndexOf('@');
+  const file = at > 0 ? spec.slice(0, at) : spec;
+  const isa = (at > 0 ? spec.slice(at + 1) : values.isa) as NativeIsa | undefined;
+  return loadKernel({ backend: 'native', addonPath: path.resolve(file), isa });
+});
 const precisions = ['f32', 'f16', 'int8'] as const;
 const times = kernels.map(() => precisions.map(() => [] as number[]));
 for (let round = 0; round < rounds; round++) {
@@ -81,9 +83,9 @@ for (let round = 0; round < rounds; round++) {
 }
 
 const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[xs.length >> 1] as number;
-const isa = kernels[0]?.info.isa ?? '?';
+const isas = [...new Set(kernels.map((k) => k.info.isa))].join(', ');
 console.log(
-  `${rows.toLocaleString('en')} × ${dim} rows, ${rounds} interleaved rounds, ISA ${isa}; p50 ms (ratio to the first build)`,
+  `${rows.toLocaleString('en')} × ${dim} rows, ${rounds} interleaved rounds, ISA ${isas}; p50 ms (ratio to the first build)`,
 );
 console.log(`| build | ${precisions.join(' | ')} |`);
 console.log(`|---|${precisions.map(() => '---:').join('|')}|`);
@@ -93,5 +95,5 @@ positionals.forEach((name, b) => {
     const base = median(times[0]![p]!);
     return `${t.toFixed(2)} (${(t / base).toFixed(2)}×)`;
   });
-  console.log(`| ${name} | ${cells.join(' | ')} |`);
+  console.log(`| ${name} (${kernels[b]!.info.isa}) | ${cells.join(' | ')} |`);
 });
