@@ -2,8 +2,10 @@
 //
 // The AVX2 kernel widens 8 values per instruction; AVX-512F widens 16 (vcvtph2ps zmm, vpmovsxbd
 // zmm), which halves the widening and FMA instructions per row. Measured on the 2-core AVX-512
-// build VM, 100k × 384 rows, both with the row prefetch of prefetch.h, interleaved in one process:
-// f16 7.8 → 7.4 ms, int8 4.5 → 4.0 ms p50 (prefetching was the larger step: see prefetch.h).
+// build VM, 100k × 384 rows, both kernels with the row prefetch of prefetch.h, interleaved in one
+// process (`npx tsx tools/bench-addons.ts now.node@avx2-fma now.node@avx512f`,
+// bench-results/compact-avx512.md): int8 0.91–0.93× the AVX2 time, f16 0.99–1.00× (the same;
+// prefetching was the step that mattered, see prefetch.h).
 // Same shape as the AVX2 kernel: one row at a time in scan order, four accumulators over each
 // 64-value step, whole 16-value chunks after that, and a tail of dim % 16 values copied into a
 // zeroed buffer so nothing past the row is read. Accumulates in float like the AVX2 kernel, so it
