@@ -1,6 +1,7 @@
 // Longer than most files on purpose: Memory is the one gate, so every operation a front end may
 // ask for is a method here (most a line or two over the engine); its types are in memory-types.ts.
 import type { Embedder, EmbedKind } from './embed/types.js';
+import { centroidZScore } from './engine/anomaly-rule.js';
 import type {
   AnomalyConfig,
   AnomalyEvent,
@@ -396,7 +397,6 @@ export class Memory {
    */
   timeline(namespace: string, limit: number): Timeline {
     const a = this.engine.arrivals(namespace, limit);
-    const { sigmaFloor } = this.engine.anomalyConfig;
     const alarms = new Map(
       this.engine.latestAnomalies(namespace, limit).map((e) => [e.id, e.report.score] as const),
     );
@@ -404,7 +404,9 @@ export class Memory {
     return {
       ...a,
       zScore: a.similarity.map((sim) =>
-        sim === null || mean === null ? null : (mean - sim) / Math.max(std ?? 0, sigmaFloor),
+        sim === null || mean === null
+          ? null
+          : centroidZScore(mean, sim, std ?? 0, this.engine.anomalyConfig),
       ),
       alarmScore: a.ids.map((id) => alarms.get(id) ?? null),
     };

@@ -38,19 +38,26 @@ interface Field {
   bytes?: Uint8Array;
 }
 
+/** The varint at `at` in `buf` and the offset after it. */
+function varintAt(buf: Uint8Array, at: number): { value: bigint; next: number } {
+  let result = 0n;
+  let shift = 0n;
+  for (;;) {
+    if (at >= buf.length) throw new Error('truncated varint');
+    const b = buf[at++]!;
+    result |= BigInt(b & 0x7f) << shift;
+    if ((b & 0x80) === 0) return { value: result, next: at };
+    shift += 7n;
+    if (shift > 70n) throw new Error('varint too long');
+  }
+}
+
 function* fields(buf: Uint8Array): Generator<Field> {
   let at = 0;
   const varint = (): bigint => {
-    let result = 0n;
-    let shift = 0n;
-    for (;;) {
-      if (at >= buf.length) throw new Error('truncated varint');
-      const b = buf[at++]!;
-      result |= BigInt(b & 0x7f) << shift;
-      if ((b & 0x80) === 0) return result;
-      shift += 7n;
-      if (shift > 70n) throw new Error('varint too long');
-    }
+    const { value, next } = varintAt(buf, at);
+    at = next;
+    return value;
   };
   while (at < buf.length) {
     const key = Number(varint());
@@ -108,20 +115,13 @@ function parseNode(buf: Uint8Array): Node {
   return node;
 }
 
+/** A packed repeated varint field: a run of varints. */
 function packed(buf: Uint8Array): bigint[] {
   const out: bigint[] = [];
-  // A packed repeated varint field is a run of varints: read them as fields of number 0.
-  let at = 0;
-  while (at < buf.length) {
-    let result = 0n;
-    let shift = 0n;
-    for (;;) {
-      const b = buf[at++]!;
-      result |= BigInt(b & 0x7f) << shift;
-      if ((b & 0x80) === 0) break;
-      shift += 7n;
-    }
-    out.push(result);
+  for (let at = 0; at < buf.length; ) {
+    const { value, next } = varintAt(buf, at);
+    out.push(value);
+    at = next;
   }
   return out;
 }
@@ -261,8 +261,8 @@ export class StaticRunner {
         if (!(id >= 0 && id < vocab)) {
           throw new RangeError(`token id ${id} is outside the vocabulary`);
         }
-        const row = rows.subarray(id * dim, (id + 1) * dim);
-        for (let k = 0; k < dim; k++) acc[k] = (acc[k] as number) + (row[k] as number);
+        const base = id * dim;
+        for (let k = 0; k < dim; k++) acc[k] = (acc[k] as number) + (rows[base + k] as number);
       }
       let sq = 0;
       for (let k = 0; k < dim; k++) sq += (acc[k] as number) * (acc[k] as number);

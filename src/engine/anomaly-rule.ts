@@ -50,6 +50,19 @@ export function maxRaw(config: AnomalyConfig): number {
   return 2 + config.countWeight + config.centroidWeight;
 }
 
+/**
+ * How far below the window's baseline a centroid similarity sits, in baseline spreads (the spread
+ * floored at `sigmaFloor`): the rule's z-score, and the timeline's.
+ */
+export function centroidZScore(
+  baselineMean: number,
+  similarity: number,
+  baselineStd: number,
+  config: Pick<AnomalyConfig, 'sigmaFloor'>,
+): number {
+  return (baselineMean - similarity) / Math.max(baselineStd, config.sigmaFloor);
+}
+
 export function rarity(input: RarityInputs, config: AnomalyConfig): RarityComponents {
   const k = config.k;
   const found = Math.min(input.found, k);
@@ -57,8 +70,7 @@ export function rarity(input: RarityInputs, config: AnomalyConfig): RarityCompon
   const hasBaseline = input.baselineCount > 0 && Number.isFinite(input.baselineMean);
   const zScore =
     hasCentroid && hasBaseline
-      ? (input.baselineMean - input.centroidSimilarity) /
-        Math.max(input.baselineStd, config.sigmaFloor)
+      ? centroidZScore(input.baselineMean, input.centroidSimilarity, input.baselineStd, config)
       : null;
   let dense = 0;
   for (let i = 0; i < found; i++) {

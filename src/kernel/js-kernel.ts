@@ -71,7 +71,6 @@ export class JsKernel implements ScanKernel {
   private scanOne(req: ScanRequest): number {
     const { slab, dim, segments, query, k, outIdx, outScores, skipMask } = req;
     const { hs, ho, hr } = this.heaps(k);
-    const _dim4 = dim - (dim % 4);
     let size = 0;
     let order = 0;
     let threshold = Number.NEGATIVE_INFINITY;
@@ -109,7 +108,6 @@ export class JsKernel implements ScanKernel {
     const size = new Uint32Array(nq);
     const next = new Uint32Array(nq);
     const threshold = new Float64Array(nq).fill(Number.NEGATIVE_INFINITY);
-    const _dim4 = dim - (dim % 4);
     let pos = 0;
     for (let s = 0; s < segments.length; s += 2) {
       const end = segments[s + 1]!;
@@ -156,7 +154,6 @@ export class JsKernel implements ScanKernel {
     const halves = req.rows as Uint16Array;
     const codes = req.rows as Int8Array;
     const scales = req.scales;
-    const _dim4 = dim - (dim % 4);
     let size = 0;
     let order = 0;
     let threshold = Number.NEGATIVE_INFINITY;

@@ -164,6 +164,7 @@ const ADDON_FUNCTIONS = [
   'ingestRow',
   'ingestRows',
   'rowSumSquares',
+  'decodeF16',
 ] as const satisfies readonly (keyof NativeAddon)[];
 
 function addonShapeProblem(mod: unknown): string | undefined {

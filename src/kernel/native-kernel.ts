@@ -12,10 +12,9 @@ import type {
   ScanKernel,
   ScanRequest,
 } from './types.js';
+import { validateManyRequest, validateScanRequest } from './validate.js';
 
 export type { NativeAddon } from './native-addon.js';
-
-import { validateManyRequest, validateScanRequest } from './validate.js';
 
 export type NativeIsa = Exclude<KernelIsa, 'js'>;
 

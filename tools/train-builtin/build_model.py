@@ -317,6 +317,12 @@ def identity_channel(vocab_size, dim, seed):
     return lex
 
 
+# The shipped model's recipe (train.sh's defaults), for the tools that measure around it
+# (limits.py, contrastive.py).
+SHIPPED_RECIPE = dict(sem_dim=256, lex_dim=127, lex_weight=1.0, retrofit_iters=10, sif_a=3e-4, sem_idf=1.0,
+                      piece_weight=0.5, mass=0.4, n_pc=0)
+
+
 class Recipe:
     """One point of the design space; `table()` gives the per-token rows the graph sums."""
 

@@ -134,7 +134,7 @@ def main():
     import sys
 
     sys.path.insert(0, os.path.dirname(__file__))
-    from build_model import Recipe, load_work
+    from build_model import SHIPPED_RECIPE, Recipe, load_work
     from eval_retrieval import Tasks, format_figures
 
     ap = argparse.ArgumentParser()
@@ -148,9 +148,7 @@ def main():
     args = ap.parse_args()
     wp, builder = load_work(args.work)
     tasks = Tasks(wp, args.data, with_bm25=False)
-    shipped = dict(sem_dim=256, lex_dim=127, lex_weight=1.0, retrofit_iters=10, sif_a=3e-4, sem_idf=1.0,
-                   piece_weight=0.5, mass=0.4, n_pc=0)
-    t = builder.table(Recipe(**shipped))
+    t = builder.table(Recipe(**SHIPPED_RECIPE))
     print('start', format_figures(tasks.evaluate(t)), flush=True)
 
     def progress(step, e):

@@ -59,6 +59,21 @@ def _cosines(table, q_counts, p_counts):
 BM25_WORD = re.compile(r'[a-z0-9]+')
 
 
+def bm25_weights(tf, k1=1.2, b=0.75, idf=None):
+    """Per (document, term) BM25 weight of a document × term count matrix: idf × tf(k1 + 1) /
+    (tf + k1(1 − b + b·len/avg)). `idf` (one per term) defaults to the documents' own (Lucene's)."""
+    tf = sparse.csr_matrix(tf)
+    tf.sum_duplicates()
+    dl = np.asarray(tf.sum(axis=1)).ravel()
+    if idf is None:
+        df = np.bincount(tf.indices, minlength=tf.shape[1])
+        n = tf.shape[0]
+        idf = np.log(1 + (n - df + 0.5) / (df + 0.5))
+    tf = tf.tocoo()
+    denom = tf.data + k1 * (1 - b + b * dl[tf.row] / dl.mean())
+    return sparse.csr_matrix((idf[tf.col] * tf.data * (k1 + 1) / denom, (tf.row, tf.col)), shape=tf.shape)
+
+
 def _bm25_scores(doc_texts, query_texts, k1=1.2, b=0.75):
     """The reference BM25 of the SOURCE.md files (lower-cased [a-z0-9]+ tokens, no stemming)."""
     vocab = {}
@@ -68,14 +83,7 @@ def _bm25_scores(doc_texts, query_texts, k1=1.2, b=0.75):
             rows.append(r)
             cols.append(vocab.setdefault(w, len(vocab)))
     tf = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(doc_texts), len(vocab)))
-    tf.sum_duplicates()
-    dl = np.asarray(tf.sum(axis=1)).ravel()
-    df = np.bincount(tf.indices, minlength=len(vocab))
-    n = len(doc_texts)
-    idf = np.log(1 + (n - df + 0.5) / (df + 0.5))
-    tf = tf.tocoo()
-    denom = tf.data + k1 * (1 - b + b * dl[tf.row] / dl.mean())
-    w = sparse.csr_matrix((idf[tf.col] * tf.data * (k1 + 1) / denom, (tf.row, tf.col)), shape=tf.shape)
+    w = bm25_weights(tf, k1, b)
     qrows, qcols = [], []
     for r, t in enumerate(query_texts):
         for w_ in BM25_WORD.findall(t.lower()):

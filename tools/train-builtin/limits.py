@@ -27,13 +27,9 @@ import sys
 
 import numpy as np
 
-from build_model import SEED, Recipe, identity_channel, load_work, sif_weights
-from eval_retrieval import Tasks, _hits, _ndcg10
+from build_model import SEED, SHIPPED_RECIPE as SHIPPED, Recipe, identity_channel, load_work, sif_weights
+from eval_retrieval import Tasks, _hits, _ndcg10, bm25_weights
 from wordpiece import SPECIALS
-
-SHIPPED = dict(sem_dim=256, lex_dim=127, lex_weight=1.0, retrofit_iters=10, sif_a=3e-4, sem_idf=1.0,
-               piece_weight=0.5, mass=0.4, n_pc=0)
-
 
 def wordpiece_bm25(tasks, idf=None, k1=1.2, b=0.75):
     """BM25 over the WordPiece token counts the model sees (specials dropped); `idf` overrides the
@@ -47,13 +43,7 @@ def wordpiece_bm25(tasks, idf=None, k1=1.2, b=0.75):
         q = (q @ sparse.diags(keep)).tocsr()
         d.eliminate_zeros()
         q.eliminate_zeros()
-        dl = np.asarray(d.sum(axis=1)).ravel()
-        df = np.bincount(d.indices, minlength=d.shape[1])
-        n = d.shape[0]
-        w_idf = np.log(1 + (n - df + 0.5) / (df + 0.5)) if idf is None else idf
-        c = d.tocoo()
-        den = c.data + k1 * (1 - b + b * dl[c.row] / dl.mean())
-        w = sparse.csr_matrix((w_idf[c.col] * c.data * (k1 + 1) / den, (c.row, c.col)), shape=d.shape)
+        w = bm25_weights(d, k1, b, idf)
         q.data = np.ones_like(q.data)
         return np.asarray((q @ w.T).todense())
 
