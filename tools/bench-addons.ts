@@ -28,8 +28,17 @@ if (positionals.length === 0) {
   );
   process.exit(2);
 }
+function usageError(message: string): never {
+  console.error(`bench-addons: ${message}`);
+  process.exit(2);
+}
 const rows = Number(values.rows);
 const rounds = Number(values.rounds);
+if (!Number.isInteger(rows) || rows < 1)
+  usageError(`--rows must be a positive integer, got ${values.rows}`);
+if (!Number.isInteger(rounds) || rounds < 1) {
+  usageError(`--rounds must be a positive integer, got ${values.rounds}`);
+}
 const dim = 384;
 const k = 10;
 
@@ -55,7 +64,12 @@ const kernels = positionals.map((spec) => {
   const at = spec.lastIndexOf('@');
   const file = at > 0 ? spec.slice(0, at) : spec;
   const isa = (at > 0 ? spec.slice(at + 1) : values.isa) as NativeIsa | undefined;
-  return loadKernel({ backend: 'native', addonPath: path.resolve(file), isa });
+  try {
+    return loadKernel({ backend: 'native', addonPath: path.resolve(file), isa });
+  } catch (error) {
+    const reasons = (error as { reasons?: string[] }).reasons;
+    return usageError(`cannot use ${spec}: ${reasons?.join('; ') ?? (error as Error).message}`);
+  }
 });
 const precisions = ['f32', 'f16', 'int8'] as const;
 const times = kernels.map(() => precisions.map(() => [] as number[]));
